@@ -1,0 +1,166 @@
+package dev.tokenrail.kafka;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Apache Kafka broker in KRaft mode (one node, broker and controller roles) running inside this
+ * JVM, built from Kafka's own server classes. Storage is formatted on first start and kept in
+ * {@code dataDir} across restarts. Used by the launcher's local mode and by the test suites.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+  private static final int NODE_ID = 1;
+  private static final String CONTROLLER_LISTENER = "CONTROLLER";
+
+  private final KafkaRaftServer server;
+  private final String bootstrapServers;
+  private final Path dataDir;
+
+  private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+    this.server = server;
+    this.bootstrapServers = bootstrapServers;
+    this.dataDir = dataDir;
+  }
+
+  /**
+   * Formats {@code dataDir} if it is new, starts the broker and returns once it answers clients.
+   *
+   * @param clientPort the client listener's port on localhost; 0 picks a free one
+   * @param overrides  broker properties to set or replace (e.g. group timeouts in tests)
+   */
+  public static EmbeddedKafkaBroker start(Path dataDir, int clientPort, Map<String, String> overrides) {
+    long started = System.nanoTime();
+    try {
+      Files.createDirectories(dataDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create Kafka data directory " + dataDir, e);
+    }
+    int port = clientPort == 0 ? freePort() : clientPort;
+    // The controller listener is private to this JVM; any free port will do, on every start.
+    int controllerPort = freePort();
+    Properties props = brokerProperties(dataDir, port, controllerPort);
+    props.putAll(overrides);
+    KafkaConfig config = KafkaConfig.fromProps(props, false);
+    formatIfNew(dataDir);
+
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    String bootstrap = "localhost:" + port;
+    awaitClientsAnswered(bootstrap);
+    log.info("Embedded Kafka broker (KRaft) ready on {} in {} ms, data in {}",
+        bootstrap, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), dataDir.toAbsolutePath());
+    return new EmbeddedKafkaBroker(server, bootstrap, dataDir);
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+    log.info("Embedded Kafka broker stopped");
+  }
+
+  private static Properties brokerProperties(Path dataDir, int port, int controllerPort) {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", Integer.toString(NODE_ID));
+    p.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
+    p.put("listeners", "PLAINTEXT://localhost:" + port + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://localhost:" + port);
+    p.put("controller.listener.names", CONTROLLER_LISTENER);
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT," + CONTROLLER_LISTENER + ":PLAINTEXT");
+    p.put("log.dirs", dataDir.toAbsolutePath().toString());
+    // One node: every internal topic has one replica.
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // Tokenrail creates its topics with the partition count it needs; a typo must not create one.
+    p.put("auto.create.topics.enable", "false");
+    return p;
+  }
+
+  private static void formatIfNew(Path dataDir) {
+    String dir = dataDir.toAbsolutePath().toString();
+    try (PrintStream toLog = new PrintStream(new LineLogger(), true, StandardCharsets.UTF_8)) {
+      new Formatter()
+          .setPrintStream(toLog)
+          .setNodeId(NODE_ID)
+          .setClusterId(Uuid.randomUuid().toString())
+          .setDirectories(List.of(dir))
+          .setMetadataLogDirectory(dir)
+          .setControllerListenerName(CONTROLLER_LISTENER)
+          .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+          .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+          .setIgnoreFormatted(true) // kept across restarts: an existing directory keeps its cluster id
+          .run();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot format Kafka storage in " + dir, e);
+    }
+  }
+
+  private static void awaitClientsAnswered(String bootstrap) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin.describeCluster().nodes().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("embedded Kafka broker did not answer on " + bootstrap, e);
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Sends the formatter's console output to the log, a line at a time. */
+  private static final class LineLogger extends OutputStream {
+    private final StringBuilder line = new StringBuilder();
+
+    @Override
+    public void write(int b) {
+      if (b == '\n') {
+        log.info(line.toString());
+        line.setLength(0);
+      } else {
+        line.append((char) b);
+      }
+    }
+  }
+}

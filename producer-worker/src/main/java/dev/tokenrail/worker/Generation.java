@@ -1,0 +1,159 @@
+package dev.tokenrail.worker;
+
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
+import dev.langchain4j.model.output.FinishReason;
+import dev.langchain4j.model.output.TokenUsage;
+import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.worker.model.ModelErrors;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One attempt at answering one message: {@code start}, a {@code token} per partial response, then exactly
+ * one terminal event ({@code done} or {@code error}).
+ *
+ * <p>langchain4j calls the handler methods on the model's thread. They only hop onto the verticle's
+ * context, where all state lives and Kafka is touched, and never throw.
+ */
+final class Generation implements StreamingChatResponseHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(Generation.class);
+
+  private final Context context;
+  private final EventSink sink;
+  private final StreamingChatModel model;
+  private final String modelName;
+  private final MessageRequest request;
+  private final int attempt;
+  private final Promise<Void> terminalAcknowledged = Promise.promise();
+  private final StringBuilder text = new StringBuilder();
+  private long nextSeq;
+  private boolean ended;
+  private volatile StreamingHandle streamingHandle;
+
+  Generation(Context context, EventSink sink, StreamingChatModel model, String modelName,
+             MessageRequest request, int attempt) {
+    this.context = context;
+    this.sink = sink;
+    this.model = model;
+    this.modelName = modelName;
+    this.request = request;
+    this.attempt = attempt;
+  }
+
+  /** Starts the generation; the future completes once its terminal event is acknowledged by Kafka. */
+  Future<Void> run() {
+    publish(new StreamEvent.Start(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), modelName));
+    try {
+      model.chat(ChatRequest.builder().messages(UserMessage.from(request.text())).build(), this);
+    } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
+      end(e);
+    }
+    return terminalAcknowledged.future();
+  }
+
+  /** Stops without a terminal event: the request will be answered again by whoever owns it next. */
+  void abandon() {
+    ended = true;
+    StreamingHandle handle = streamingHandle;
+    if (handle != null) {
+      handle.cancel();
+    }
+    terminalAcknowledged.tryFail("abandoned");
+  }
+
+  MessageRequest request() {
+    return request;
+  }
+
+  // ---- langchain4j callbacks: model thread → verticle context ----
+
+  @Override
+  public void onPartialResponse(String partial) {
+    context.runOnContext(v -> appendToken(partial));
+  }
+
+  @Override
+  public void onPartialResponse(PartialResponse partial, PartialResponseContext partialContext) {
+    streamingHandle = partialContext.streamingHandle();
+    context.runOnContext(v -> appendToken(partial.text()));
+  }
+
+  @Override
+  public void onCompleteResponse(ChatResponse response) {
+    context.runOnContext(v -> complete(response));
+  }
+
+  @Override
+  public void onError(Throwable error) {
+    context.runOnContext(v -> end(error));
+  }
+
+  // ---- on the verticle context ----
+
+  private void appendToken(String partial) {
+    if (ended || partial == null || partial.isEmpty()) {
+      return;
+    }
+    text.append(partial);
+    publish(new StreamEvent.Token(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), partial));
+  }
+
+  private void complete(ChatResponse response) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    TokenUsage usage = response.tokenUsage();
+    if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
+      publish(new StreamEvent.Usage(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
+          usage.inputTokenCount(), usage.outputTokenCount()));
+    }
+    // The answer is what the clients were sent, token by token: the assembled text, not a re-read of it.
+    publishTerminal(new StreamEvent.Done(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
+        text.toString(), finishReason(response.finishReason())));
+  }
+
+  private void end(Throwable error) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    ModelErrors.Classified c = ModelErrors.classify(error);
+    log.warn("Generation failed: conversationId={} messageId={} code={} cause={}",
+        request.conversationId(), request.messageId(), c.code().wireName(), error.toString());
+    publishTerminal(new StreamEvent.Error(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
+        c.code(), c.message()));
+  }
+
+  private void publish(StreamEvent event) {
+    sink.publish(event).onFailure(e -> log.warn("Event not written: conversationId={} messageId={} seq={}: {}",
+        event.conversationId(), event.messageId(), event.seq(), e.toString()));
+  }
+
+  private void publishTerminal(StreamEvent event) {
+    sink.publish(event).onComplete(
+        ok -> terminalAcknowledged.tryComplete(),
+        failure -> terminalAcknowledged.tryFail(failure));
+  }
+
+  private static String finishReason(FinishReason reason) {
+    return reason == null ? "stop" : reason.name().toLowerCase(Locale.ROOT);
+  }
+
+  private static long now() {
+    return System.currentTimeMillis();
+  }
+}

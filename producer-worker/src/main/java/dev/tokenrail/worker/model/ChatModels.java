@@ -1,0 +1,40 @@
+package dev.tokenrail.worker.model;
+
+import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import java.time.Duration;
+
+/** Builds the langchain4j streaming model the settings name. */
+public final class ChatModels {
+
+  /** OpenAI-compatible local servers (Ollama, vLLM, llama.cpp) often need no key, but the client wants one. */
+  private static final String NO_KEY = "not-needed";
+  private static final Duration TIMEOUT = Duration.ofMinutes(5);
+
+  private ChatModels() {
+  }
+
+  public static StreamingChatModel create(ModelSettings settings) {
+    return switch (settings.provider()) {
+      case DEMO -> new DemoStreamingChatModel(settings.demoTokensPerSecond(), Duration.ofMillis(settings.demoTtftMs()));
+      case OPENAI -> {
+        OpenAiStreamingChatModel.OpenAiStreamingChatModelBuilder b = OpenAiStreamingChatModel.builder()
+            .apiKey(settings.openAiApiKey().orElse(NO_KEY))
+            .modelName(settings.openAiModel())
+            .timeout(TIMEOUT)
+            .logRequests(false)
+            .logResponses(false);
+        settings.openAiBaseUrl().ifPresent(b::baseUrl);
+        yield b.build();
+      }
+      case ANTHROPIC -> AnthropicStreamingChatModel.builder()
+          .apiKey(settings.anthropicApiKey().orElseThrow())
+          .modelName(settings.anthropicModel())
+          .timeout(TIMEOUT)
+          .logRequests(false)
+          .logResponses(false)
+          .build();
+    };
+  }
+}

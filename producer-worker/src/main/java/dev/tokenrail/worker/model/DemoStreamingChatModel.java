@@ -1,0 +1,231 @@
+package dev.tokenrail.worker.model;
+
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.exception.InvalidRequestException;
+import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.chat.response.PartialResponse;
+import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.chat.response.StreamingHandle;
+import dev.langchain4j.model.output.FinishReason;
+import dev.langchain4j.model.output.TokenUsage;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stand-in for a real LLM that needs no network and no key: a real langchain4j
+ * {@link StreamingChatModel} whose answer is made-up text, streamed at a set pace from a timer thread,
+ * just as a provider's client calls back from its HTTP thread.
+ *
+ * <p>The answer is deterministic for a given conversation (its messages). A prompt containing
+ * {@code #tokens=N} gets exactly N partial responses (N at most {@value #MAX_TOKENS}); otherwise 50 to 70.
+ * Cancelling through the {@link StreamingHandle} stops the stream: no callback follows.
+ */
+public final class DemoStreamingChatModel implements StreamingChatModel {
+
+  public static final int MAX_TOKENS = 100_000;
+
+  private static final Logger log = LoggerFactory.getLogger(DemoStreamingChatModel.class);
+  private static final Pattern TOKENS_DIRECTIVE = Pattern.compile("#tokens=(\\d+)");
+  private static final String INTRO =
+      "I am the Tokenrail demo model, a stand-in for a real LLM: my words are made up, but they stream like the real thing.";
+  private static final String[] VOCABULARY = (
+      "kafka stream token event log partition offset gateway worker replay order buffer queue browser client "
+      + "message answer model latency throughput record topic broker consumer producer resume reconnect "
+      + "durable scalable simple fast calm bright quiet steady river bridge signal window thread rail train "
+      + "station journey light paper garden window mountain ocean cloud forest morning evening").split(" ");
+
+  /** One timer thread serves every demo stream in the JVM: emitting a token is a few microseconds. */
+  private static final ScheduledThreadPoolExecutor TIMER = createTimer();
+
+  private final long periodNanos;
+  private final Duration timeToFirstToken;
+
+  public DemoStreamingChatModel(int tokensPerSecond, Duration timeToFirstToken) {
+    if (tokensPerSecond <= 0) {
+      throw new IllegalArgumentException("tokensPerSecond must be positive");
+    }
+    this.periodNanos = Math.max(1, TimeUnit.SECONDS.toNanos(1) / tokensPerSecond);
+    this.timeToFirstToken = timeToFirstToken;
+  }
+
+  @Override
+  public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
+    String prompt = lastUserText(request.messages());
+    long seed = seedOf(request.messages());
+    Matcher m = TOKENS_DIRECTIVE.matcher(prompt);
+    int count;
+    if (m.find()) {
+      String digits = m.group(1);
+      if (digits.length() > 6 || Integer.parseInt(digits) > MAX_TOKENS) {
+        handler.onError(new InvalidRequestException("#tokens=N takes N up to " + MAX_TOKENS));
+        return;
+      }
+      count = Integer.parseInt(digits);
+    } else {
+      count = 50 + (int) Math.floorMod(seed, 21L);
+    }
+    new DemoStream(handler, new Words(seed), count, inputTokensOf(request.messages())).start();
+  }
+
+  private final class DemoStream implements StreamingHandle, Runnable {
+    private final StreamingChatResponseHandler handler;
+    private final Words words;
+    private final int count;
+    private final int inputTokens;
+    private final StringBuilder text = new StringBuilder();
+    private final AtomicBoolean cancelled = new AtomicBoolean();
+    private volatile ScheduledFuture<?> schedule;
+    private int emitted;
+
+    DemoStream(StreamingChatResponseHandler handler, Words words, int count, int inputTokens) {
+      this.handler = handler;
+      this.words = words;
+      this.count = count;
+      this.inputTokens = inputTokens;
+    }
+
+    void start() {
+      schedule = TIMER.scheduleAtFixedRate(this, timeToFirstToken.toNanos(), periodNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void run() { // on the timer thread; runs are never concurrent for one schedule
+      if (cancelled.get()) {
+        return;
+      }
+      try {
+        if (emitted < count) {
+          String token = words.next();
+          text.append(token);
+          emitted++;
+          handler.onPartialResponse(new PartialResponse(token), new PartialResponseContext(this));
+          return;
+        }
+        stop();
+        handler.onCompleteResponse(ChatResponse.builder()
+            .aiMessage(AiMessage.from(text.toString()))
+            .modelName("demo")
+            .tokenUsage(new TokenUsage(inputTokens, count))
+            .finishReason(FinishReason.STOP)
+            .build());
+      } catch (Throwable t) { // as langchain4j does: a failing handler callback ends the stream in onError
+        stop();
+        try {
+          handler.onError(t);
+        } catch (Throwable ignored) {
+          log.warn("onError handler threw", ignored);
+        }
+      }
+    }
+
+    private void stop() {
+      ScheduledFuture<?> s = schedule;
+      if (s != null) {
+        s.cancel(false);
+      }
+    }
+
+    @Override
+    public void cancel() {
+      if (cancelled.compareAndSet(false, true)) {
+        stop();
+      }
+    }
+
+    @Override
+    public boolean isCancelled() {
+      return cancelled.get();
+    }
+  }
+
+  /** The answer's words: the introduction, then sentences of vocabulary words, each token with its space. */
+  private static final class Words {
+    private static final String[] INTRO_WORDS = INTRO.split(" ");
+    private final SplittableRandom random;
+    private int index;
+    private int sentenceLeft;
+
+    Words(long seed) {
+      this.random = new SplittableRandom(seed);
+    }
+
+    String next() {
+      int i = index++;
+      if (i < INTRO_WORDS.length) {
+        return i == 0 ? INTRO_WORDS[0] : " " + INTRO_WORDS[i];
+      }
+      String word = VOCABULARY[random.nextInt(VOCABULARY.length)];
+      boolean first = sentenceLeft == 0;
+      if (first) {
+        sentenceLeft = 6 + random.nextInt(9);
+        word = Character.toUpperCase(word.charAt(0)) + word.substring(1);
+      }
+      sentenceLeft--;
+      return " " + word + (sentenceLeft == 0 ? "." : "");
+    }
+  }
+
+  private static String lastUserText(List<ChatMessage> messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      if (messages.get(i) instanceof UserMessage user && user.hasSingleText()) {
+        return user.singleText();
+      }
+    }
+    return "";
+  }
+
+  private static long seedOf(List<ChatMessage> messages) {
+    long h = 1125899906842597L;
+    for (ChatMessage message : messages) {
+      h = 31 * h + message.type().name().hashCode();
+      h = 31 * h + textOf(message).hashCode();
+    }
+    return h;
+  }
+
+  private static int inputTokensOf(List<ChatMessage> messages) {
+    int words = 0;
+    for (ChatMessage message : messages) {
+      words += textOf(message).split("\\s+").length;
+    }
+    return words;
+  }
+
+  private static String textOf(ChatMessage message) {
+    if (message instanceof UserMessage user) {
+      return user.hasSingleText() ? user.singleText() : "";
+    }
+    if (message instanceof AiMessage ai) {
+      return ai.text() == null ? "" : ai.text();
+    }
+    if (message instanceof SystemMessage system) {
+      return system.text();
+    }
+    return "";
+  }
+
+  private static ScheduledThreadPoolExecutor createTimer() {
+    ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "demo-model-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
+  }
+}

@@ -1,0 +1,155 @@
+package dev.tokenrail.model;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The one JSON codec of protocol v1, for requests and events. Decoding validates: anything that is not a
+ * well-formed v1 record throws {@link ProtocolException} saying what is wrong, never a
+ * {@code NullPointerException} or {@code ClassCastException}.
+ */
+public final class ProtocolCodec {
+
+  private static final String REQUEST_TYPE_MESSAGE = "message";
+
+  private ProtocolCodec() {
+  }
+
+  // ---- requests ----
+
+  public static Buffer encode(MessageRequest request) {
+    return new JsonObject()
+        .put("type", REQUEST_TYPE_MESSAGE)
+        .put("conversationId", request.conversationId())
+        .put("messageId", request.messageId())
+        .put("text", request.text())
+        .put("ts", request.ts())
+        .toBuffer();
+  }
+
+  public static MessageRequest decodeRequest(Buffer value) {
+    Fields f = Fields.parse(value);
+    String type = f.string("type");
+    if (!REQUEST_TYPE_MESSAGE.equals(type)) {
+      throw new ProtocolException("unknown request type '" + type + "'");
+    }
+    return new MessageRequest(f.string("conversationId"), f.string("messageId"), f.string("text"), f.longValue("ts"));
+  }
+
+  // ---- events ----
+
+  public static Buffer encode(StreamEvent event) {
+    JsonObject json = new JsonObject()
+        .put("type", event.type().wireName())
+        .put("conversationId", event.conversationId())
+        .put("messageId", event.messageId())
+        .put("attempt", event.attempt())
+        .put("seq", event.seq())
+        .put("ts", event.ts());
+    if (event instanceof StreamEvent.Start e) {
+      json.put("model", e.model());
+    } else if (event instanceof StreamEvent.Token e) {
+      json.put("text", e.text());
+    } else if (event instanceof StreamEvent.ToolCall e) {
+      json.put("toolCallId", e.toolCallId()).put("name", e.name()).put("arguments", e.arguments());
+    } else if (event instanceof StreamEvent.ToolResult e) {
+      json.put("toolCallId", e.toolCallId()).put("name", e.name()).put("result", e.result())
+          .put("isError", e.isError());
+    } else if (event instanceof StreamEvent.Usage e) {
+      json.put("inputTokens", e.inputTokens()).put("outputTokens", e.outputTokens());
+    } else if (event instanceof StreamEvent.Done e) {
+      json.put("text", e.text()).put("finishReason", e.finishReason());
+    } else if (event instanceof StreamEvent.Error e) {
+      json.put("code", e.code().wireName()).put("message", e.message());
+    } else if (event instanceof StreamEvent.Reset e) {
+      json.put("reason", e.reason());
+    }
+    return json.toBuffer();
+  }
+
+  public static StreamEvent decodeEvent(Buffer value) {
+    Fields f = Fields.parse(value);
+    String typeName = f.string("type");
+    EventType type = EventType.fromWireName(typeName)
+        .orElseThrow(() -> new ProtocolException("unknown event type '" + typeName + "'"));
+    String c = f.string("conversationId");
+    String m = f.string("messageId");
+    int a = f.intValue("attempt");
+    long s = f.longValue("seq");
+    long ts = f.longValue("ts");
+    return switch (type) {
+      case START -> new StreamEvent.Start(c, m, a, s, ts, f.string("model"));
+      case TOKEN -> new StreamEvent.Token(c, m, a, s, ts, f.string("text"));
+      case TOOL_CALL -> new StreamEvent.ToolCall(c, m, a, s, ts,
+          f.string("toolCallId"), f.string("name"), f.string("arguments"));
+      case TOOL_RESULT -> new StreamEvent.ToolResult(c, m, a, s, ts,
+          f.string("toolCallId"), f.string("name"), f.string("result"), f.bool("isError"));
+      case USAGE -> new StreamEvent.Usage(c, m, a, s, ts, f.longValue("inputTokens"), f.longValue("outputTokens"));
+      case DONE -> new StreamEvent.Done(c, m, a, s, ts, f.string("text"), f.string("finishReason"));
+      case ERROR -> {
+        String code = f.string("code");
+        yield new StreamEvent.Error(c, m, a, s, ts,
+            ErrorCode.fromWireName(code).orElseThrow(() -> new ProtocolException("unknown error code '" + code + "'")),
+            f.string("message"));
+      }
+      case CANCELLED -> new StreamEvent.Cancelled(c, m, a, s, ts);
+      case RESET -> new StreamEvent.Reset(c, m, a, s, ts, f.string("reason"));
+    };
+  }
+
+  /** Typed, validating access to the fields of one JSON object. */
+  private record Fields(JsonObject json) {
+
+    static Fields parse(Buffer value) {
+      if (value == null || value.length() == 0) {
+        throw new ProtocolException("empty record");
+      }
+      Object parsed;
+      try {
+        parsed = value.toJson();
+      } catch (DecodeException e) {
+        throw new ProtocolException("malformed JSON", e);
+      }
+      if (!(parsed instanceof JsonObject object)) {
+        throw new ProtocolException("expected a JSON object");
+      }
+      return new Fields(object);
+    }
+
+    String string(String name) {
+      return required(name, String.class);
+    }
+
+    boolean bool(String name) {
+      return required(name, Boolean.class);
+    }
+
+    long longValue(String name) {
+      Number n = required(name, Number.class);
+      if (n instanceof Double || n instanceof Float) {
+        throw new ProtocolException("field '" + name + "' must be an integer");
+      }
+      return n.longValue();
+    }
+
+    int intValue(String name) {
+      long v = longValue(name);
+      if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+        throw new ProtocolException("field '" + name + "' is out of range");
+      }
+      return (int) v;
+    }
+
+    private <T> T required(String name, Class<T> type) {
+      Object v = json.getValue(name);
+      if (v == null) {
+        throw new ProtocolException("missing field '" + name + "'");
+      }
+      if (!type.isInstance(v)) {
+        throw new ProtocolException("field '" + name + "' must be a " + type.getSimpleName().toLowerCase());
+      }
+      return type.cast(v);
+    }
+  }
+}

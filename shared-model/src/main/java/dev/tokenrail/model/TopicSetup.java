@@ -1,0 +1,51 @@
+package dev.tokenrail.model;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates Tokenrail's topics when they are missing, with one partition count for all of them (a
+ * conversation lives in the same partition number of every topic). Blocking: call it from {@code main}
+ * or test set-up, before deploying verticles. Existing topics are left as they are.
+ */
+public final class TopicSetup {
+
+  private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
+
+  private TopicSetup() {
+  }
+
+  public static void ensureTopics(KafkaSettings kafka) {
+    Topics t = kafka.topics();
+    try (Admin admin = Admin.create(kafka.adminConfig())) {
+      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+      for (String name : List.of(t.requests(), t.events())) {
+        if (existing.contains(name)) {
+          continue;
+        }
+        try {
+          admin.createTopics(List.of(new NewTopic(name, kafka.partitions(), (short) -1)))
+              .all().get(30, TimeUnit.SECONDS);
+          log.info("Created topic {} with {} partitions", name, kafka.partitions());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) { // another process created it first
+            throw e;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot create topics on " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+    }
+  }
+}

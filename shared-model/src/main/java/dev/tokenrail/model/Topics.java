@@ -1,0 +1,21 @@
+package dev.tokenrail.model;
+
+/**
+ * The names of Tokenrail's topics, which share one prefix (default {@code tokenrail.}).
+ *
+ * @param prefix prepended to every topic name; lets several deployments or test classes share a cluster
+ */
+public record Topics(String prefix) {
+
+  public static final String DEFAULT_PREFIX = "tokenrail.";
+
+  /** Chat requests, keyed by conversation; consumed by the worker group. */
+  public String requests() {
+    return prefix + "requests";
+  }
+
+  /** Stream events, keyed by conversation; read in full by every gateway. */
+  public String events() {
+    return prefix + "events";
+  }
+}
