@@ -114,6 +114,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   private static void formatIfNew(Path dataDir) {
+    if (Files.exists(dataDir.resolve("meta.properties"))) {
+      return; // formatted by an earlier start: keep its cluster id and data
+    }
     String dir = dataDir.toAbsolutePath().toString();
     try (PrintStream toLog = new PrintStream(new LineLogger(), true, StandardCharsets.UTF_8)) {
       new Formatter()
@@ -125,7 +128,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
           .setControllerListenerName(CONTROLLER_LISTENER)
           .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
           .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-          .setIgnoreFormatted(true) // kept across restarts: an existing directory keeps its cluster id
           .run();
     } catch (Exception e) {
       throw new IllegalStateException("cannot format Kafka storage in " + dir, e);

@@ -1,10 +1,10 @@
 package dev.tokenrail.worker;
 
 import dev.tokenrail.model.Env;
+import dev.tokenrail.model.Shutdown;
 import dev.tokenrail.model.TopicSetup;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +20,7 @@ public final class WorkerMain {
     WorkerConfig config = WorkerConfig.fromEnv(Env.system(), "localhost:9092");
     TopicSetup.ensureTopics(config.kafka());
     Vertx vertx = Vertx.vertx();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> closeQuietly(vertx), "shutdown"));
+    Shutdown.onExit(vertx);
     vertx.deployVerticle(() -> new WorkerVerticle(config), new DeploymentOptions().setInstances(config.instances()))
         .onSuccess(id -> log.info("producer-worker running: {} instance(s), Kafka at {}",
             config.instances(), config.kafka().bootstrapServers()))
@@ -28,13 +28,5 @@ public final class WorkerMain {
           log.error("producer-worker failed to start", e);
           System.exit(1);
         });
-  }
-
-  static void closeQuietly(Vertx vertx) {
-    try {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      log.warn("Shutdown did not complete cleanly: {}", e.toString());
-    }
   }
 }

@@ -58,11 +58,12 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
     return c;
   }
 
-  public Map<String, Object> adminConfig() {
-    Map<String, Object> c = new HashMap<>();
+  /** Admin settings: short timeouts, since admin calls answer readiness probes and start-up checks. */
+  public Map<String, String> adminConfig() {
+    Map<String, String> c = new HashMap<>();
     c.put("bootstrap.servers", bootstrapServers);
-    c.put("request.timeout.ms", 5_000);
-    c.put("default.api.timeout.ms", 10_000);
+    c.put("request.timeout.ms", "3000");
+    c.put("default.api.timeout.ms", "5000");
     return c;
   }
 }

@@ -107,7 +107,7 @@ public final class ProtocolCodec {
       }
       Object parsed;
       try {
-        parsed = value.toJson();
+        parsed = value.toJsonValue();
       } catch (DecodeException e) {
         throw new ProtocolException("malformed JSON", e);
       }

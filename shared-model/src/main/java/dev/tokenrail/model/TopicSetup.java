@@ -1,5 +1,6 @@
 package dev.tokenrail.model;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -25,15 +26,15 @@ public final class TopicSetup {
 
   public static void ensureTopics(KafkaSettings kafka) {
     Topics t = kafka.topics();
-    try (Admin admin = Admin.create(kafka.adminConfig())) {
-      Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+    try (Admin admin = Admin.create(new HashMap<String, Object>(kafka.adminConfig()))) {
+      Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
       for (String name : List.of(t.requests(), t.events())) {
         if (existing.contains(name)) {
           continue;
         }
         try {
           admin.createTopics(List.of(new NewTopic(name, kafka.partitions(), (short) -1)))
-              .all().get(30, TimeUnit.SECONDS);
+              .all().get(60, TimeUnit.SECONDS);
           log.info("Created topic {} with {} partitions", name, kafka.partitions());
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) { // another process created it first

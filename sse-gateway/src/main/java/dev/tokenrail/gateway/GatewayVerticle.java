@@ -1,0 +1,179 @@
+package dev.tokenrail.gateway;
+
+import dev.tokenrail.model.ConversationIds;
+import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.ProtocolCodec;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.kafka.admin.KafkaAdminClient;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP face of Tokenrail: accepts chat messages onto the requests topic and streams each
+ * conversation's events to its SSE clients from the gateway's {@link EventsReader}.
+ */
+public final class GatewayVerticle extends VerticleBase {
+
+  private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
+
+  private final GatewayConfig config;
+  private final Set<SseConnection> connections = new HashSet<>();
+  private EventsReader reader;
+  private KafkaProducer<String, Buffer> requests;
+  private KafkaAdminClient admin;
+  private HttpServer server;
+
+  public GatewayVerticle(GatewayConfig config) {
+    this.config = config;
+  }
+
+  /** The port the server listens on (differs from the configured one when that was 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> start() {
+    String instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
+    requests = KafkaProducer.create(vertx, requestsProducerConfig(instanceId));
+    admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
+    reader = new EventsReader(vertx, config.kafka(), instanceId);
+    vertx.setPeriodic(config.keepAlive().toMillis(), id -> connections.forEach(SseConnection::ping));
+    return reader.start()
+        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port()))
+            .requestHandler(routes())
+            .listen())
+        .onSuccess(s -> server = s);
+  }
+
+  @Override
+  public Future<?> stop() {
+    return reader.close().eventually(() -> requests.close()).eventually(() -> admin.close());
+  }
+
+  private Router routes() {
+    Router router = Router.router(vertx);
+    router.post("/api/conversations/:id/messages")
+        .consumes("application/json")
+        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
+        .handler(this::postMessage);
+    router.get("/api/conversations/:id/events").handler(this::streamEvents);
+    router.get("/health").handler(this::health);
+    router.get("/ready").handler(this::ready);
+    router.get("/").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
+        .sendFile("webroot/index.html"));
+
+    router.errorHandler(400, ctx -> ApiErrors.badRequest(ctx, "bad_request", "The request is malformed."));
+    router.errorHandler(404, ctx -> ApiErrors.send(ctx, 404, "not_found", "No such resource."));
+    router.errorHandler(405, ctx -> ApiErrors.send(ctx, 405, "method_not_allowed", "Method not allowed here."));
+    router.errorHandler(413, ctx -> ApiErrors.send(ctx, 413, "body_too_large", "The request body is too large."));
+    router.errorHandler(415, ctx -> ApiErrors.send(ctx, 415, "unsupported_media_type",
+        "Send the body as application/json."));
+    router.errorHandler(500, ctx -> {
+      log.error("Unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
+      ApiErrors.send(ctx, 500, "internal", "Internal error.");
+    });
+    return router;
+  }
+
+  // ---- routes ----
+
+  private void postMessage(RoutingContext ctx) {
+    String conversationId = ctx.pathParam("id");
+    if (!ConversationIds.isValid(conversationId)) {
+      invalidConversationId(ctx);
+      return;
+    }
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      ApiErrors.badRequest(ctx, "invalid_json", "The body is not a JSON object.");
+      return;
+    }
+    Object text = body == null ? null : body.getValue("text");
+    if (!(text instanceof String s) || s.isBlank()) {
+      ApiErrors.badRequest(ctx, "missing_text", "The body needs a non-empty string field 'text'.");
+      return;
+    }
+    if (s.getBytes(StandardCharsets.UTF_8).length > config.maxTextBytes()) {
+      ApiErrors.send(ctx, 413, "text_too_long", "'text' is longer than " + config.maxTextBytes() + " bytes.");
+      return;
+    }
+    MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(), s, System.currentTimeMillis());
+    requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(),
+            ConversationIds.kafkaKey(conversationId), ProtocolCodec.encode(request)))
+        .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode()))
+        .onFailure(e -> {
+          log.warn("Request not accepted by Kafka: conversationId={}: {}", conversationId, e.toString());
+          ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again.");
+        });
+  }
+
+  private void streamEvents(RoutingContext ctx) {
+    String conversationId = ctx.pathParam("id");
+    if (!ConversationIds.isValid(conversationId)) {
+      invalidConversationId(ctx);
+      return;
+    }
+    HttpServerResponse response = ctx.response();
+    String key = ConversationIds.kafkaKey(conversationId);
+    SseConnection connection = new SseConnection(response, conversationId, config.sseBacklogEvents());
+    reader.subscribe(key, connection);
+    connections.add(connection);
+    response.closeHandler(v -> {
+      reader.unsubscribe(key, connection);
+      connections.remove(connection);
+      connection.closed();
+    });
+    connection.open();
+  }
+
+  private void health(RoutingContext ctx) {
+    ctx.json(new JsonObject().put("status", "UP"));
+  }
+
+  private void ready(RoutingContext ctx) {
+    if (!reader.assigned()) {
+      ctx.response().setStatusCode(503);
+      ctx.json(new JsonObject().put("status", "DOWN").put("reason", "events reader not assigned"));
+      return;
+    }
+    admin.describeCluster()
+        .onSuccess(c -> ctx.json(new JsonObject().put("status", "UP").put("kafkaNodes", c.getNodes().size())))
+        .onFailure(e -> {
+          ctx.response().setStatusCode(503);
+          ctx.json(new JsonObject().put("status", "DOWN").put("reason", "Kafka unreachable"));
+        });
+  }
+
+  private static void invalidConversationId(RoutingContext ctx) {
+    ApiErrors.badRequest(ctx, "invalid_conversation_id", "Conversation ids match [A-Za-z0-9_-]{1,64}.");
+  }
+
+  /** The requests producer answers within seconds when Kafka is away, so a POST gets 503 rather than hanging. */
+  private Map<String, String> requestsProducerConfig(String instanceId) {
+    Map<String, String> c = config.kafka().producerConfig(instanceId);
+    c.put("max.block.ms", "5000");
+    c.put("request.timeout.ms", "4000");
+    c.put("delivery.timeout.ms", "10000");
+    return c;
+  }
+}
