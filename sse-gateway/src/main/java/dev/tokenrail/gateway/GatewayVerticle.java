@@ -102,12 +102,15 @@ public final class GatewayVerticle extends VerticleBase {
     }
     JsonObject body;
     try {
-      body = ctx.body().asJsonObject();
+      body = ctx.body().asJsonObject(); // null for an empty body
     } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null) {
       ApiErrors.badRequest(ctx, "invalid_json", "The body is not a JSON object.");
       return;
     }
-    Object text = body == null ? null : body.getValue("text");
+    Object text = body.getValue("text");
     if (!(text instanceof String s) || s.isBlank()) {
       ApiErrors.badRequest(ctx, "missing_text", "The body needs a non-empty string field 'text'.");
       return;

@@ -1,0 +1,63 @@
+package dev.tokenrail.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokenrail.model.EventId;
+import dev.tokenrail.model.Partitioning;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Content checks of one message's stream, as a client sees it. */
+final class Answers {
+
+  private Answers() {
+  }
+
+  /**
+   * Asserts that {@code events} hold exactly one complete answer to {@code messageId}: {@code start}, the
+   * tokens with seq 1, 2, 3… and nothing missing or repeated, optionally {@code usage}, then {@code done}
+   * whose text equals the concatenated tokens; ids strictly increasing, in the conversation's partition.
+   *
+   * @return the answer's text
+   */
+  static String assertCompleteAnswer(List<SseClient.Event> events, String conversationId, String messageId,
+                                     int partitions) {
+    List<SseClient.Event> mine = events.stream()
+        .filter(e -> messageId.equals(e.data().getString("messageId")))
+        .toList();
+    assertThat(events).as("events of other messages or conversations")
+        .allSatisfy(e -> assertThat(e.data().getString("conversationId")).isEqualTo(conversationId));
+    assertThat(mine).isNotEmpty();
+    assertThat(mine.get(0).type()).isEqualTo("start");
+    assertThat(mine.get(mine.size() - 1).type()).isEqualTo("done");
+
+    for (int i = 0; i < mine.size(); i++) {
+      assertThat(mine.get(i).data().getLong("seq")).as("seq of event %d", i).isEqualTo(i);
+      assertThat(mine.get(i).data().getInteger("attempt")).isEqualTo(1);
+    }
+    int expectedPartition = Partitioning.partitionOf(conversationId, partitions);
+    long previousOffset = -1;
+    for (SseClient.Event e : mine) {
+      EventId id = EventId.parse(e.id()).orElseThrow(() -> new AssertionError("unparseable id " + e.id()));
+      assertThat(id.partition()).isEqualTo(expectedPartition);
+      assertThat(id.offset()).isGreaterThan(previousOffset);
+      previousOffset = id.offset();
+    }
+    List<String> middle = mine.subList(1, mine.size() - 1).stream().map(SseClient.Event::type).toList();
+    assertThat(middle).as("between start and done").allMatch(t -> t.equals("token") || t.equals("usage"));
+    assertThat(middle.indexOf("usage")).as("usage, when present, comes last before done")
+        .isIn(-1, middle.size() - 1);
+
+    String tokens = mine.stream().filter(e -> e.type().equals("token"))
+        .map(e -> e.data().getString("text")).collect(Collectors.joining());
+    String done = mine.get(mine.size() - 1).data().getString("text");
+    assertThat(done).isEqualTo(tokens).isNotEmpty();
+    return done;
+  }
+
+  static long tokenCount(List<SseClient.Event> events, String messageId) {
+    return events.stream()
+        .filter(e -> e.type().equals("token") && messageId.equals(e.data().getString("messageId")))
+        .count();
+  }
+}

@@ -1,0 +1,50 @@
+package dev.tokenrail.e2e;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** Small blocking HTTP calls for tests, over the JDK's client. */
+final class Http {
+
+  record Response(int status, String contentType, String body) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  private Http() {
+  }
+
+  static Response postJson(String url, String body) {
+    return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  static String postMessage(String baseUrl, String conversationId, String text) {
+    Response r = postJson(baseUrl + "/api/conversations/" + conversationId + "/messages",
+        new JsonObject().put("text", text).encode());
+    if (r.status() != 202) {
+      throw new IllegalStateException("POST got " + r.status() + ": " + r.body());
+    }
+    return r.json().getString("messageId");
+  }
+
+  static Response send(HttpRequest request) {
+    try {
+      HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+      return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

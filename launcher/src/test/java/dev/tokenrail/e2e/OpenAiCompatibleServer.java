@@ -1,0 +1,109 @@
+package dev.tokenrail.e2e;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * An OpenAI-compatible chat completions server written for the tests: it streams
+ * {@code chat.completion.chunk} frames, one per token, then a usage chunk and {@code [DONE]} — what
+ * OpenAI, vLLM, Ollama and llama.cpp send — or fails as a {@link Script} says. Records every request.
+ */
+final class OpenAiCompatibleServer implements AutoCloseable {
+
+  /** What to answer to one request, chosen from its last user message. */
+  sealed interface Script {
+    record Stream(List<String> tokens, long pauseMillis) implements Script {
+    }
+
+    record Fail(int status, String body) implements Script {
+    }
+  }
+
+  record Recorded(JsonObject body, String authorization) {
+    String lastUserText() {
+      JsonArray messages = body.getJsonArray("messages");
+      for (int i = messages.size() - 1; i >= 0; i--) {
+        JsonObject m = messages.getJsonObject(i);
+        if ("user".equals(m.getString("role"))) {
+          return m.getValue("content") instanceof String s ? s : m.encode();
+        }
+      }
+      return "";
+    }
+  }
+
+  private final Vertx vertx = Vertx.vertx();
+  private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final Function<String, Script> scripts;
+  private final HttpServer server;
+
+  OpenAiCompatibleServer(Function<String, Script> scripts) {
+    this.scripts = scripts;
+    this.server = TokenrailStack.await(vertx.createHttpServer().requestHandler(this::handle).listen(0));
+  }
+
+  String baseUrl() {
+    return "http://localhost:" + server.actualPort() + "/v1";
+  }
+
+  List<Recorded> requests() {
+    return List.copyOf(requests);
+  }
+
+  private void handle(HttpServerRequest request) {
+    if (!request.path().equals("/v1/chat/completions")) {
+      request.response().setStatusCode(404).end();
+      return;
+    }
+    request.body().onSuccess(body -> {
+      Recorded recorded = new Recorded(body.toJsonObject(), request.getHeader("Authorization"));
+      requests.add(recorded);
+      Script script = scripts.apply(recorded.lastUserText());
+      if (script instanceof Script.Fail fail) {
+        request.response().setStatusCode(fail.status()).putHeader("Content-Type", "application/json").end(fail.body());
+      } else if (script instanceof Script.Stream stream) {
+        HttpServerResponse response = request.response().setChunked(true)
+            .putHeader("Content-Type", "text/event-stream");
+        send(response, chunk(new JsonObject().put("role", "assistant").put("content", ""), null));
+        streamTokens(response, stream, 0);
+      }
+    });
+  }
+
+  private void streamTokens(HttpServerResponse response, Script.Stream stream, int index) {
+    if (index == stream.tokens().size()) {
+      send(response, chunk(new JsonObject(), "stop"));
+      send(response, new JsonObject().put("id", "chatcmpl-test").put("object", "chat.completion.chunk")
+          .put("created", 1).put("model", "test-model").put("choices", new JsonArray())
+          .put("usage", new JsonObject().put("prompt_tokens", 9).put("completion_tokens", stream.tokens().size())
+              .put("total_tokens", 9 + stream.tokens().size())));
+      response.end("data: [DONE]\n\n");
+      return;
+    }
+    send(response, chunk(new JsonObject().put("content", stream.tokens().get(index)), null));
+    vertx.setTimer(Math.max(1, stream.pauseMillis()), id -> streamTokens(response, stream, index + 1));
+  }
+
+  private static JsonObject chunk(JsonObject delta, String finishReason) {
+    return new JsonObject().put("id", "chatcmpl-test").put("object", "chat.completion.chunk").put("created", 1)
+        .put("model", "test-model")
+        .put("choices", new JsonArray().add(new JsonObject().put("index", 0).put("delta", delta)
+            .put("finish_reason", finishReason)));
+  }
+
+  private static void send(HttpServerResponse response, JsonObject json) {
+    response.write("data: " + json.encode() + "\n\n");
+  }
+
+  @Override
+  public void close() {
+    TokenrailStack.await(vertx.close());
+  }
+}

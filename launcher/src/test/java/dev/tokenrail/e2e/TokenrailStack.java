@@ -1,0 +1,80 @@
+package dev.tokenrail.e2e;
+
+import dev.tokenrail.gateway.GatewayConfig;
+import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.Topics;
+import dev.tokenrail.model.TopicSetup;
+import dev.tokenrail.worker.WorkerConfig;
+import dev.tokenrail.worker.WorkerVerticle;
+import dev.tokenrail.worker.model.ModelSettings;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Workers and a gateway deployed exactly as the launcher deploys them, on the shared broker, under a topic
+ * prefix of their own. One per test class.
+ */
+final class TokenrailStack implements AutoCloseable {
+
+  static final int PARTITIONS = 6;
+
+  private final Vertx vertx;
+  private final KafkaSettings kafka;
+  private final GatewayVerticle gateway;
+
+  private TokenrailStack(Vertx vertx, KafkaSettings kafka, GatewayVerticle gateway) {
+    this.vertx = vertx;
+    this.kafka = kafka;
+    this.gateway = gateway;
+  }
+
+  static KafkaSettings freshTopics() {
+    String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
+    return new KafkaSettings(SharedKafka.bootstrapServers(), new Topics(prefix), PARTITIONS, KafkaSettings.DEFAULT_LINGER_MS);
+  }
+
+  static TokenrailStack start(ModelSettings model) {
+    KafkaSettings kafka = freshTopics();
+    TopicSetup.ensureTopics(kafka);
+    Vertx vertx = Vertx.vertx();
+    WorkerConfig workerConfig = new WorkerConfig(kafka, model, 1, 1_000);
+    await(vertx.deployVerticle(() -> new WorkerVerticle(workerConfig), new DeploymentOptions().setInstances(1)));
+    GatewayVerticle gateway = startGateway(vertx, gatewayConfig(kafka));
+    return new TokenrailStack(vertx, kafka, gateway);
+  }
+
+  static GatewayConfig gatewayConfig(KafkaSettings kafka) {
+    return new GatewayConfig(kafka, 0, GatewayConfig.DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), 1_024);
+  }
+
+  static GatewayVerticle startGateway(Vertx vertx, GatewayConfig config) {
+    GatewayVerticle gateway = new GatewayVerticle(config);
+    await(vertx.deployVerticle(gateway));
+    return gateway;
+  }
+
+  String baseUrl() {
+    return "http://localhost:" + gateway.actualPort();
+  }
+
+  KafkaSettings kafka() {
+    return kafka;
+  }
+
+  @Override
+  public void close() {
+    await(vertx.close());
+  }
+
+  static <T> T await(io.vertx.core.Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
