@@ -1,0 +1,150 @@
+package dev.tokenrail.bench;
+
+import dev.tokenrail.gateway.GatewayConfig;
+import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.kafka.EmbeddedKafkaBroker;
+import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.TopicSetup;
+import dev.tokenrail.model.Topics;
+import dev.tokenrail.worker.WorkerConfig;
+import dev.tokenrail.worker.WorkerVerticle;
+import dev.tokenrail.worker.model.ModelSettings;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The benchmark: starts an embedded broker, a worker and a gateway with the demo model in this JVM, then
+ * streams {@code --conversations} answers of {@code --tokens} tokens at {@code --tokens-per-second} each
+ * to as many SSE clients, and reports per-token latency (client receive time − event {@code ts}) and
+ * whether every token arrived.
+ *
+ * <pre>java -jar bench/target/bench.jar [--conversations 100] [--tokens 500] [--tokens-per-second 50] [--warmup-tokens 300] [--linger-ms N]</pre>
+ */
+public final class Bench {
+
+  private Bench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = parse(args);
+    int conversations = Integer.parseInt(options.getOrDefault("conversations", "100"));
+    int tokens = Integer.parseInt(options.getOrDefault("tokens", "500"));
+    int tokensPerSecond = Integer.parseInt(options.getOrDefault("tokens-per-second", "50"));
+    int warmupTokens = Integer.parseInt(options.getOrDefault("warmup-tokens", "300"));
+    int lingerMs = Integer.parseInt(options.getOrDefault("linger-ms", Integer.toString(KafkaSettings.DEFAULT_LINGER_MS)));
+
+    Path dataDir = Files.createTempDirectory("tokenrail-bench");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0, Map.of())) {
+      KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), new Topics("bench."),
+          KafkaSettings.DEFAULT_PARTITIONS, lingerMs);
+      System.out.printf("Producers' linger.ms = %d%n", lingerMs);
+      TopicSetup.ensureTopics(kafka);
+      Vertx stack = Vertx.vertx();
+      Vertx load = Vertx.vertx();
+      try {
+        await(stack.deployVerticle(() -> new WorkerVerticle(new WorkerConfig(kafka,
+            ModelSettings.demo(tokensPerSecond, 200), 1, WorkerConfig.defaultMaxConcurrentGenerations())),
+            new DeploymentOptions()));
+        GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0,
+            GatewayConfig.DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), 1_024));
+        await(stack.deployVerticle(gateway));
+        if (warmupTokens > 0) {
+          // A cold JVM (broker, clients, gateway, JIT compilers on 2 cores) queues events for seconds;
+          // the same load, unmeasured, first.
+          System.out.println("Warm-up round (not measured):");
+          run(load, gateway.actualPort(), "warmup-", conversations, warmupTokens, tokensPerSecond);
+        }
+        System.out.println("Measured round:");
+        Result result = run(load, gateway.actualPort(), "bench-", conversations, tokens, tokensPerSecond);
+        if (!result.complete()) {
+          System.exit(2);
+        }
+      } finally {
+        await(load.close());
+        await(stack.close());
+      }
+    }
+  }
+
+  record Result(boolean complete) {
+  }
+
+  private static Result run(Vertx load, int port, String prefix, int conversations, int tokens, int tokensPerSecond)
+      throws Exception {
+    HttpClient http = load.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(conversations + 16));
+    LatencyHistogram latencies = new LatencyHistogram();
+    List<StreamClient> clients = new ArrayList<>();
+    for (int i = 0; i < conversations; i++) {
+      clients.add(new StreamClient(prefix + i, latencies));
+    }
+    await(Future.all(clients.stream().map(c -> c.connect(http, port)).toList()));
+    System.out.printf("%d SSE clients connected; posting %d messages of %d tokens at %d tokens/s each%n",
+        conversations, conversations, tokens, tokensPerSecond);
+
+    long started = System.nanoTime();
+    HttpClient posts = load.createHttpClient(new PoolOptions().setHttp1MaxSize(16));
+    await(Future.all(java.util.stream.IntStream.range(0, conversations).mapToObj(i -> posts
+        .request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
+            .setURI("/api/conversations/" + prefix + i + "/messages").putHeader("Content-Type", "application/json"))
+        .compose(req -> req.send(new JsonObject().put("text", "#tokens=" + tokens + " benchmark " + i).encode()))
+        .compose(res -> res.statusCode() == 202 ? res.body() : Future.failedFuture("POST got " + res.statusCode())))
+        .toList()));
+
+    Future<?> all = Future.all(clients.stream().map(StreamClient::finished).toList());
+    long expectedSeconds = tokens / Math.max(1, tokensPerSecond) + 1;
+    while (!all.isComplete()) {
+      long done = clients.stream().filter(c -> c.finished().isComplete()).count();
+      System.out.printf("  %5.1f s  tokens received %,d / %,d  answers done %d / %d%n",
+          (System.nanoTime() - started) / 1e9, latencies.count(), (long) conversations * tokens, done, conversations);
+      try {
+        all.toCompletionStage().toCompletableFuture().get(Math.max(1, expectedSeconds / 10), TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        if ((System.nanoTime() - started) / 1e9 > expectedSeconds * 3 + 60) {
+          throw new IllegalStateException("answers did not finish in time");
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    long received = clients.stream().mapToLong(StreamClient::tokens).sum();
+    List<String> failures = clients.stream().map(StreamClient::failure).filter(f -> f != null).toList();
+
+    System.out.printf("%nResult: %d conversations x %d tokens at %d tokens/s (demo model), %.1f s%n",
+        conversations, tokens, tokensPerSecond, seconds);
+    System.out.printf("  tokens received: %,d of %,d expected; incomplete or out-of-order answers: %d%n",
+        received, (long) conversations * tokens, failures.size());
+    System.out.printf("  latency (SSE receive - event ts), ms: p50 %d  p99 %d  p99.9 %d  max %d%n",
+        latencies.percentile(0.50), latencies.percentile(0.99), latencies.percentile(0.999), latencies.percentile(1.0));
+    failures.stream().limit(10).forEach(f -> System.out.println("  FAILED " + f));
+    return new Result(failures.isEmpty() && received == (long) conversations * tokens);
+  }
+
+  private static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new java.util.HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("usage: bench [--conversations N] [--tokens N] [--tokens-per-second N] [--warmup-tokens N] [--linger-ms N]");
+      }
+      options.put(args[i].substring(2), args[++i]);
+    }
+    return options;
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+  }
+}

@@ -1,0 +1,95 @@
+package dev.tokenrail.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.parsetools.RecordParser;
+
+/**
+ * One load-generator SSE client: follows one conversation, checks that its answer arrives whole and in
+ * order, and records (receive time − event {@code ts}) of every token into the shared histogram.
+ */
+final class StreamClient {
+
+  private final String conversationId;
+  private final LatencyHistogram latencies;
+  private final Promise<Void> finished = Promise.promise();
+  private final StringBuilder text = new StringBuilder();
+  private long expectedSeq;
+  private long tokens;
+  private String failure;
+
+  StreamClient(String conversationId, LatencyHistogram latencies) {
+    this.conversationId = conversationId;
+    this.latencies = latencies;
+  }
+
+  /** Connects; the future completes once the gateway has registered the subscription. */
+  Future<Void> connect(HttpClient http, int port) {
+    return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
+            .setURI("/api/conversations/" + conversationId + "/events"))
+        .compose(req -> req.send())
+        .map(response -> {
+          RecordParser frames = RecordParser.newDelimited("\n\n", this::onFrame);
+          response.handler(frames);
+          return null;
+        });
+  }
+
+  Future<Void> finished() {
+    return finished.future();
+  }
+
+  long tokens() {
+    return tokens;
+  }
+
+  /** Null when the answer arrived whole: every seq once, in order, done.text equal to the tokens. */
+  String failure() {
+    return failure;
+  }
+
+  private void onFrame(Buffer frame) {
+    long receivedAt = System.currentTimeMillis();
+    String type = null;
+    String data = null;
+    for (String line : frame.toString().split("\n")) {
+      if (line.startsWith("event: ")) {
+        type = line.substring(7);
+      } else if (line.startsWith("data: ")) {
+        data = line.substring(6);
+      }
+    }
+    if (type == null || data == null) {
+      return; // comments: opening, keep-alive
+    }
+    JsonObject event = new JsonObject(data);
+    long seq = event.getLong("seq");
+    if (seq != expectedSeq && failure == null) {
+      failure = conversationId + ": expected seq " + expectedSeq + " but got " + seq;
+    }
+    expectedSeq = seq + 1;
+    switch (type) {
+      case "token" -> {
+        tokens++;
+        text.append(event.getString("text"));
+        latencies.record(receivedAt - event.getLong("ts"));
+      }
+      case "done" -> {
+        if (!text.toString().equals(event.getString("text")) && failure == null) {
+          failure = conversationId + ": done.text differs from the tokens received";
+        }
+        finished.tryComplete();
+      }
+      case "error", "cancelled" -> {
+        failure = conversationId + ": ended with " + type + " " + data;
+        finished.tryComplete();
+      }
+      default -> { }
+    }
+  }
+}
