@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.testkit.Http;
 import dev.tokenrail.worker.model.ModelSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;

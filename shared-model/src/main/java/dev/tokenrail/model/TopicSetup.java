@@ -9,6 +9,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,7 @@ public final class TopicSetup {
   private TopicSetup() {
   }
 
+  /** Creates the missing topics and returns once the broker answers metadata requests for all of them. */
   public static void ensureTopics(KafkaSettings kafka) {
     Topics t = kafka.topics();
     try (Admin admin = Admin.create(new HashMap<String, Object>(kafka.adminConfig()))) {
@@ -42,11 +44,31 @@ public final class TopicSetup {
           }
         }
       }
+      awaitVisible(admin, List.of(t.requests(), t.events()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("cannot create topics on " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A topic another process has just created may not have reached the broker's metadata yet; whoever
+   * reads partitions next (the gateway's events reader) must see all of them.
+   */
+  private static void awaitVisible(Admin admin, List<String> names) throws InterruptedException, TimeoutException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      try {
+        admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+        return;
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+          throw new IllegalStateException("topics " + names + " not visible: " + e.getCause(), e);
+        }
+        Thread.sleep(100); // start-up only, on the main thread: metadata propagates within milliseconds
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-package dev.tokenrail.e2e;
+package dev.tokenrail.testkit;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -9,10 +9,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /** Small blocking HTTP calls for tests, over the JDK's client. */
-final class Http {
+public final class Http {
 
-  record Response(int status, String contentType, String body) {
-    JsonObject json() {
+  public record Response(int status, String contentType, String body) {
+    public JsonObject json() {
       return new JsonObject(body);
     }
   }
@@ -22,12 +22,12 @@ final class Http {
   private Http() {
   }
 
-  static Response postJson(String url, String body) {
+  public static Response postJson(String url, String body) {
     return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
   }
 
-  static String postMessage(String baseUrl, String conversationId, String text) {
+  public static String postMessage(String baseUrl, String conversationId, String text) {
     Response r = postJson(baseUrl + "/api/conversations/" + conversationId + "/messages",
         new JsonObject().put("text", text).encode());
     if (r.status() != 202) {
@@ -36,7 +36,7 @@ final class Http {
     return r.json().getString("messageId");
   }
 
-  static Response send(HttpRequest request) {
+  public static Response send(HttpRequest request) {
     try {
       HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());

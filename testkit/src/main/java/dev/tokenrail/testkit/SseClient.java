@@ -1,4 +1,4 @@
-package dev.tokenrail.e2e;
+package dev.tokenrail.testkit;
 
 import static org.awaitility.Awaitility.await;
 
@@ -22,9 +22,9 @@ import java.util.function.Predicate;
  * A plain SSE client over the JDK's HTTP client, independent of the code under test. {@link #connect}
  * returns once the response headers arrived, i.e. once the gateway has registered the subscription.
  */
-final class SseClient implements AutoCloseable {
+public final class SseClient implements AutoCloseable {
 
-  record Event(String id, String type, JsonObject data, long receivedAtMillis) {
+  public record Event(String id, String type, JsonObject data, long receivedAtMillis) {
   }
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -41,7 +41,7 @@ final class SseClient implements AutoCloseable {
     this.reader.start();
   }
 
-  static SseClient connect(String url) {
+  public static SseClient connect(String url) {
     try {
       HttpResponse<InputStream> response = HTTP.send(
           HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET().build(),
@@ -59,25 +59,25 @@ final class SseClient implements AutoCloseable {
     }
   }
 
-  HttpResponse<InputStream> response() {
+  public HttpResponse<InputStream> response() {
     return response;
   }
 
-  List<Event> events() {
+  public List<Event> events() {
     return List.copyOf(events);
   }
 
-  List<String> comments() {
+  public List<String> comments() {
     return List.copyOf(comments);
   }
 
   /** Waits until the stream holds an event matching {@code until}, then returns everything received. */
-  List<Event> awaitEvent(Predicate<Event> until, Duration atMost) {
+  public List<Event> awaitEvent(Predicate<Event> until, Duration atMost) {
     await().atMost(atMost).until(() -> events.stream().anyMatch(until));
     return events();
   }
 
-  List<Event> awaitTerminal(Duration atMost) {
+  public List<Event> awaitTerminal(Duration atMost) {
     return awaitEvent(e -> List.of("done", "error", "cancelled").contains(e.type()), atMost);
   }
 

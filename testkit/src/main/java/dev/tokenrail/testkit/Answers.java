@@ -1,4 +1,4 @@
-package dev.tokenrail.e2e;
+package dev.tokenrail.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,19 +8,19 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** Content checks of one message's stream, as a client sees it. */
-final class Answers {
+public final class Answers {
 
   private Answers() {
   }
 
   /**
-   * Asserts that {@code events} hold exactly one complete answer to {@code messageId}: {@code start}, the
+   * Asserts that {@code events} hold exactly one complete attempt at answering {@code messageId}: {@code start}, the
    * tokens with seq 1, 2, 3… and nothing missing or repeated, optionally {@code usage}, then {@code done}
    * whose text equals the concatenated tokens; ids strictly increasing, in the conversation's partition.
    *
    * @return the answer's text
    */
-  static String assertCompleteAnswer(List<SseClient.Event> events, String conversationId, String messageId,
+  public static String assertCompleteAnswer(List<SseClient.Event> events, String conversationId, String messageId,
                                      int partitions) {
     List<SseClient.Event> mine = events.stream()
         .filter(e -> messageId.equals(e.data().getString("messageId")))
@@ -31,9 +31,10 @@ final class Answers {
     assertThat(mine.get(0).type()).isEqualTo("start");
     assertThat(mine.get(mine.size() - 1).type()).isEqualTo("done");
 
+    int attempt = mine.get(0).data().getInteger("attempt");
     for (int i = 0; i < mine.size(); i++) {
       assertThat(mine.get(i).data().getLong("seq")).as("seq of event %d", i).isEqualTo(i);
-      assertThat(mine.get(i).data().getInteger("attempt")).isEqualTo(1);
+      assertThat(mine.get(i).data().getInteger("attempt")).as("attempt of event %d", i).isEqualTo(attempt);
     }
     int expectedPartition = Partitioning.partitionOf(conversationId, partitions);
     long previousOffset = -1;
@@ -55,7 +56,20 @@ final class Answers {
     return done;
   }
 
-  static long tokenCount(List<SseClient.Event> events, String messageId) {
+  /** The events of {@code messageId} from its last {@code start} on: the attempt a client keeps showing. */
+  public static List<SseClient.Event> lastAttempt(List<SseClient.Event> events, String messageId) {
+    List<SseClient.Event> mine = events.stream().filter(e -> messageId.equals(e.data().getString("messageId"))).toList();
+    int lastStart = -1;
+    for (int i = 0; i < mine.size(); i++) {
+      if (mine.get(i).type().equals("start")) {
+        lastStart = i;
+      }
+    }
+    assertThat(lastStart).as("a start event for %s", messageId).isNotNegative();
+    return mine.subList(lastStart, mine.size());
+  }
+
+  public static long tokenCount(List<SseClient.Event> events, String messageId) {
     return events.stream()
         .filter(e -> e.type().equals("token") && messageId.equals(e.data().getString("messageId")))
         .count();

@@ -1,0 +1,191 @@
+package dev.tokenrail.it;
+
+import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
+import static dev.tokenrail.testkit.Answers.lastAttempt;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.testkit.Answers;
+import dev.tokenrail.testkit.Http;
+import dev.tokenrail.testkit.SseClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.ImageFromDockerfile;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.lifecycle.Startables;
+
+/**
+ * Tokenrail as its users deploy it: a Kafka container and worker and gateway containers built from the
+ * Dockerfiles, on a network of the test's own. Skipped, with a notice, where Docker is not available.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ContainersTest {
+
+  private static final Logger log = LoggerFactory.getLogger(ContainersTest.class);
+  private static final Duration PATIENCE = Duration.ofSeconds(90);
+  private static final int PARTITIONS = 6;
+  private static final String REQUESTS_TOPIC = "tokenrail.requests";
+
+  private static final Network network = Network.newNetwork();
+  private static final ImageFromDockerfile workerImage = Images.fromModule("producer-worker");
+  private static final ImageFromDockerfile gatewayImage = Images.fromModule("sse-gateway");
+
+  // The group notices a dead worker after this session timeout (Kafka's default minimum is 45 s).
+  private static final KafkaContainer kafka = new KafkaContainer(Images.kafka())
+      .withNetwork(network)
+      .withListener("kafka:19092")
+      .withEnv("KAFKA_GROUP_CONSUMER_MIN_SESSION_TIMEOUT_MS", "6000")
+      .withEnv("KAFKA_GROUP_CONSUMER_SESSION_TIMEOUT_MS", "6000")
+      .withEnv("KAFKA_GROUP_CONSUMER_MIN_HEARTBEAT_INTERVAL_MS", "1000")
+      .withEnv("KAFKA_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000");
+  private static final GenericContainer<?> worker1 = worker();
+  private static final GenericContainer<?> worker2 = worker();
+  private static final GenericContainer<?> gateway1 = gateway();
+  private static final GenericContainer<?> gateway2 = gateway();
+
+  @BeforeAll
+  static void start() {
+    long t0 = System.nanoTime();
+    kafka.start();
+    log.info("Kafka container ready in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    long t1 = System.nanoTime();
+    Startables.deepStart(worker1, worker2, gateway1, gateway2).join();
+    log.info("2 worker and 2 gateway containers ready in {} ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1));
+  }
+
+  @AfterAll
+  static void stop() {
+    Stream.of(gateway1, gateway2, worker1, worker2, kafka).forEach(GenericContainer::stop);
+    network.close();
+  }
+
+  @Test
+  @Order(1)
+  void aChatStreamsEndToEndThroughTheContainers() {
+    String conversation = "containers-chat";
+    try (SseClient client = SseClient.connect(eventsUrl(gateway1, conversation))) {
+      // Posted through the other gateway: gateways share nothing but Kafka.
+      String messageId = Http.postMessage(baseUrl(gateway2), conversation, "#tokens=30 hello containers");
+      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+      assertCompleteAnswer(events, conversation, messageId, PARTITIONS);
+      assertThat(Answers.tokenCount(events, messageId)).isEqualTo(30);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void whenAGatewayStopsMidAnswerAFreshSubscriptionOnAnotherGatewayGetsTheRest() {
+    String conversation = "containers-gateway-stop";
+    GenericContainer<?> doomed = gateway();
+    doomed.start();
+    try (SseClient first = SseClient.connect(eventsUrl(doomed, conversation))) {
+      String messageId = Http.postMessage(baseUrl(doomed), conversation, "#tokens=200 a gateway will stop");
+      first.awaitEvent(e -> e.type().equals("token") && e.data().getLong("seq") >= 20, PATIENCE);
+      doomed.stop();
+      String seenBefore = tokensText(first.events());
+
+      try (SseClient second = SseClient.connect(eventsUrl(gateway2, conversation))) {
+        List<SseClient.Event> rest = second.awaitTerminal(PATIENCE);
+        SseClient.Event done = rest.get(rest.size() - 1);
+        assertThat(done.type()).isEqualTo("done");
+        assertThat(first.events()).noneMatch(e -> e.type().equals("done"));
+        assertThat(rest).allSatisfy(e -> assertThat(e.data().getString("messageId")).isEqualTo(messageId));
+        for (int i = 1; i < rest.size(); i++) {
+          assertThat(rest.get(i).data().getLong("seq")).isEqualTo(rest.get(i - 1).data().getLong("seq") + 1);
+        }
+        String answer = done.data().getString("text");
+        assertThat(answer).startsWith(seenBefore).endsWith(tokensText(rest));
+      }
+    } finally {
+      doomed.stop();
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aWorkerKilledMidGenerationLosesNoRequest() throws Exception {
+    String conversation = "containers-worker-kill";
+    try (SseClient client = SseClient.connect(eventsUrl(gateway1, conversation));
+         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.getBootstrapServers()))) {
+      String messageId = Http.postMessage(baseUrl(gateway1), conversation, "#tokens=300 a worker will die");
+      client.awaitEvent(e -> e.type().equals("token") && e.data().getLong("seq") >= 10, PATIENCE);
+
+      GenericContainer<?> generating = workerOwning(admin, Partitioning.partitionOf(conversation, PARTITIONS));
+      kafka.getDockerClient().killContainerCmd(generating.getContainerId()).exec(); // SIGKILL
+
+      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+      assertThat(events).filteredOn(e -> e.type().equals("start")).as("the answer was started again").hasSizeGreaterThan(1);
+      List<SseClient.Event> answer = lastAttempt(events, messageId);
+      assertCompleteAnswer(answer, conversation, messageId, PARTITIONS);
+      assertThat(Answers.tokenCount(answer, messageId)).isEqualTo(300);
+    }
+  }
+
+  /** The worker container whose group member owns the requests partition (by the client id it logs at start). */
+  private static GenericContainer<?> workerOwning(Admin admin, int partition) throws Exception {
+    ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("tokenrail-workers"))
+        .all().get(30, TimeUnit.SECONDS).get("tokenrail-workers");
+    String clientId = group.members().stream()
+        .filter(m -> m.assignment().topicPartitions().contains(new TopicPartition(REQUESTS_TOPIC, partition)))
+        .map(MemberDescription::clientId)
+        .findFirst().orElseThrow(() -> new AssertionError("no worker owns partition " + partition));
+    return Stream.of(worker1, worker2)
+        .filter(w -> w.getLogs().contains("Worker " + clientId + " starting"))
+        .findFirst().orElseThrow(() -> new AssertionError("no container logged " + clientId));
+  }
+
+  private static GenericContainer<?> worker() {
+    return new GenericContainer<>(workerImage)
+        .withNetwork(network)
+        .withEnv(Map.of(
+            "KAFKA_BOOTSTRAP_SERVERS", "kafka:19092",
+            "TOKENRAIL_PARTITIONS", Integer.toString(PARTITIONS),
+            "TOKENRAIL_DEMO_TOKENS_PER_SECOND", "50",
+            "TOKENRAIL_DEMO_TTFT_MS", "100"))
+        .dependsOn(kafka)
+        .waitingFor(Wait.forLogMessage(".*producer-worker running.*", 1).withStartupTimeout(Duration.ofMinutes(2)));
+  }
+
+  private static GenericContainer<?> gateway() {
+    return new GenericContainer<>(gatewayImage)
+        .withNetwork(network)
+        .withEnv(Map.of("KAFKA_BOOTSTRAP_SERVERS", "kafka:19092", "TOKENRAIL_PARTITIONS", Integer.toString(PARTITIONS)))
+        .withExposedPorts(8080)
+        .dependsOn(kafka)
+        .waitingFor(Wait.forHttp("/ready").forStatusCode(200).withStartupTimeout(Duration.ofMinutes(2)));
+  }
+
+  private static String tokensText(List<SseClient.Event> events) {
+    return events.stream().filter(e -> e.type().equals("token")).map(e -> e.data().getString("text"))
+        .collect(Collectors.joining());
+  }
+
+  private static String baseUrl(GenericContainer<?> gateway) {
+    return "http://" + gateway.getHost() + ":" + gateway.getMappedPort(8080);
+  }
+
+  private static String eventsUrl(GenericContainer<?> gateway, String conversation) {
+    return baseUrl(gateway) + "/api/conversations/" + conversation + "/events";
+  }
+}
