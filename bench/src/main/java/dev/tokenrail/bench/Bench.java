@@ -20,7 +20,6 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +58,7 @@ public final class Bench {
         await(stack.deployVerticle(() -> new WorkerVerticle(new WorkerConfig(kafka,
             ModelSettings.demo(tokensPerSecond, 200), 1, WorkerConfig.defaultMaxConcurrentGenerations())),
             new DeploymentOptions()));
-        GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0,
-            GatewayConfig.DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), 1_024));
+        GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(kafka, 0));
         await(stack.deployVerticle(gateway));
         if (warmupTokens > 0) {
           // A cold JVM (broker, clients, gateway, JIT compilers on 2 cores) queues events for seconds;

@@ -10,7 +10,8 @@ import dev.tokenrail.worker.WorkerVerticle;
 import dev.tokenrail.worker.model.ModelSettings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -24,12 +25,12 @@ final class TokenrailStack implements AutoCloseable {
 
   private final Vertx vertx;
   private final KafkaSettings kafka;
-  private final GatewayVerticle gateway;
+  private final List<GatewayVerticle> gateways;
 
-  private TokenrailStack(Vertx vertx, KafkaSettings kafka, GatewayVerticle gateway) {
+  private TokenrailStack(Vertx vertx, KafkaSettings kafka, List<GatewayVerticle> gateways) {
     this.vertx = vertx;
     this.kafka = kafka;
-    this.gateway = gateway;
+    this.gateways = gateways;
   }
 
   static KafkaSettings freshTopics() {
@@ -38,17 +39,25 @@ final class TokenrailStack implements AutoCloseable {
   }
 
   static TokenrailStack start(ModelSettings model) {
+    return start(model, 1);
+  }
+
+  /** One worker and {@code gatewayCount} gateways, each its own instance with its own events reader. */
+  static TokenrailStack start(ModelSettings model, int gatewayCount) {
     KafkaSettings kafka = freshTopics();
     TopicSetup.ensureTopics(kafka);
     Vertx vertx = Vertx.vertx();
     WorkerConfig workerConfig = new WorkerConfig(kafka, model, 1, 1_000);
     await(vertx.deployVerticle(() -> new WorkerVerticle(workerConfig), new DeploymentOptions().setInstances(1)));
-    GatewayVerticle gateway = startGateway(vertx, gatewayConfig(kafka));
-    return new TokenrailStack(vertx, kafka, gateway);
+    List<GatewayVerticle> gateways = new ArrayList<>();
+    for (int i = 0; i < gatewayCount; i++) {
+      gateways.add(startGateway(vertx, gatewayConfig(kafka)));
+    }
+    return new TokenrailStack(vertx, kafka, gateways);
   }
 
   static GatewayConfig gatewayConfig(KafkaSettings kafka) {
-    return new GatewayConfig(kafka, 0, GatewayConfig.DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), 1_024);
+    return GatewayConfig.defaults(kafka, 0);
   }
 
   static GatewayVerticle startGateway(Vertx vertx, GatewayConfig config) {
@@ -58,7 +67,19 @@ final class TokenrailStack implements AutoCloseable {
   }
 
   String baseUrl() {
-    return "http://localhost:" + gateway.actualPort();
+    return baseUrl(0);
+  }
+
+  String baseUrl(int gateway) {
+    return "http://localhost:" + gateways.get(gateway).actualPort();
+  }
+
+  GatewayVerticle gateway(int index) {
+    return gateways.get(index);
+  }
+
+  Vertx vertx() {
+    return vertx;
   }
 
   KafkaSettings kafka() {

@@ -1,5 +1,7 @@
 package dev.tokenrail.model;
 
+import java.security.SecureRandom;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -7,6 +9,9 @@ import java.util.regex.Pattern;
 public final class ConversationIds {
 
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Pattern UUID_V7 =
+      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private ConversationIds() {
   }
@@ -23,8 +28,27 @@ public final class ConversationIds {
     return conversationId;
   }
 
-  /** A new message id: random, URL-safe, valid wherever an id is. */
+  /**
+   * A new message id: a UUIDv7 (RFC 9562), random but ordered by the millisecond it was made in, which
+   * is when the gateway accepted the message. That time tells a gateway where in the events topic the
+   * message's answer starts ({@link #acceptedAt}), without an index.
+   */
   public static String newMessageId() {
-    return UUID.randomUUID().toString();
+    return newMessageId(System.currentTimeMillis());
+  }
+
+  /** A new message id made at {@code epochMillis}, the time its message was accepted. */
+  public static String newMessageId(long epochMillis) {
+    long msb = (epochMillis << 16) | 0x7000L | (RANDOM.nextInt() & 0x0FFFL);
+    long lsb = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+    return new UUID(msb, lsb).toString();
+  }
+
+  /** When the message was accepted, read from its id; empty when the id is not one Tokenrail made. */
+  public static OptionalLong acceptedAt(String messageId) {
+    if (messageId == null || !UUID_V7.matcher(messageId).matches()) {
+      return OptionalLong.empty();
+    }
+    return OptionalLong.of(UUID.fromString(messageId).getMostSignificantBits() >>> 16);
   }
 }

@@ -37,6 +37,17 @@ public final class ProtocolCodec {
     return new MessageRequest(f.string("conversationId"), f.string("messageId"), f.string("text"), f.longValue("ts"));
   }
 
+  // ---- conversation starts (compacted topic) ----
+
+  /** When a conversation started: the time its first message was accepted, epoch millis. */
+  public static Buffer encodeConversationStart(long startedAt) {
+    return new JsonObject().put("startedAt", startedAt).toBuffer();
+  }
+
+  public static long decodeConversationStart(Buffer value) {
+    return Fields.parse(value).longValue("startedAt");
+  }
+
   // ---- events ----
 
   public static Buffer encode(StreamEvent event) {

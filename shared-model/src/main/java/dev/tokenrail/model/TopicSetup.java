@@ -2,6 +2,7 @@ package dev.tokenrail.model;
 
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,13 +31,16 @@ public final class TopicSetup {
     Topics t = kafka.topics();
     try (Admin admin = Admin.create(new HashMap<String, Object>(kafka.adminConfig()))) {
       Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-      for (String name : List.of(t.requests(), t.events())) {
+      for (String name : List.of(t.requests(), t.events(), t.conversations())) {
         if (existing.contains(name)) {
           continue;
         }
+        NewTopic topic = new NewTopic(name, kafka.partitions(), (short) -1);
+        if (name.equals(t.conversations())) {
+          topic.configs(Map.of("cleanup.policy", "compact")); // one record per conversation is all it keeps
+        }
         try {
-          admin.createTopics(List.of(new NewTopic(name, kafka.partitions(), (short) -1)))
-              .all().get(60, TimeUnit.SECONDS);
+          admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
           log.info("Created topic {} with {} partitions", name, kafka.partitions());
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) { // another process created it first
@@ -44,7 +48,7 @@ public final class TopicSetup {
           }
         }
       }
-      awaitVisible(admin, List.of(t.requests(), t.events()));
+      awaitVisible(admin, List.of(t.requests(), t.events(), t.conversations()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);

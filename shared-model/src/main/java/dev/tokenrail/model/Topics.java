@@ -18,4 +18,9 @@ public record Topics(String prefix) {
   public String events() {
     return prefix + "events";
   }
+
+  /** Compacted: when each conversation started, keyed by conversation; read in full by every gateway. */
+  public String conversations() {
+    return prefix + "conversations";
+  }
 }

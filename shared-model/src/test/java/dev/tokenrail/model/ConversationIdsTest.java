@@ -24,4 +24,20 @@ class ConversationIdsTest {
   void newMessageIdsAreValidIdsToo() {
     assertThat(ConversationIds.isValid(ConversationIds.newMessageId())).isTrue();
   }
+
+  @Test
+  void messageIdsCarryTheMillisecondTheyWereMadeIn() {
+    long t = 1_795_631_180_788L;
+    String id = ConversationIds.newMessageId(t);
+    assertThat(id).matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    assertThat(ConversationIds.acceptedAt(id)).hasValue(t);
+    assertThat(ConversationIds.newMessageId(t)).isNotEqualTo(id);
+  }
+
+  @Test
+  void idsNotMadeByTokenrailHaveNoTime() {
+    assertThat(ConversationIds.acceptedAt("f7f3e418-4321-41ac-a77b-11758248ddea")).isEmpty(); // UUIDv4
+    assertThat(ConversationIds.acceptedAt("not-an-id")).isEmpty();
+    assertThat(ConversationIds.acceptedAt(null)).isEmpty();
+  }
 }

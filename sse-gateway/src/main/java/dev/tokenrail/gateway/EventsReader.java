@@ -1,10 +1,6 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.EventId;
 import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
-import dev.tokenrail.model.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -16,15 +12,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's one reader of the events topic. It {@code assign}s every partition (no consumer group,
- * so gateways never rebalance), starts at the end, and hands each record to the local subscribers of its
- * conversation. A record nobody here listens to costs one map lookup. Confined to the gateway's context.
+ * The gateway's live reader of the events topic. It {@code assign}s every partition (no consumer group,
+ * so gateways never rebalance), starts at the end, and writes each record to the {@code LIVE}
+ * subscriptions of its conversation. A record nobody here listens to costs one map lookup.
+ *
+ * <p>It also tells, per partition, the next offset it will deliver ({@link #liveNext}): catch-up reads
+ * stop exactly there and hand their subscriptions over. Confined to the gateway's context.
  */
 final class EventsReader {
 
@@ -33,9 +31,9 @@ final class EventsReader {
   private final Vertx vertx;
   private final KafkaSettings kafka;
   private final String clientId;
-  private final Map<String, List<SseConnection>> subscribers = new HashMap<>();
+  private final Map<String, List<Subscription>> subscriptions = new HashMap<>();
   private KafkaConsumer<String, Buffer> consumer;
-  private int partitionCount;
+  private long[] liveNext = new long[0];
   private boolean assigned;
 
   EventsReader(Vertx vertx, KafkaSettings kafka, String clientId) {
@@ -53,25 +51,29 @@ final class EventsReader {
     config.put("fetch.max.wait.ms", "100");
     consumer = KafkaConsumer.create(vertx, config);
     consumer.exceptionHandler(e -> log.warn("Events reader error: {}", e.toString()));
-    consumer.handler(this::dispatch);
     String topic = kafka.topics().events();
     return consumer.partitionsFor(topic)
         .compose(infos -> {
           if (infos.isEmpty()) {
             return Future.failedFuture("topic " + topic + " does not exist");
           }
-          Set<TopicPartition> partitions = infos.stream()
-              .map(PartitionInfo::getPartition)
-              .map(p -> new TopicPartition(topic, p))
-              .collect(Collectors.toSet());
-          partitionCount = partitions.size();
-          return consumer.assign(partitions)
-              .compose(v -> consumer.seekToEnd(partitions))
-              .compose(v -> Future.all(partitions.stream().map(consumer::position).toList()));
+          List<TopicPartition> partitions = infos.stream()
+              .map(PartitionInfo::getPartition).sorted().map(p -> new TopicPartition(topic, p)).toList();
+          return consumer.assign(new java.util.HashSet<>(partitions))
+              .compose(v -> consumer.seekToEnd(new java.util.HashSet<>(partitions)))
+              .compose(v -> Future.all(partitions.stream().map(consumer::position).toList()))
+              .map(positions -> {
+                liveNext = new long[partitions.size()];
+                for (int i = 0; i < partitions.size(); i++) {
+                  liveNext[partitions.get(i).getPartition()] = positions.<Long>resultAt(i);
+                }
+                return null;
+              });
         })
         .onSuccess(v -> {
+          consumer.handler(this::dispatch);
           assigned = true;
-          log.info("Events reader assigned all {} partitions of {}", partitionCount, topic);
+          log.info("Events reader assigned all {} partitions of {}", liveNext.length, topic);
         })
         .mapEmpty();
   }
@@ -85,39 +87,47 @@ final class EventsReader {
   }
 
   int partitionCount() {
-    return partitionCount;
+    return liveNext.length;
   }
 
-  void subscribe(String conversationKey, SseConnection connection) {
-    subscribers.computeIfAbsent(conversationKey, k -> new ArrayList<>(1)).add(connection);
+  /** The next offset of {@code partition} that live delivery will hand to subscriptions. */
+  long liveNext(int partition) {
+    return liveNext[partition];
   }
 
-  void unsubscribe(String conversationKey, SseConnection connection) {
-    List<SseConnection> list = subscribers.get(conversationKey);
-    if (list != null && list.remove(connection) && list.isEmpty()) {
-      subscribers.remove(conversationKey);
+  void add(Subscription subscription) {
+    subscriptions.computeIfAbsent(subscription.kafkaKey(), k -> new ArrayList<>(1)).add(subscription);
+  }
+
+  void remove(Subscription subscription) {
+    List<Subscription> list = subscriptions.get(subscription.kafkaKey());
+    if (list != null && list.remove(subscription) && list.isEmpty()) {
+      subscriptions.remove(subscription.kafkaKey());
     }
+  }
+
+  int subscriptionCount() {
+    return subscriptions.values().stream().mapToInt(List::size).sum();
+  }
+
+  long subscriptionsIn(Subscription.Mode mode) {
+    return subscriptions.values().stream().flatMap(List::stream).filter(s -> s.mode() == mode).count();
   }
 
   private void dispatch(KafkaConsumerRecord<String, Buffer> record) {
-    List<SseConnection> listeners = subscribers.get(record.key());
+    liveNext[record.partition()] = record.offset() + 1;
+    List<Subscription> listeners = subscriptions.get(record.key());
     if (listeners == null) {
       return;
     }
-    StreamEvent event;
-    try {
-      event = ProtocolCodec.decodeEvent(record.value());
-    } catch (ProtocolException e) {
-      log.warn("Skipping an events record that is not protocol v1 at {}-{}@{}: {}",
-          record.topic(), record.partition(), record.offset(), e.getMessage());
+    Optional<EventFrame> frame = EventFrame.of(record);
+    if (frame.isEmpty()) {
       return;
     }
-    // Forward the record's own bytes: validated once, never re-encoded.
-    Buffer frame = SseFrames.event(new EventId(record.partition(), record.offset()).encode(),
-        event.type().wireName(), record.value());
-    // A copy: a client cut off while sending unsubscribes, which changes the list.
-    for (SseConnection connection : listeners.toArray(new SseConnection[0])) {
-      connection.send(frame);
+    for (Subscription subscription : listeners) {
+      if (subscription.mode() == Subscription.Mode.LIVE) {
+        subscription.deliver(frame.get());
+      }
     }
   }
 }

@@ -10,9 +10,12 @@ import java.time.Duration;
  * @param port              HTTP port; 0 picks a free one (tests)
  * @param maxTextBytes      largest accepted message text, in UTF-8 bytes; larger gets 413
  * @param keepAlive         interval of the {@code : ping} comment on every SSE stream
- * @param sseBacklogEvents  events held for a client whose socket is not draining, before it is cut off
+ * @param replayClockSkew   how far before a message's acceptance time a replay looks for its first event
+ *                          (the worker's clock stamps the events, the gateway's the message id)
+ * @param catchUpReaders    consumers that serve resumes and replays
  */
-public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Duration keepAlive, int sseBacklogEvents) {
+public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Duration keepAlive,
+                            Duration replayClockSkew, int catchUpReaders) {
 
   public static final int DEFAULT_MAX_TEXT_BYTES = 32 * 1024;
 
@@ -22,7 +25,17 @@ public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Dur
         env.intValue("PORT", 8080, 0, 65_535),
         env.intValue("TOKENRAIL_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES, 1, 16 * 1024 * 1024),
         Duration.ofSeconds(env.intValue("TOKENRAIL_SSE_KEEPALIVE_SECONDS", 15, 1, 3_600)),
-        env.intValue("TOKENRAIL_SSE_BACKLOG_EVENTS", 1_024, 1, 1_000_000));
+        Duration.ofMillis(env.intValue("TOKENRAIL_REPLAY_CLOCK_SKEW_MS", 5_000, 0, 600_000)),
+        env.intValue("TOKENRAIL_CATCHUP_READERS", 2, 1, 64));
+  }
+
+  /** The defaults, on a given cluster and port. */
+  public static GatewayConfig defaults(KafkaSettings kafka, int port) {
+    return new GatewayConfig(kafka, port, DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), Duration.ofSeconds(5), 2);
+  }
+
+  public GatewayConfig withKeepAlive(Duration interval) {
+    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders);
   }
 
   /** The request body limit: the text limit plus room for JSON escaping and the envelope. */

@@ -1,9 +1,13 @@
 package dev.tokenrail.gateway;
 
 import dev.tokenrail.model.ConversationIds;
+import dev.tokenrail.model.EventId;
 import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.Partitioning;
 import dev.tokenrail.model.ProtocolCodec;
+import dev.tokenrail.model.StreamEvent;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -19,8 +23,11 @@ import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,10 +38,14 @@ import org.slf4j.LoggerFactory;
 public final class GatewayVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
+  static final String RETENTION_RESET =
+      "Events after the requested position are no longer retained; continuing from the oldest retained event.";
 
   private final GatewayConfig config;
-  private final Set<SseConnection> connections = new HashSet<>();
+  private final Set<Subscription> streams = new HashSet<>();
   private EventsReader reader;
+  private CatchUpReader catchUp;
+  private ConversationStarts starts;
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
   private HttpServer server;
@@ -48,14 +59,30 @@ public final class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /** Open SSE streams, and how many of them are catching up or stalled. */
+  public record StreamStats(int open, long catchingUp, long behind) {
+  }
+
+  /** Read on the gateway's own context, from any thread. */
+  public Future<StreamStats> streamStats() {
+    Promise<StreamStats> stats = Promise.promise();
+    context.runOnContext(v -> stats.complete(new StreamStats(reader.subscriptionCount(),
+        reader.subscriptionsIn(Subscription.Mode.CATCHING_UP), reader.subscriptionsIn(Subscription.Mode.BEHIND))));
+    return stats.future();
+  }
+
   @Override
   public Future<?> start() {
     String instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
     requests = KafkaProducer.create(vertx, requestsProducerConfig(instanceId));
     admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
     reader = new EventsReader(vertx, config.kafka(), instanceId);
-    vertx.setPeriodic(config.keepAlive().toMillis(), id -> connections.forEach(SseConnection::ping));
+    catchUp = new CatchUpReader(vertx, config.kafka(), instanceId, reader);
+    starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests);
+    vertx.setPeriodic(config.keepAlive().toMillis(), id -> streams.forEach(Subscription::ping));
     return reader.start()
+        .compose(v -> catchUp.start(config.catchUpReaders()))
+        .compose(v -> starts.start())
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port()))
             .requestHandler(routes())
             .listen())
@@ -64,7 +91,11 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return reader.close().eventually(() -> requests.close()).eventually(() -> admin.close());
+    return reader.close()
+        .eventually(() -> catchUp.close())
+        .eventually(() -> starts.close())
+        .eventually(() -> requests.close())
+        .eventually(() -> admin.close());
   }
 
   private Router routes() {
@@ -119,9 +150,12 @@ public final class GatewayVerticle extends VerticleBase {
       ApiErrors.send(ctx, 413, "text_too_long", "'text' is longer than " + config.maxTextBytes() + " bytes.");
       return;
     }
-    MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(), s, System.currentTimeMillis());
-    requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(),
-            ConversationIds.kafkaKey(conversationId), ProtocolCodec.encode(request)))
+    long now = System.currentTimeMillis();
+    String key = ConversationIds.kafkaKey(conversationId);
+    MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s, now);
+    Future.all(
+            starts.recordStart(key, now),
+            requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(), key, ProtocolCodec.encode(request))))
         .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode()))
         .onFailure(e -> {
@@ -136,17 +170,122 @@ public final class GatewayVerticle extends VerticleBase {
       invalidConversationId(ctx);
       return;
     }
-    HttpServerResponse response = ctx.response();
     String key = ConversationIds.kafkaKey(conversationId);
-    SseConnection connection = new SseConnection(response, conversationId, config.sseBacklogEvents());
-    reader.subscribe(key, connection);
-    connections.add(connection);
-    response.closeHandler(v -> {
-      reader.unsubscribe(key, connection);
-      connections.remove(connection);
-      connection.closed();
+    int partition = Partitioning.partitionOf(key, reader.partitionCount());
+    streamStart(ctx, key, partition)
+        .onSuccess(start -> openStream(ctx, conversationId, key, partition, start))
+        .onFailure(e -> {
+          if (e instanceof ApiException api) {
+            ApiErrors.send(ctx, api.status(), api.code(), api.getMessage());
+          } else {
+            log.warn("Cannot open stream of conversation {}: {}", conversationId, e.toString());
+            ApiErrors.send(ctx, 503, "kafka_unavailable", "The stream could not be opened; try again.");
+          }
+        });
+  }
+
+  /**
+   * Where the stream starts: after {@code Last-Event-ID} (header, or {@code lastEventId} for clients that
+   * cannot set headers) — which wins, as browsers resend it on every reconnect — else from the
+   * conversation's start ({@code from=start}) or a message's ({@code messageId}), else live from now.
+   */
+  private Future<StreamStart> streamStart(RoutingContext ctx, String key, int partition) {
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    if (lastEventId == null) {
+      lastEventId = ctx.queryParams().get("lastEventId");
+    }
+    if (lastEventId != null) {
+      return afterEvent(lastEventId, partition);
+    }
+    String from = ctx.queryParams().get("from");
+    String messageId = ctx.queryParams().get("messageId");
+    if (from != null && messageId != null) {
+      return Future.failedFuture(new ApiException(400, "invalid_request", "Use either 'from' or 'messageId'."));
+    }
+    if (from != null) {
+      if (!from.equals("start")) {
+        return Future.failedFuture(new ApiException(400, "invalid_from", "'from' takes the value 'start'."));
+      }
+      OptionalLong startedAt = starts.startedAt(key);
+      return startedAt.isEmpty()
+          ? Future.succeededFuture(StreamStart.live()) // no message yet: nothing to replay
+          : fromTime(partition, key, startedAt.getAsLong(), e -> true, Future.succeededFuture(StreamStart.live()));
+    }
+    if (messageId != null) {
+      OptionalLong acceptedAt = ConversationIds.acceptedAt(messageId);
+      if (acceptedAt.isEmpty()) {
+        return Future.failedFuture(new ApiException(400, "invalid_message_id", "'messageId' is not a message id."));
+      }
+      return fromTime(partition, key, acceptedAt.getAsLong(), e -> e.messageId().equals(messageId),
+          Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message.")));
+    }
+    return Future.succeededFuture(StreamStart.live());
+  }
+
+  private Future<StreamStart> afterEvent(String raw, int partition) {
+    Optional<EventId> parsed = EventId.parse(raw);
+    if (parsed.isEmpty()) {
+      return Future.failedFuture(new ApiException(400, "invalid_last_event_id", "Last-Event-ID is not an event id."));
+    }
+    EventId id = parsed.get();
+    if (id.partition() != partition) {
+      return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
+          "Last-Event-ID is not an event of this conversation."));
+    }
+    return catchUp.bounds(partition).compose(bounds -> {
+      if (id.offset() >= bounds.end()) {
+        return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
+            "Last-Event-ID is beyond the end of the stream."));
+      }
+      if (id.offset() + 1 < bounds.begin()) {
+        return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
+      }
+      return Future.succeededFuture(StreamStart.from(id.offset() + 1));
     });
-    connection.open();
+  }
+
+  /**
+   * The position of the first event at or after {@code time} that {@code match}es: {@code offsetsForTimes}
+   * finds where that time begins in the partition (less the clock-skew allowance), and a short scan
+   * from there finds the event — no read from the partition's beginning.
+   */
+  private Future<StreamStart> fromTime(int partition, String key, long time, Predicate<StreamEvent> match,
+                                       Future<StreamStart> whenAbsent) {
+    return catchUp.bounds(partition).compose(bounds -> catchUp
+        .offsetForTime(partition, time - config.replayClockSkew().toMillis())
+        .compose(found -> {
+          if (found.isEmpty()) {
+            return whenAbsent;
+          }
+          if (bounds.begin() > 0 && found.get().offset() == bounds.begin() && found.get().timestamp() > time) {
+            return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
+          }
+          return catchUp.locate(partition, found.get().offset(), key, match)
+              .compose(offset -> offset.isPresent() ? Future.succeededFuture(StreamStart.from(offset.getAsLong())) : whenAbsent);
+        }));
+  }
+
+  private void openStream(RoutingContext ctx, String conversationId, String key, int partition, StreamStart start) {
+    HttpServerResponse response = ctx.response();
+    if (response.closed()) {
+      return;
+    }
+    Subscription subscription = new Subscription(response, conversationId, key, partition,
+        start.fromOffset().orElse(reader.liveNext(partition)));
+    reader.add(subscription);
+    streams.add(subscription);
+    response.closeHandler(v -> {
+      reader.remove(subscription);
+      streams.remove(subscription);
+      subscription.closed();
+    });
+    subscription.open(catchUp::catchUp);
+    start.resetReason().ifPresent(subscription::reset);
+    if (start.fromOffset().isPresent()) {
+      catchUp.catchUp(subscription);
+    } else {
+      subscription.goLive();
+    }
   }
 
   private void health(RoutingContext ctx) {
@@ -154,7 +293,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void ready(RoutingContext ctx) {
-    if (!reader.assigned()) {
+    if (!reader.assigned() || !starts.restored()) {
       ctx.response().setStatusCode(503);
       ctx.json(new JsonObject().put("status", "DOWN").put("reason", "events reader not assigned"));
       return;

@@ -1,5 +1,7 @@
 package dev.tokenrail.gateway;
 
+import dev.tokenrail.model.ProtocolCodec;
+import dev.tokenrail.model.StreamEvent;
 import io.vertx.core.buffer.Buffer;
 
 /** Server-Sent-Events framing. Event data is one line of JSON (JSON escapes every newline). */
@@ -16,6 +18,15 @@ final class SseFrames {
         .appendString("\nevent: ").appendString(type)
         .appendString("\ndata: ").appendBuffer(jsonData)
         .appendString("\n\n");
+  }
+
+  /**
+   * A {@code reset}: written by the gateway, never stored, so it has no {@code id:} — a client that
+   * reconnects after it still sends the id of the last stored event it received.
+   */
+  static Buffer reset(String conversationId, String reason) {
+    StreamEvent.Reset reset = new StreamEvent.Reset(conversationId, "", 0, 0, System.currentTimeMillis(), reason);
+    return Buffer.buffer("event: reset\ndata: ").appendBuffer(ProtocolCodec.encode(reset)).appendString("\n\n");
   }
 
   /** The stream's opening: a reconnection delay hint for {@code EventSource}, and a first byte to flush headers. */

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
@@ -31,26 +32,39 @@ public final class SseClient implements AutoCloseable {
 
   private final List<Event> events = new CopyOnWriteArrayList<>();
   private final List<String> comments = new CopyOnWriteArrayList<>();
+  private final List<String> retries = new CopyOnWriteArrayList<>();
   private final HttpResponse<InputStream> response;
+  private final InputStream body;
   private final Thread reader;
 
-  private SseClient(HttpResponse<InputStream> response) {
+  private SseClient(HttpResponse<InputStream> response, InputStream body) {
     this.response = response;
+    this.body = body;
     this.reader = new Thread(this::readFrames, "sse-client");
     this.reader.setDaemon(true);
     this.reader.start();
   }
 
+  /** Reads SSE frames from an already open body, e.g. a {@link StalledSseSocket} once it reads again. */
+  public static SseClient reading(InputStream body) {
+    return new SseClient(null, body);
+  }
+
   public static SseClient connect(String url) {
+    return connect(url, Map.of());
+  }
+
+  /** Connects with extra request headers, such as {@code Last-Event-ID}. */
+  public static SseClient connect(String url, Map<String, String> headers) {
     try {
-      HttpResponse<InputStream> response = HTTP.send(
-          HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET().build(),
-          HttpResponse.BodyHandlers.ofInputStream());
+      HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).header("Accept", "text/event-stream").GET();
+      headers.forEach(request::header);
+      HttpResponse<InputStream> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
       if (response.statusCode() != 200) {
         String body = new String(response.body().readAllBytes(), StandardCharsets.UTF_8);
         throw new IllegalStateException("SSE connect got " + response.statusCode() + ": " + body);
       }
-      return new SseClient(response);
+      return new SseClient(response, response.body());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {
@@ -71,6 +85,22 @@ public final class SseClient implements AutoCloseable {
     return List.copyOf(comments);
   }
 
+  /** The {@code retry:} hints received. */
+  public List<String> retries() {
+    return List.copyOf(retries);
+  }
+
+  /** The id of the last event received that had one: what a browser would send as Last-Event-ID. */
+  public String lastEventId() {
+    List<Event> all = events();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      if (all.get(i).id() != null) {
+        return all.get(i).id();
+      }
+    }
+    return null;
+  }
+
   /** Waits until the stream holds an event matching {@code until}, then returns everything received. */
   public List<Event> awaitEvent(Predicate<Event> until, Duration atMost) {
     await().atMost(atMost).until(() -> events.stream().anyMatch(until));
@@ -82,7 +112,7 @@ public final class SseClient implements AutoCloseable {
   }
 
   private void readFrames() {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
       String id = null;
       String type = "message";
       List<String> data = new ArrayList<>();
@@ -101,6 +131,8 @@ public final class SseClient implements AutoCloseable {
           id = line.substring(3).trim();
         } else if (line.startsWith("event:")) {
           type = line.substring(6).trim();
+        } else if (line.startsWith("retry:")) {
+          retries.add(line.substring(6).trim());
         } else if (line.startsWith("data:")) {
           data.add(line.substring(5).stripLeading());
         }
@@ -113,7 +145,7 @@ public final class SseClient implements AutoCloseable {
   @Override
   public void close() {
     try {
-      response.body().close();
+      body.close();
     } catch (IOException ignored) {
       // already closed
     }

@@ -1,0 +1,240 @@
+package dev.tokenrail.gateway;
+
+import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.StreamEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the events log from a position for subscriptions that are behind live delivery — a resume, a
+ * replay, a client that stalled — and hands them to the {@link EventsReader} once they reach it.
+ *
+ * <p>A few consumers ("lanes", {@code TOKENRAIL_CATCHUP_READERS}) serve every catch-up of the gateway;
+ * one scan of a partition serves every subscription waiting on that partition, so a reconnect storm
+ * after a gateway dies costs a few reads per partition rather than one consumer per client.
+ * Confined to the gateway's context.
+ */
+final class CatchUpReader {
+
+  private static final Logger log = LoggerFactory.getLogger(CatchUpReader.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  /** Where a partition's retained log begins and ends. */
+  record Bounds(long begin, long end) {
+  }
+
+  /** The first offset whose timestamp is at least the time asked, and that record's timestamp. */
+  record TimedOffset(long offset, long timestamp) {
+  }
+
+  private final Vertx vertx;
+  private final KafkaSettings kafka;
+  private final String clientId;
+  private final EventsReader live;
+  private final List<Lane> lanes = new ArrayList<>();
+  private KafkaConsumer<String, Buffer> metadata;
+
+  CatchUpReader(Vertx vertx, KafkaSettings kafka, String clientId, EventsReader live) {
+    this.vertx = vertx;
+    this.kafka = kafka;
+    this.clientId = clientId;
+    this.live = live;
+  }
+
+  Future<Void> start(int laneCount) {
+    metadata = KafkaConsumer.create(vertx, consumerConfig("meta"));
+    for (int i = 0; i < laneCount; i++) {
+      lanes.add(new Lane(KafkaConsumer.create(vertx, consumerConfig("catchup-" + i))));
+    }
+    return Future.succeededFuture();
+  }
+
+  Future<Void> close() {
+    List<Future<Void>> closing = new ArrayList<>();
+    lanes.forEach(l -> closing.add(l.consumer.close()));
+    if (metadata != null) {
+      closing.add(metadata.close());
+    }
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** Queues a {@code CATCHING_UP} subscription; it is delivered from its {@code nextOffset} and goes live. */
+  void catchUp(Subscription subscription) {
+    lanes.stream().min(Comparator.comparingInt(Lane::load)).orElseThrow().enqueue(subscription);
+  }
+
+  Future<Bounds> bounds(int partition) {
+    TopicPartition tp = tp(partition);
+    return metadata.beginningOffsets(tp).compose(begin -> metadata.endOffsets(tp).map(end -> new Bounds(begin, end)));
+  }
+
+  /** The first record at or after {@code timestamp}; empty when every record is older. */
+  Future<Optional<TimedOffset>> offsetForTime(int partition, long timestamp) {
+    return metadata.offsetsForTimes(tp(partition), timestamp)
+        .map(o -> o == null ? Optional.<TimedOffset>empty() : Optional.of(new TimedOffset(o.getOffset(), o.getTimestamp())));
+  }
+
+  /**
+   * Scans {@code partition} from {@code from} up to live delivery for the first event of
+   * {@code kafkaKey} that {@code match}es, and returns its offset.
+   */
+  Future<OptionalLong> locate(int partition, long from, String kafkaKey, Predicate<StreamEvent> match) {
+    KafkaConsumer<String, Buffer> scanner = KafkaConsumer.create(vertx, consumerConfig("locate"));
+    TopicPartition tp = tp(partition);
+    return scanner.assign(tp).compose(v -> scanner.seek(tp, from))
+        .compose(v -> scanForMatch(scanner, tp, kafkaKey, match))
+        .eventually(scanner::close);
+  }
+
+  private Future<OptionalLong> scanForMatch(KafkaConsumer<String, Buffer> scanner, TopicPartition tp, String key,
+                                            Predicate<StreamEvent> match) {
+    return scanner.poll(POLL).compose(records -> {
+      long liveNext = live.liveNext(tp.getPartition());
+      for (int i = 0; i < records.size(); i++) {
+        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+        if (r.offset() >= liveNext) {
+          return Future.succeededFuture(OptionalLong.empty());
+        }
+        if (key.equals(r.key())) {
+          Optional<EventFrame> frame = EventFrame.of(r);
+          if (frame.isPresent() && match.test(frame.get().event())) {
+            return Future.succeededFuture(OptionalLong.of(r.offset()));
+          }
+        }
+      }
+      return scanner.position(tp).compose(position -> position >= liveNext
+          ? Future.succeededFuture(OptionalLong.empty())
+          : scanForMatch(scanner, tp, key, match));
+    });
+  }
+
+  private Map<String, String> consumerConfig(String role) {
+    Map<String, String> config = kafka.consumerConfig(clientId + "-" + role);
+    config.put("auto.offset.reset", "earliest"); // a position deleted meanwhile continues from the oldest kept
+    config.put("fetch.max.wait.ms", "50");
+    return config;
+  }
+
+  private TopicPartition tp(int partition) {
+    return new TopicPartition(kafka.topics().events(), partition);
+  }
+
+  /** One consumer and its queue; it scans one partition at a time for every subscription waiting on it. */
+  private final class Lane {
+    private final KafkaConsumer<String, Buffer> consumer;
+    private final ArrayDeque<Subscription> queue = new ArrayDeque<>();
+    private int running;
+
+    Lane(KafkaConsumer<String, Buffer> consumer) {
+      this.consumer = consumer;
+    }
+
+    int load() {
+      return queue.size() + running;
+    }
+
+    void enqueue(Subscription subscription) {
+      queue.add(subscription);
+      pump();
+    }
+
+    private void pump() {
+      if (running > 0 || queue.isEmpty()) {
+        return;
+      }
+      int partition = queue.peekFirst().partition();
+      List<Subscription> batch = new ArrayList<>();
+      for (Iterator<Subscription> it = queue.iterator(); it.hasNext(); ) {
+        Subscription s = it.next();
+        if (s.partition() == partition) {
+          batch.add(s);
+          it.remove();
+        }
+      }
+      running = batch.size();
+      TopicPartition tp = tp(partition);
+      long from = batch.stream().mapToLong(Subscription::nextOffset).min().orElseThrow();
+      consumer.assign(tp)
+          .compose(v -> consumer.seek(tp, from))
+          .compose(v -> scan(tp, batch))
+          .onFailure(e -> {
+            log.warn("Catch-up of {} failed: {}; closing its {} streams so clients resume", tp, e.toString(), batch.size());
+            batch.forEach(Subscription::fail);
+          })
+          .onComplete(ar -> {
+            running = 0;
+            pump();
+          });
+    }
+
+    private Future<Void> scan(TopicPartition tp, List<Subscription> waiting) {
+      List<Subscription> active = waiting.stream()
+          .filter(s -> !s.isClosed() && s.mode() == Subscription.Mode.CATCHING_UP).toList();
+      if (active.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return consumer.poll(POLL).compose(records -> {
+        if (deliverUntilLive(tp.getPartition(), records, active)) {
+          return Future.succeededFuture();
+        }
+        return consumer.position(tp).compose(position -> {
+          if (position >= live.liveNext(tp.getPartition())) {
+            handOver(active, tp.getPartition());
+            return Future.succeededFuture();
+          }
+          return scan(tp, active);
+        });
+      });
+    }
+
+    /** Writes the batch to the subscriptions it belongs to; true once the read reached live delivery. */
+    private boolean deliverUntilLive(int partition, KafkaConsumerRecords<String, Buffer> records, List<Subscription> active) {
+      long liveNext = live.liveNext(partition);
+      for (int i = 0; i < records.size(); i++) {
+        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+        if (r.offset() >= liveNext) {
+          handOver(active, partition);
+          return true;
+        }
+        Optional<EventFrame> frame = Optional.empty();
+        for (Subscription s : active) {
+          if (s.mode() == Subscription.Mode.CATCHING_UP && s.kafkaKey().equals(r.key())) {
+            if (frame.isEmpty()) {
+              frame = EventFrame.of(r);
+            }
+            frame.ifPresent(s::deliver);
+          }
+        }
+      }
+      return false;
+    }
+
+    /** Everything below live delivery's position has been read for them: live delivery takes over. */
+    private void handOver(List<Subscription> active, int partition) {
+      long liveNext = live.liveNext(partition);
+      for (Subscription s : active) {
+        if (s.mode() == Subscription.Mode.CATCHING_UP) {
+          s.coveredUpTo(liveNext);
+          s.goLive();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package dev.tokenrail.gateway;
+
+import dev.tokenrail.model.EventId;
+import dev.tokenrail.model.ProtocolCodec;
+import dev.tokenrail.model.ProtocolException;
+import dev.tokenrail.model.StreamEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One events record, validated once and framed for SSE: the record's own bytes as {@code data:}, never
+ * re-encoded, with its position as {@code id:}. Live delivery and catch-up both make frames here.
+ */
+record EventFrame(long offset, StreamEvent event, Buffer frame) {
+
+  private static final Logger log = LoggerFactory.getLogger(EventFrame.class);
+
+  /** The record as a frame, or empty (logged) when it is not a protocol v1 event. */
+  static Optional<EventFrame> of(KafkaConsumerRecord<String, Buffer> record) {
+    StreamEvent event;
+    try {
+      event = ProtocolCodec.decodeEvent(record.value());
+    } catch (ProtocolException e) {
+      log.warn("Skipping an events record that is not protocol v1 at {}-{}@{}: {}",
+          record.topic(), record.partition(), record.offset(), e.getMessage());
+      return Optional.empty();
+    }
+    Buffer frame = SseFrames.event(new EventId(record.partition(), record.offset()).encode(),
+        event.type().wireName(), record.value());
+    return Optional.of(new EventFrame(record.offset(), event, frame));
+  }
+}

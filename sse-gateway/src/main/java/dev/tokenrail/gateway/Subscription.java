@@ -1,0 +1,136 @@
+package dev.tokenrail.gateway;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.function.Consumer;
+
+/**
+ * One client's SSE stream of one conversation, and where it is in the log.
+ *
+ * <p>{@code nextOffset} is the first offset of the conversation's partition this client still needs;
+ * every write moves it past the event written, and nothing below it is ever written again — so
+ * switching between catch-up and live delivery can neither repeat nor skip an event. A subscription is
+ * in one of three modes:
+ * <ul>
+ *   <li>{@code LIVE}: the gateway's {@link EventsReader} writes its events as they arrive;</li>
+ *   <li>{@code CATCHING_UP}: a {@link CatchUpReader} reads the log from {@code nextOffset} up to where
+ *       live delivery is, then hands it over;</li>
+ *   <li>{@code BEHIND}: its socket stopped draining, so nothing more is queued for it. When it drains,
+ *       it catches up from {@code nextOffset}: the log is the buffer. A stalled client costs its
+ *       socket's write queue and this object, never a backlog of events.</li>
+ * </ul>
+ * Confined to the gateway's context.
+ */
+final class Subscription {
+
+  enum Mode { CATCHING_UP, LIVE, BEHIND }
+
+  private static final long RETRY_MILLIS = 2_000;
+
+  private final HttpServerResponse response;
+  private final String conversationId;
+  private final String kafkaKey;
+  private final int partition;
+  private long nextOffset;
+  private Mode mode = Mode.CATCHING_UP;
+  private boolean closed;
+  private Consumer<Subscription> onDrainedWhileBehind = s -> { };
+
+  Subscription(HttpServerResponse response, String conversationId, String kafkaKey, int partition, long nextOffset) {
+    this.response = response;
+    this.conversationId = conversationId;
+    this.kafkaKey = kafkaKey;
+    this.partition = partition;
+    this.nextOffset = nextOffset;
+  }
+
+  /** Sends the headers and the opening; {@code whenDrainedBehind} restarts delivery after a stall. */
+  void open(Consumer<Subscription> whenDrainedBehind) {
+    this.onDrainedWhileBehind = whenDrainedBehind;
+    response.setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("X-Accel-Buffering", "no")
+        .drainHandler(v -> drained());
+    response.write(SseFrames.opening(RETRY_MILLIS));
+  }
+
+  /** Writes an event unless this client already has it; stops queueing when the socket is full. */
+  void deliver(EventFrame event) {
+    if (closed || event.offset() < nextOffset) {
+      return;
+    }
+    response.write(event.frame());
+    nextOffset = event.offset() + 1;
+    if (response.writeQueueFull()) {
+      mode = Mode.BEHIND;
+    }
+  }
+
+  /** Everything below {@code offset} has been looked at for this client: skip ahead to it. */
+  void coveredUpTo(long offset) {
+    nextOffset = Math.max(nextOffset, offset);
+  }
+
+  void reset(String reason) {
+    if (!closed) {
+      response.write(SseFrames.reset(conversationId, reason));
+    }
+  }
+
+  void goLive() {
+    if (mode == Mode.CATCHING_UP) {
+      mode = Mode.LIVE;
+    }
+  }
+
+  /** Keep-alive, only when nothing is waiting: a queued event keeps the stream alive anyway. */
+  void ping() {
+    if (!closed && !response.writeQueueFull()) {
+      response.write(SseFrames.ping());
+    }
+  }
+
+  void closed() {
+    closed = true;
+  }
+
+  /** Ends the stream; the client reconnects with its Last-Event-ID and resumes where it was. */
+  void fail() {
+    if (!closed) {
+      closed = true;
+      response.reset();
+    }
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+
+  Mode mode() {
+    return mode;
+  }
+
+  long nextOffset() {
+    return nextOffset;
+  }
+
+  int partition() {
+    return partition;
+  }
+
+  String kafkaKey() {
+    return kafkaKey;
+  }
+
+  String conversationId() {
+    return conversationId;
+  }
+
+  private void drained() {
+    if (!closed && mode == Mode.BEHIND) {
+      mode = Mode.CATCHING_UP;
+      onDrainedWhileBehind.accept(this);
+    }
+  }
+}
