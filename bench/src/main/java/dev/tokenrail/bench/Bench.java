@@ -1,15 +1,6 @@
 package dev.tokenrail.bench;
 
-import dev.tokenrail.gateway.GatewayConfig;
-import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.kafka.EmbeddedKafkaBroker;
 import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.TopicSetup;
-import dev.tokenrail.model.Topics;
-import dev.tokenrail.worker.WorkerConfig;
-import dev.tokenrail.worker.WorkerVerticle;
-import dev.tokenrail.worker.model.ModelSettings;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -18,8 +9,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +20,12 @@ import java.util.concurrent.TimeUnit;
  * to as many SSE clients, and reports per-token latency (client receive time − event {@code ts}) and
  * whether every token arrived.
  *
- * <pre>java -jar bench/target/bench.jar [--conversations 100] [--tokens 500] [--tokens-per-second 50] [--warmup-tokens 300] [--linger-ms N]</pre>
+ * <pre>
+ * java -jar bench/target/bench.jar [latency] [--conversations 100] [--tokens 500] [--tokens-per-second 50]
+ *                                            [--warmup-tokens 300] [--linger-ms 5]
+ * java -jar bench/target/bench.jar replay  [--tokens 100000]     catch-up speed to one client
+ * java -jar bench/target/bench.jar stalled [--clients 200]       memory per stalled client
+ * </pre>
  */
 public final class Bench {
 
@@ -39,41 +33,39 @@ public final class Bench {
   }
 
   public static void main(String[] args) throws Exception {
-    Map<String, String> options = parse(args);
+    String scenario = args.length > 0 && !args[0].startsWith("--") ? args[0] : "latency";
+    Map<String, String> options = parse(scenario.equals("latency") && args.length > 0 && args[0].startsWith("--")
+        ? args : java.util.Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+    switch (scenario) {
+      case "latency" -> latency(options);
+      case "replay" -> ReplayScenario.run(options);
+      case "stalled" -> StalledClientsScenario.run(options);
+      default -> throw new IllegalArgumentException("scenarios: latency (default), replay, stalled");
+    }
+  }
+
+  private static void latency(Map<String, String> options) throws Exception {
     int conversations = Integer.parseInt(options.getOrDefault("conversations", "100"));
     int tokens = Integer.parseInt(options.getOrDefault("tokens", "500"));
     int tokensPerSecond = Integer.parseInt(options.getOrDefault("tokens-per-second", "50"));
     int warmupTokens = Integer.parseInt(options.getOrDefault("warmup-tokens", "300"));
     int lingerMs = Integer.parseInt(options.getOrDefault("linger-ms", Integer.toString(KafkaSettings.DEFAULT_LINGER_MS)));
-
-    Path dataDir = Files.createTempDirectory("tokenrail-bench");
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir, 0, Map.of())) {
-      KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), new Topics("bench."),
-          KafkaSettings.DEFAULT_PARTITIONS, lingerMs);
-      System.out.printf("Producers' linger.ms = %d%n", lingerMs);
-      TopicSetup.ensureTopics(kafka);
-      Vertx stack = Vertx.vertx();
+    try (BenchStack stack = BenchStack.start(lingerMs, tokensPerSecond, 200)) {
       Vertx load = Vertx.vertx();
       try {
-        await(stack.deployVerticle(() -> new WorkerVerticle(new WorkerConfig(kafka,
-            ModelSettings.demo(tokensPerSecond, 200), 1, WorkerConfig.defaultMaxConcurrentGenerations())),
-            new DeploymentOptions()));
-        GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(kafka, 0));
-        await(stack.deployVerticle(gateway));
         if (warmupTokens > 0) {
           // A cold JVM (broker, clients, gateway, JIT compilers on 2 cores) queues events for seconds;
           // the same load, unmeasured, first.
           System.out.println("Warm-up round (not measured):");
-          run(load, gateway.actualPort(), "warmup-", conversations, warmupTokens, tokensPerSecond);
+          run(load, stack.port(), "warmup-", conversations, warmupTokens, tokensPerSecond);
         }
         System.out.println("Measured round:");
-        Result result = run(load, gateway.actualPort(), "bench-", conversations, tokens, tokensPerSecond);
+        Result result = run(load, stack.port(), "bench-", conversations, tokens, tokensPerSecond);
         if (!result.complete()) {
           System.exit(2);
         }
       } finally {
-        await(load.close());
-        await(stack.close());
+        BenchStack.await(load.close());
       }
     }
   }
@@ -96,12 +88,8 @@ public final class Bench {
 
     long started = System.nanoTime();
     HttpClient posts = load.createHttpClient(new PoolOptions().setHttp1MaxSize(16));
-    await(Future.all(java.util.stream.IntStream.range(0, conversations).mapToObj(i -> posts
-        .request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
-            .setURI("/api/conversations/" + prefix + i + "/messages").putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(new JsonObject().put("text", "#tokens=" + tokens + " benchmark " + i).encode()))
-        .compose(res -> res.statusCode() == 202 ? res.body() : Future.failedFuture("POST got " + res.statusCode())))
-        .toList()));
+    await(Future.all(java.util.stream.IntStream.range(0, conversations)
+        .mapToObj(i -> post(posts, port, prefix + i, "#tokens=" + tokens + " benchmark " + i)).toList()));
 
     Future<?> all = Future.all(clients.stream().map(StreamClient::finished).toList());
     long expectedSeconds = tokens / Math.max(1, tokensPerSecond) + 1;
@@ -131,11 +119,19 @@ public final class Bench {
     return new Result(failures.isEmpty() && received == (long) conversations * tokens);
   }
 
-  private static Map<String, String> parse(String[] args) {
+  /** Posts one message; completes once the gateway answered 202. */
+  static Future<Void> post(HttpClient http, int port, String conversation, String text) {
+    return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
+            .setURI("/api/conversations/" + conversation + "/messages").putHeader("Content-Type", "application/json"))
+        .compose(req -> req.send(new JsonObject().put("text", text).encode()))
+        .compose(res -> res.statusCode() == 202 ? res.body().<Void>mapEmpty() : Future.failedFuture("POST got " + res.statusCode()));
+  }
+
+  static Map<String, String> parse(String[] args) {
     Map<String, String> options = new java.util.HashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("usage: bench [--conversations N] [--tokens N] [--tokens-per-second N] [--warmup-tokens N] [--linger-ms N]");
+        throw new IllegalArgumentException("usage: bench [latency|replay|stalled] [--option value]...");
       }
       options.put(args[i].substring(2), args[++i]);
     }
@@ -143,6 +139,6 @@ public final class Bench {
   }
 
   private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    return BenchStack.await(future);
   }
 }

@@ -30,8 +30,13 @@ final class StreamClient {
 
   /** Connects; the future completes once the gateway has registered the subscription. */
   Future<Void> connect(HttpClient http, int port) {
+    return connect(http, port, "");
+  }
+
+  /** Connects with a query such as {@code ?from=start}. */
+  Future<Void> connect(HttpClient http, int port, String query) {
     return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
-            .setURI("/api/conversations/" + conversationId + "/events"))
+            .setURI("/api/conversations/" + conversationId + "/events" + query))
         .compose(req -> req.send())
         .map(response -> {
           RecordParser frames = RecordParser.newDelimited("\n\n", this::onFrame);
@@ -46,6 +51,11 @@ final class StreamClient {
 
   long tokens() {
     return tokens;
+  }
+
+  /** Every event received, of every type. */
+  long events() {
+    return expectedSeq;
   }
 
   /** Null when the answer arrived whole: every seq once, in order, done.text equal to the tokens. */

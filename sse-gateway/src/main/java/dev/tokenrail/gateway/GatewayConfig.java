@@ -13,11 +13,15 @@ import java.time.Duration;
  * @param replayClockSkew   how far before a message's acceptance time a replay looks for its first event
  *                          (the worker's clock stamps the events, the gateway's the message id)
  * @param catchUpReaders    consumers that serve resumes and replays
+ * @param sseWriteQueueBytes bytes a stream may queue in the gateway before it counts as behind and is
+ *                          continued from the log instead: the memory bound of a stalled client
  */
 public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Duration keepAlive,
-                            Duration replayClockSkew, int catchUpReaders) {
+                            Duration replayClockSkew, int catchUpReaders, int sseWriteQueueBytes) {
 
   public static final int DEFAULT_MAX_TEXT_BYTES = 32 * 1024;
+  /** A quarter of Vert.x's default: the kernel's socket buffer takes bursts, the log takes the rest. */
+  public static final int DEFAULT_SSE_WRITE_QUEUE_BYTES = 16 * 1024;
 
   public static GatewayConfig fromEnv(Env env, String defaultBootstrap) {
     return new GatewayConfig(
@@ -26,16 +30,18 @@ public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Dur
         env.intValue("TOKENRAIL_MAX_TEXT_BYTES", DEFAULT_MAX_TEXT_BYTES, 1, 16 * 1024 * 1024),
         Duration.ofSeconds(env.intValue("TOKENRAIL_SSE_KEEPALIVE_SECONDS", 15, 1, 3_600)),
         Duration.ofMillis(env.intValue("TOKENRAIL_REPLAY_CLOCK_SKEW_MS", 5_000, 0, 600_000)),
-        env.intValue("TOKENRAIL_CATCHUP_READERS", 2, 1, 64));
+        env.intValue("TOKENRAIL_CATCHUP_READERS", 2, 1, 64),
+        env.intValue("TOKENRAIL_SSE_WRITE_QUEUE_BYTES", DEFAULT_SSE_WRITE_QUEUE_BYTES, 1_024, 16 * 1024 * 1024));
   }
 
   /** The defaults, on a given cluster and port. */
   public static GatewayConfig defaults(KafkaSettings kafka, int port) {
-    return new GatewayConfig(kafka, port, DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), Duration.ofSeconds(5), 2);
+    return new GatewayConfig(kafka, port, DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), Duration.ofSeconds(5), 2,
+        DEFAULT_SSE_WRITE_QUEUE_BYTES);
   }
 
   public GatewayConfig withKeepAlive(Duration interval) {
-    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders);
+    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders, sseWriteQueueBytes);
   }
 
   /** The request body limit: the text limit plus room for JSON escaping and the envelope. */

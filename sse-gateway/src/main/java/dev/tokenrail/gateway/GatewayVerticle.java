@@ -279,7 +279,7 @@ public final class GatewayVerticle extends VerticleBase {
       streams.remove(subscription);
       subscription.closed();
     });
-    subscription.open(catchUp::catchUp);
+    subscription.open(config.sseWriteQueueBytes(), catchUp::catchUp);
     start.resetReason().ifPresent(subscription::reset);
     if (start.fromOffset().isPresent()) {
       catchUp.catchUp(subscription);

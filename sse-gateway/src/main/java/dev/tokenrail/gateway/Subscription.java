@@ -44,9 +44,13 @@ final class Subscription {
     this.nextOffset = nextOffset;
   }
 
-  /** Sends the headers and the opening; {@code whenDrainedBehind} restarts delivery after a stall. */
-  void open(Consumer<Subscription> whenDrainedBehind) {
+  /**
+   * Sends the headers and the opening. At most {@code writeQueueBytes} wait in the gateway for this
+   * client; {@code whenDrainedBehind} restarts delivery after a stall.
+   */
+  void open(int writeQueueBytes, Consumer<Subscription> whenDrainedBehind) {
     this.onDrainedWhileBehind = whenDrainedBehind;
+    response.setWriteQueueMaxSize(writeQueueBytes);
     response.setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
         .putHeader("Cache-Control", "no-cache")

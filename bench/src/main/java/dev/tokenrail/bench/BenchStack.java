@@ -1,0 +1,65 @@
+package dev.tokenrail.bench;
+
+import dev.tokenrail.gateway.GatewayConfig;
+import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.kafka.EmbeddedKafkaBroker;
+import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.TopicSetup;
+import dev.tokenrail.model.Topics;
+import dev.tokenrail.worker.WorkerConfig;
+import dev.tokenrail.worker.WorkerVerticle;
+import dev.tokenrail.worker.model.ModelSettings;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** What every scenario measures against: an embedded broker, a worker and a gateway in this JVM. */
+final class BenchStack implements AutoCloseable {
+
+  private final EmbeddedKafkaBroker broker;
+  private final Vertx vertx;
+  private final GatewayVerticle gateway;
+
+  private BenchStack(EmbeddedKafkaBroker broker, Vertx vertx, GatewayVerticle gateway) {
+    this.broker = broker;
+    this.vertx = vertx;
+    this.gateway = gateway;
+  }
+
+  static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs) throws Exception {
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("tokenrail-bench"), 0, Map.of());
+    KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), new Topics("bench."),
+        KafkaSettings.DEFAULT_PARTITIONS, lingerMs);
+    TopicSetup.ensureTopics(kafka);
+    System.out.printf("Producers' linger.ms = %d; demo model %d tokens/s after %d ms%n", lingerMs, tokensPerSecond, ttftMs);
+    Vertx vertx = Vertx.vertx();
+    await(vertx.deployVerticle(() -> new WorkerVerticle(new WorkerConfig(kafka,
+        ModelSettings.demo(tokensPerSecond, ttftMs), 1, WorkerConfig.defaultMaxConcurrentGenerations())),
+        new DeploymentOptions()));
+    GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(kafka, 0));
+    await(vertx.deployVerticle(gateway));
+    return new BenchStack(broker, vertx, gateway);
+  }
+
+  int port() {
+    return gateway.actualPort();
+  }
+
+  GatewayVerticle gateway() {
+    return gateway;
+  }
+
+  @Override
+  public void close() throws Exception {
+    await(vertx.close());
+    broker.close();
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+  }
+}
