@@ -37,8 +37,8 @@ final class BenchStack implements AutoCloseable {
     TopicSetup.ensureTopics(kafka);
     System.out.printf("Producers' linger.ms = %d; demo model %d tokens/s after %d ms%n", lingerMs, tokensPerSecond, ttftMs);
     Vertx vertx = Vertx.vertx();
-    await(vertx.deployVerticle(() -> new WorkerVerticle(new WorkerConfig(kafka,
-        ModelSettings.demo(tokensPerSecond, ttftMs), 1, WorkerConfig.defaultMaxConcurrentGenerations())),
+    await(vertx.deployVerticle(() -> new WorkerVerticle(WorkerConfig.of(kafka,
+        ModelSettings.demo(tokensPerSecond, ttftMs), WorkerConfig.defaultMaxConcurrentGenerations())),
         new DeploymentOptions()));
     GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(kafka, 0));
     await(vertx.deployVerticle(gateway));

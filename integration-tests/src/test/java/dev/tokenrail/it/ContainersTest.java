@@ -134,9 +134,10 @@ class ContainersTest {
       GenericContainer<?> generating = workerOwning(admin, Partitioning.partitionOf(conversation, PARTITIONS));
       kafka.getDockerClient().killContainerCmd(generating.getContainerId()).exec(); // SIGKILL
 
-      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
-      assertThat(events).filteredOn(e -> e.type().equals("start")).as("the answer was started again").hasSizeGreaterThan(1);
+      List<SseClient.Event> events = client.awaitEvent(
+          e -> e.type().equals("done") && e.data().getInteger("attempt") == 2, PATIENCE);
       List<SseClient.Event> answer = lastAttempt(events, messageId);
+      assertThat(answer.get(0).data().getInteger("attempt")).as("answered again as the next attempt").isEqualTo(2);
       assertCompleteAnswer(answer, conversation, messageId, PARTITIONS);
       assertThat(Answers.tokenCount(answer, messageId)).isEqualTo(300);
     }

@@ -22,6 +22,10 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     record Stream(List<String> tokens, long pauseMillis) implements Script {
     }
 
+    /** Streams these tokens, then sends nothing more and keeps the connection open. */
+    record Stall(List<String> tokens) implements Script {
+    }
+
     record Fail(int status, String body) implements Script {
     }
   }
@@ -41,6 +45,7 @@ final class OpenAiCompatibleServer implements AutoCloseable {
 
   private final Vertx vertx = Vertx.vertx();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger closedBeforeTheEnd = new java.util.concurrent.atomic.AtomicInteger();
   private final Function<String, Script> scripts;
   private final HttpServer server;
 
@@ -57,6 +62,11 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /** Streams whose client closed the connection before the last chunk: how a cancel reaches a provider. */
+  int closedBeforeTheEnd() {
+    return closedBeforeTheEnd.get();
+  }
+
   private void handle(HttpServerRequest request) {
     if (!request.path().equals("/v1/chat/completions")) {
       request.response().setStatusCode(404).end();
@@ -68,16 +78,28 @@ final class OpenAiCompatibleServer implements AutoCloseable {
       Script script = scripts.apply(recorded.lastUserText());
       if (script instanceof Script.Fail fail) {
         request.response().setStatusCode(fail.status()).putHeader("Content-Type", "application/json").end(fail.body());
-      } else if (script instanceof Script.Stream stream) {
+      } else {
         HttpServerResponse response = request.response().setChunked(true)
             .putHeader("Content-Type", "text/event-stream");
+        response.closeHandler(v -> {
+          if (!response.ended()) {
+            closedBeforeTheEnd.incrementAndGet();
+          }
+        });
         send(response, chunk(new JsonObject().put("role", "assistant").put("content", ""), null));
-        streamTokens(response, stream, 0);
+        if (script instanceof Script.Stream stream) {
+          streamTokens(response, stream, 0);
+        } else if (script instanceof Script.Stall stall) {
+          stall.tokens().forEach(t -> send(response, chunk(new JsonObject().put("content", t), null)));
+        }
       }
     });
   }
 
   private void streamTokens(HttpServerResponse response, Script.Stream stream, int index) {
+    if (response.closed()) {
+      return;
+    }
     if (index == stream.tokens().size()) {
       send(response, chunk(new JsonObject(), "stop"));
       send(response, new JsonObject().put("id", "chatcmpl-test").put("object", "chat.completion.chunk")

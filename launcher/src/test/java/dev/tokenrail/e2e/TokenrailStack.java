@@ -44,11 +44,18 @@ final class TokenrailStack implements AutoCloseable {
 
   /** One worker and {@code gatewayCount} gateways, each its own instance with its own events reader. */
   static TokenrailStack start(ModelSettings model, int gatewayCount) {
+    return start(kafka -> WorkerConfig.of(kafka, model, 1_000), gatewayCount);
+  }
+
+  /** A worker configured by the test (when not null) and {@code gatewayCount} gateways. */
+  static TokenrailStack start(java.util.function.Function<KafkaSettings, WorkerConfig> worker, int gatewayCount) {
     KafkaSettings kafka = freshTopics();
     TopicSetup.ensureTopics(kafka);
     Vertx vertx = Vertx.vertx();
-    WorkerConfig workerConfig = new WorkerConfig(kafka, model, 1, 1_000);
-    await(vertx.deployVerticle(() -> new WorkerVerticle(workerConfig), new DeploymentOptions().setInstances(1)));
+    if (worker != null) {
+      WorkerConfig workerConfig = worker.apply(kafka);
+      await(vertx.deployVerticle(() -> new WorkerVerticle(workerConfig), new DeploymentOptions().setInstances(1)));
+    }
     List<GatewayVerticle> gateways = new ArrayList<>();
     for (int i = 0; i < gatewayCount; i++) {
       gateways.add(startGateway(vertx, gatewayConfig(kafka)));

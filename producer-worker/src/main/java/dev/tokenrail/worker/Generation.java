@@ -11,6 +11,7 @@ import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
 import dev.tokenrail.worker.model.ModelErrors;
 import io.vertx.core.Context;
@@ -21,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One attempt at answering one message: {@code start}, a {@code token} per partial response, then exactly
- * one terminal event ({@code done} or {@code error}).
+ * One attempt at answering one message: a {@code started} marker (acknowledged first, so a worker that
+ * takes over knows this attempt existed), {@code start}, a {@code token} per partial response, exactly
+ * one terminal event ({@code done}, {@code error} or {@code cancelled}), then an {@code ended} marker.
  *
  * <p>langchain4j calls the handler methods on the model's thread. They only hop onto the verticle's
  * context, where all state lives and Kafka is touched, and never throw.
@@ -39,6 +41,8 @@ final class Generation implements StreamingChatResponseHandler {
   private final int attempt;
   private final Promise<Void> terminalAcknowledged = Promise.promise();
   private final StringBuilder text = new StringBuilder();
+  private final long startedAt = System.currentTimeMillis();
+  private long lastActivity = startedAt;
   private long nextSeq;
   private boolean ended;
   private volatile StreamingHandle streamingHandle;
@@ -53,25 +57,55 @@ final class Generation implements StreamingChatResponseHandler {
     this.attempt = attempt;
   }
 
-  /** Starts the generation; the future completes once its terminal event is acknowledged by Kafka. */
+  /**
+   * Starts the generation; the future completes once its terminal event and its {@code ended} marker are
+   * acknowledged by Kafka. If the {@code started} marker cannot be written, nothing is generated.
+   */
   Future<Void> run() {
-    publish(new StreamEvent.Start(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), modelName));
-    try {
-      model.chat(ChatRequest.builder().messages(UserMessage.from(request.text())).build(), this);
-    } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
-      end(e);
-    }
+    sink.mark(new RequestRecord.Started(request.conversationId(), request.messageId(), attempt, now()))
+        .onFailure(terminalAcknowledged::tryFail)
+        .onSuccess(v -> {
+          if (ended) { // cancelled or abandoned while the marker was being written
+            return;
+          }
+          publish(new StreamEvent.Start(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), modelName));
+          try {
+            model.chat(ChatRequest.builder().messages(UserMessage.from(request.text())).build(), this);
+          } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
+            end(e);
+          }
+        });
     return terminalAcknowledged.future();
   }
 
   /** Stops without a terminal event: the request will be answered again by whoever owns it next. */
   void abandon() {
     ended = true;
-    StreamingHandle handle = streamingHandle;
-    if (handle != null) {
-      handle.cancel();
-    }
+    stopModelStream();
     terminalAcknowledged.tryFail("abandoned");
+  }
+
+  /** The user asked to stop: the model stream is stopped and {@code cancelled} ends the attempt. */
+  void cancel() {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    stopModelStream();
+    publishTerminal(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, nextSeq++, now()),
+        "cancelled");
+  }
+
+  /** Ends the attempt with {@code timeout} when no token came for {@code idleMillis}, or it ran too long. */
+  void checkTimeouts(long now, long idleMillis, long maxMillis) {
+    if (ended) {
+      return;
+    }
+    if (now - lastActivity > idleMillis) {
+      end(new java.util.concurrent.TimeoutException("no token for " + idleMillis + " ms"));
+    } else if (now - startedAt > maxMillis) {
+      end(new java.util.concurrent.TimeoutException("generation ran longer than " + maxMillis + " ms"));
+    }
   }
 
   MessageRequest request() {
@@ -108,6 +142,7 @@ final class Generation implements StreamingChatResponseHandler {
       return;
     }
     text.append(partial);
+    lastActivity = System.currentTimeMillis();
     publish(new StreamEvent.Token(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), partial));
   }
 
@@ -123,7 +158,7 @@ final class Generation implements StreamingChatResponseHandler {
     }
     // The answer is what the clients were sent, token by token: the assembled text, not a re-read of it.
     publishTerminal(new StreamEvent.Done(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
-        text.toString(), finishReason(response.finishReason())));
+        text.toString(), finishReason(response.finishReason())), "done");
   }
 
   private void end(Throwable error) {
@@ -131,11 +166,12 @@ final class Generation implements StreamingChatResponseHandler {
       return;
     }
     ended = true;
+    stopModelStream(); // a timed-out stream must not keep the provider busy
     ModelErrors.Classified c = ModelErrors.classify(error);
     log.warn("Generation failed: conversationId={} messageId={} code={} cause={}",
         request.conversationId(), request.messageId(), c.code().wireName(), error.toString());
     publishTerminal(new StreamEvent.Error(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
-        c.code(), c.message()));
+        c.code(), c.message()), "error");
   }
 
   private void publish(StreamEvent event) {
@@ -143,10 +179,17 @@ final class Generation implements StreamingChatResponseHandler {
         event.conversationId(), event.messageId(), event.seq(), e.toString()));
   }
 
-  private void publishTerminal(StreamEvent event) {
-    sink.publish(event).onComplete(
-        ok -> terminalAcknowledged.tryComplete(),
-        failure -> terminalAcknowledged.tryFail(failure));
+  private void publishTerminal(StreamEvent event, String outcome) {
+    sink.publish(event)
+        .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt, outcome, now())))
+        .onComplete(ok -> terminalAcknowledged.tryComplete(), failure -> terminalAcknowledged.tryFail(failure));
+  }
+
+  private void stopModelStream() {
+    StreamingHandle handle = streamingHandle;
+    if (handle != null && !handle.isCancelled()) {
+      handle.cancel();
+    }
   }
 
   private static String finishReason(FinishReason reason) {

@@ -3,14 +3,30 @@ package dev.tokenrail.worker;
 import dev.tokenrail.model.Env;
 import dev.tokenrail.model.KafkaSettings;
 import dev.tokenrail.worker.model.ModelSettings;
+import java.time.Duration;
 
 /**
  * Everything a worker needs, read once in {@code main} (or built by a test).
  *
  * @param instances                 worker verticles per JVM; each is one member of the worker group
  * @param maxConcurrentGenerations  per verticle; beyond it the verticle pauses consumption
+ * @param idleTimeout               a generation with no token for this long ends with {@code timeout}
+ * @param maxGenerationTime         and so does one that runs longer than this
  */
-public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instances, int maxConcurrentGenerations) {
+public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instances, int maxConcurrentGenerations,
+                           Duration idleTimeout, Duration maxGenerationTime) {
+
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_MAX_GENERATION_TIME = Duration.ofMinutes(30);
+
+  /** The defaults, with a given cluster, model and concurrency. */
+  public static WorkerConfig of(KafkaSettings kafka, ModelSettings model, int maxConcurrentGenerations) {
+    return new WorkerConfig(kafka, model, 1, maxConcurrentGenerations, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_GENERATION_TIME);
+  }
+
+  public WorkerConfig withIdleTimeout(Duration idle) {
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idle, maxGenerationTime);
+  }
 
   public static final String GROUP_ID = "tokenrail-workers";
 
@@ -24,6 +40,9 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
         KafkaSettings.fromEnv(env, defaultBootstrap),
         ModelSettings.fromEnv(env),
         env.intValue("TOKENRAIL_WORKER_INSTANCES", 1, 1, 64),
-        env.intValue("TOKENRAIL_MAX_CONCURRENT_GENERATIONS", defaultMaxConcurrentGenerations(), 1, 100_000));
+        env.intValue("TOKENRAIL_MAX_CONCURRENT_GENERATIONS", defaultMaxConcurrentGenerations(), 1, 100_000),
+        Duration.ofSeconds(env.intValue("TOKENRAIL_IDLE_TIMEOUT_SECONDS", (int) DEFAULT_IDLE_TIMEOUT.toSeconds(), 1, 86_400)),
+        Duration.ofSeconds(env.intValue("TOKENRAIL_MAX_GENERATION_SECONDS",
+            (int) DEFAULT_MAX_GENERATION_TIME.toSeconds(), 1, 7 * 86_400)));
   }
 }

@@ -5,6 +5,7 @@ import dev.tokenrail.model.ConversationIds;
 import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.ProtocolCodec;
 import dev.tokenrail.model.ProtocolException;
+import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
 import dev.tokenrail.worker.model.ChatModels;
 import io.vertx.core.Future;
@@ -16,8 +17,10 @@ import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -28,15 +31,16 @@ import org.slf4j.LoggerFactory;
  * Answers chat requests. Consumes the requests topic as a member of {@value WorkerConfig#GROUP_ID}, runs a
  * {@link Generation} per request — many at once, so a long answer never holds up another conversation of
  * the same partition — and publishes every event to the events topic keyed by conversation. A request's
- * offset is committed only after its terminal event is acknowledged, in offset order.
+ * offset is committed only after its terminal event and {@code ended} marker are acknowledged, in
+ * offset order; a partition taken over from another worker is resumed from its markers
+ * ({@link PartitionWork}).
  */
 public final class WorkerVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerVerticle.class);
 
   private final WorkerConfig config;
-  private final Map<TopicPartition, OffsetTracker> offsets = new HashMap<>();
-  private final Map<TopicPartition, Set<Generation>> running = new HashMap<>();
+  private final Map<TopicPartition, PartitionWork> partitions = new HashMap<>();
   private StreamingChatModel model;
   private KafkaConsumer<String, Buffer> consumer;
   private KafkaProducer<String, Buffer> producer;
@@ -54,15 +58,17 @@ public final class WorkerVerticle extends VerticleBase {
     producer = KafkaProducer.create(vertx, config.kafka().producerConfig(instanceId));
     consumer = KafkaConsumer.create(vertx, consumerConfig(instanceId));
     consumer.exceptionHandler(e -> log.warn("Requests consumer error: {}", e.toString()));
+    consumer.partitionsAssignedHandler(this::takeOver);
     consumer.partitionsRevokedHandler(this::abandonRevoked);
-    consumer.handler(this::onRequest);
+    consumer.handler(this::onRecord);
+    vertx.setPeriodic(1_000, id -> checkTimeouts());
     log.info("Worker {} starting: {}", instanceId, config.model());
     return consumer.subscribe(config.kafka().topics().requests());
   }
 
   @Override
   public Future<?> stop() {
-    running.values().forEach(gens -> gens.forEach(Generation::abandon));
+    partitions.values().forEach(w -> w.running.values().forEach(Generation::abandon));
     return consumer.close().eventually(() -> producer.close());
   }
 
@@ -77,36 +83,121 @@ public final class WorkerVerticle extends VerticleBase {
     return c;
   }
 
-  private void onRequest(KafkaConsumerRecord<String, Buffer> record) {
-    TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+  // ---- partitions coming and going ----
+
+  /** Notes where each new partition ends now: what lies before may have been handled by its previous owner. */
+  private void takeOver(Set<TopicPartition> assigned) {
+    for (TopicPartition tp : assigned) {
+      PartitionWork work = partitions.computeIfAbsent(tp, PartitionWork::new);
+      consumer.endOffsets(tp).onComplete(end -> {
+        if (partitions.get(tp) != work) {
+          return; // revoked meanwhile
+        }
+        work.windowEnd(end.succeeded() ? end.result() : Long.MAX_VALUE);
+        List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>(work.waiting);
+        work.waiting.clear();
+        waiting.forEach(r -> process(work, r));
+      });
+    }
+  }
+
+  /**
+   * A revoked partition's requests now belong to another worker, which resumes them from their markers.
+   * Running on here too would answer them twice, so their generations stop at once.
+   */
+  private void abandonRevoked(Set<TopicPartition> revoked) {
+    for (TopicPartition tp : revoked) {
+      PartitionWork work = partitions.remove(tp);
+      if (work != null && !work.running.isEmpty()) {
+        log.info("Partition {} revoked: abandoning {} running generations", tp, work.running.size());
+        new ArrayList<>(work.running.values()).forEach(Generation::abandon);
+      }
+    }
+  }
+
+  // ---- records ----
+
+  private void onRecord(KafkaConsumerRecord<String, Buffer> record) {
+    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+    PartitionWork work = partitions.computeIfAbsent(tp, PartitionWork::new);
+    if (!work.windowKnown()) {
+      work.waiting.add(record);
+      return;
+    }
+    process(work, record);
+  }
+
+  private void process(PartitionWork work, KafkaConsumerRecord<String, Buffer> record) {
     long offset = record.offset();
-    offsets.computeIfAbsent(partition, p -> new OffsetTracker()).track(offset);
-    MessageRequest request;
+    work.offsets.track(offset);
+    RequestRecord request;
     try {
       request = ProtocolCodec.decodeRequest(record.value());
     } catch (ProtocolException e) {
-      log.warn("Skipping a request record that is not protocol v1 at {}-{}@{}: {}",
-          record.topic(), record.partition(), offset, e.getMessage());
-      finished(partition, offset);
+      deadLetter(record, e.getMessage()).onComplete(ar -> finished(work, offset));
+      resolveHistory(work, offset);
       return;
     }
-    startGeneration(partition, offset, request);
+    if (request instanceof MessageRequest message) {
+      if (work.mayBeRedelivered(offset)) {
+        work.deferred.put(message.messageId(), new PartitionWork.Deferred(offset, message));
+      } else {
+        generate(work, offset, message, 1);
+      }
+    } else if (request instanceof RequestRecord.Cancel cancel) {
+      Generation running = work.running.get(cancel.messageId());
+      if (running != null) {
+        running.cancel();
+      } else if (work.deferred.containsKey(cancel.messageId())) {
+        work.ledgerOf(cancel.messageId()).ended = true; // never started here: nothing more to generate
+        PartitionWork.Deferred d = work.deferred.remove(cancel.messageId());
+        publishCancelledUnstarted(d.request()).onComplete(ar -> finished(work, d.offset()));
+      }
+      finished(work, offset);
+    } else if (request instanceof RequestRecord.Started started) {
+      PartitionWork.Ledger l = work.ledgerOf(started.messageId());
+      l.attempts = Math.max(l.attempts, started.attempt());
+      finished(work, offset);
+    } else if (request instanceof RequestRecord.Ended ended) {
+      work.ledgerOf(ended.messageId()).ended = true;
+      finished(work, offset);
+    }
+    resolveHistory(work, offset);
   }
 
-  private void startGeneration(TopicPartition partition, long offset, MessageRequest request) {
-    Generation generation = new Generation(context, this::publish, model, config.model().displayName(), request, 1);
-    running.computeIfAbsent(partition, p -> new HashSet<>()).add(generation);
+  /** Once the partition's history is read, each deferred message is skipped if it ended, else answered again. */
+  private void resolveHistory(PartitionWork work, long offset) {
+    if (work.deferred.isEmpty() || !work.historyRead(offset)) {
+      return;
+    }
+    List<PartitionWork.Deferred> deferred = new ArrayList<>(work.deferred.values());
+    work.deferred.clear();
+    for (PartitionWork.Deferred d : deferred) {
+      PartitionWork.Ledger l = work.ledgerOf(d.request().messageId());
+      if (l.ended) {
+        finished(work, d.offset());
+      } else {
+        if (l.attempts > 0) {
+          log.info("Answering again: conversationId={} messageId={} attempt={}",
+              d.request().conversationId(), d.request().messageId(), l.attempts + 1);
+        }
+        generate(work, d.offset(), d.request(), l.attempts + 1);
+      }
+    }
+  }
+
+  private void generate(PartitionWork work, long offset, MessageRequest request, int attempt) {
+    Generation generation = new Generation(context, sink, model, config.model().displayName(), request, attempt);
+    work.running.put(request.messageId(), generation);
     inFlight++;
     pauseWhenBusy();
     generation.run().onComplete(ar -> {
-      Set<Generation> gens = running.get(partition);
-      if (gens != null) {
-        gens.remove(generation);
-      }
+      work.running.remove(request.messageId());
       inFlight--;
       resumeWhenFree();
       if (ar.succeeded()) {
-        finished(partition, offset);
+        work.ledgerOf(request.messageId()).ended = true;
+        finished(work, offset);
       } else {
         log.warn("Request not committed: conversationId={} messageId={}: {}",
             request.conversationId(), request.messageId(), ar.cause().getMessage());
@@ -114,32 +205,54 @@ public final class WorkerVerticle extends VerticleBase {
     });
   }
 
-  private Future<Void> publish(StreamEvent event) {
-    String key = ConversationIds.kafkaKey(event.conversationId());
-    return producer.send(KafkaProducerRecord.create(config.kafka().topics().events(), key, ProtocolCodec.encode(event)))
-        .mapEmpty();
+  /** A cancel that arrived before a redelivered message was started again: it ends without generating. */
+  private Future<Void> publishCancelledUnstarted(MessageRequest request) {
+    int attempt = 1;
+    return sink.publish(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, 0,
+            System.currentTimeMillis()))
+        .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt,
+            "cancelled", System.currentTimeMillis())));
   }
 
-  private void finished(TopicPartition partition, long offset) {
-    OffsetTracker tracker = offsets.get(partition);
-    if (tracker == null) { // the partition was revoked meanwhile; its new owner redoes the request
+  /** The record at {@code offset} needs nothing more: commit past it once everything before it is done too. */
+  private void finished(PartitionWork work, long offset) {
+    if (partitions.get(work.partition) != work) { // revoked meanwhile; its new owner resumes it
       return;
     }
-    tracker.finish(offset).ifPresent(next -> consumer.commit(Map.of(partition, new OffsetAndMetadata(next, "")))
-        .onFailure(e -> log.warn("Commit of {} at {} failed: {}", partition, next, e.toString())));
+    work.offsets.finish(offset).ifPresent(next -> consumer.commit(Map.of(work.partition, new OffsetAndMetadata(next, "")))
+        .onFailure(e -> log.warn("Commit of {} at {} failed: {}", work.partition, next, e.toString())));
   }
 
-  /**
-   * A revoked partition's requests now belong to another worker, which starts them from the last committed
-   * offset. Running on here too would answer them twice, so their generations stop at once.
-   */
-  private void abandonRevoked(Set<TopicPartition> revoked) {
-    for (TopicPartition partition : revoked) {
-      offsets.remove(partition);
-      Set<Generation> gens = running.remove(partition);
-      if (gens != null && !gens.isEmpty()) {
-        log.info("Partition {} revoked: abandoning {} running generations", partition, gens.size());
-        gens.forEach(Generation::abandon);
+  /** Copies a record that is not protocol v1 to the dead-letter topic with the reason, so it never stalls its partition. */
+  private Future<Void> deadLetter(KafkaConsumerRecord<String, Buffer> record, String reason) {
+    log.warn("Dead-lettering a request record that is not protocol v1 at {}-{}@{}: {}",
+        record.topic(), record.partition(), record.offset(), reason);
+    KafkaProducerRecord<String, Buffer> copy = KafkaProducerRecord.create(config.kafka().topics().deadLetters(),
+        record.key(), record.value() == null ? Buffer.buffer() : record.value());
+    copy.addHeader("tokenrail-dlq-reason", Buffer.buffer(reason, StandardCharsets.UTF_8.name()));
+    copy.addHeader("tokenrail-dlq-origin", record.topic() + "-" + record.partition() + "@" + record.offset());
+    return producer.send(copy).mapEmpty();
+  }
+
+  private final EventSink sink = new EventSink() {
+    @Override
+    public Future<Void> publish(StreamEvent event) {
+      return producer.send(KafkaProducerRecord.create(config.kafka().topics().events(),
+          ConversationIds.kafkaKey(event.conversationId()), ProtocolCodec.encode(event))).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> mark(RequestRecord marker) {
+      return producer.send(KafkaProducerRecord.create(config.kafka().topics().requests(),
+          ConversationIds.kafkaKey(marker.conversationId()), ProtocolCodec.encode(marker))).mapEmpty();
+    }
+  };
+
+  private void checkTimeouts() {
+    long now = System.currentTimeMillis();
+    for (PartitionWork work : partitions.values()) {
+      for (Generation g : new ArrayList<>(work.running.values())) {
+        g.checkTimeouts(now, config.idleTimeout().toMillis(), config.maxGenerationTime().toMillis());
       }
     }
   }

@@ -18,23 +18,34 @@ public final class ProtocolCodec {
 
   // ---- requests ----
 
-  public static Buffer encode(MessageRequest request) {
-    return new JsonObject()
-        .put("type", REQUEST_TYPE_MESSAGE)
-        .put("conversationId", request.conversationId())
-        .put("messageId", request.messageId())
-        .put("text", request.text())
-        .put("ts", request.ts())
-        .toBuffer();
+  public static Buffer encode(RequestRecord record) {
+    JsonObject json = new JsonObject()
+        .put("conversationId", record.conversationId())
+        .put("messageId", record.messageId());
+    if (record instanceof MessageRequest m) {
+      json.put("type", "message").put("text", m.text()).put("ts", m.ts());
+    } else if (record instanceof RequestRecord.Cancel c) {
+      json.put("type", "cancel").put("ts", c.ts());
+    } else if (record instanceof RequestRecord.Started s) {
+      json.put("type", "started").put("attempt", s.attempt()).put("ts", s.ts());
+    } else if (record instanceof RequestRecord.Ended e) {
+      json.put("type", "ended").put("attempt", e.attempt()).put("outcome", e.outcome()).put("ts", e.ts());
+    }
+    return json.toBuffer();
   }
 
-  public static MessageRequest decodeRequest(Buffer value) {
+  public static RequestRecord decodeRequest(Buffer value) {
     Fields f = Fields.parse(value);
     String type = f.string("type");
-    if (!REQUEST_TYPE_MESSAGE.equals(type)) {
-      throw new ProtocolException("unknown request type '" + type + "'");
-    }
-    return new MessageRequest(f.string("conversationId"), f.string("messageId"), f.string("text"), f.longValue("ts"));
+    String c = f.string("conversationId");
+    String m = f.string("messageId");
+    return switch (type) {
+      case "message" -> new MessageRequest(c, m, f.string("text"), f.longValue("ts"));
+      case "cancel" -> new RequestRecord.Cancel(c, m, f.longValue("ts"));
+      case "started" -> new RequestRecord.Started(c, m, f.intValue("attempt"), f.longValue("ts"));
+      case "ended" -> new RequestRecord.Ended(c, m, f.intValue("attempt"), f.string("outcome"), f.longValue("ts"));
+      default -> throw new ProtocolException("unknown request type '" + type + "'");
+    };
   }
 
   // ---- conversation starts (compacted topic) ----

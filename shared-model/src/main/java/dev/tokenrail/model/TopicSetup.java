@@ -31,7 +31,7 @@ public final class TopicSetup {
     Topics t = kafka.topics();
     try (Admin admin = Admin.create(new HashMap<String, Object>(kafka.adminConfig()))) {
       Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-      for (String name : List.of(t.requests(), t.events(), t.conversations())) {
+      for (String name : List.of(t.requests(), t.events(), t.conversations(), t.deadLetters())) {
         if (existing.contains(name)) {
           continue;
         }
@@ -48,7 +48,7 @@ public final class TopicSetup {
           }
         }
       }
-      awaitVisible(admin, List.of(t.requests(), t.events(), t.conversations()));
+      awaitVisible(admin, List.of(t.requests(), t.events(), t.conversations(), t.deadLetters()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);

@@ -14,6 +14,11 @@ public record Topics(String prefix) {
     return prefix + "requests";
   }
 
+  /** Request records that are not protocol v1, copied here with the reason they were skipped. */
+  public String deadLetters() {
+    return prefix + "requests.dlq";
+  }
+
   /** Stream events, keyed by conversation; read in full by every gateway. */
   public String events() {
     return prefix + "events";

@@ -38,9 +38,15 @@ class ProtocolCodecTest {
   }
 
   @Test
-  void requestSurvivesARoundTrip() {
-    MessageRequest request = new MessageRequest(C, M, "What is Kafka?", 42);
-    assertThat(ProtocolCodec.decodeRequest(ProtocolCodec.encode(request))).isEqualTo(request);
+  void everyRequestRecordSurvivesARoundTrip() {
+    List<RequestRecord> records = List.of(
+        new MessageRequest(C, M, "What is Kafka?", 42),
+        new RequestRecord.Cancel(C, M, 43),
+        new RequestRecord.Started(C, M, 2, 44),
+        new RequestRecord.Ended(C, M, 2, "done", 45));
+    for (RequestRecord record : records) {
+      assertThat(ProtocolCodec.decodeRequest(ProtocolCodec.encode(record))).isEqualTo(record);
+    }
   }
 
   @Test

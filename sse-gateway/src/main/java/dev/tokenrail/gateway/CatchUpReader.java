@@ -81,13 +81,20 @@ final class CatchUpReader {
   }
 
   Future<Bounds> bounds(int partition) {
-    TopicPartition tp = tp(partition);
+    return bounds(tp(partition));
+  }
+
+  Future<Bounds> bounds(TopicPartition tp) {
     return metadata.beginningOffsets(tp).compose(begin -> metadata.endOffsets(tp).map(end -> new Bounds(begin, end)));
   }
 
-  /** The first record at or after {@code timestamp}; empty when every record is older. */
+  /** The first event at or after {@code timestamp}; empty when every event is older. */
   Future<Optional<TimedOffset>> offsetForTime(int partition, long timestamp) {
-    return metadata.offsetsForTimes(tp(partition), timestamp)
+    return offsetForTime(tp(partition), timestamp);
+  }
+
+  Future<Optional<TimedOffset>> offsetForTime(TopicPartition tp, long timestamp) {
+    return metadata.offsetsForTimes(tp, timestamp)
         .map(o -> o == null ? Optional.<TimedOffset>empty() : Optional.of(new TimedOffset(o.getOffset(), o.getTimestamp())));
   }
 
@@ -96,33 +103,22 @@ final class CatchUpReader {
    * {@code kafkaKey} that {@code match}es, and returns its offset.
    */
   Future<OptionalLong> locate(int partition, long from, String kafkaKey, Predicate<StreamEvent> match) {
-    KafkaConsumer<String, Buffer> scanner = KafkaConsumer.create(vertx, consumerConfig("locate"));
-    TopicPartition tp = tp(partition);
-    return scanner.assign(tp).compose(v -> scanner.seek(tp, from))
-        .compose(v -> scanForMatch(scanner, tp, kafkaKey, match))
-        .eventually(scanner::close);
-  }
-
-  private Future<OptionalLong> scanForMatch(KafkaConsumer<String, Buffer> scanner, TopicPartition tp, String key,
-                                            Predicate<StreamEvent> match) {
-    return scanner.poll(POLL).compose(records -> {
-      long liveNext = live.liveNext(tp.getPartition());
-      for (int i = 0; i < records.size(); i++) {
-        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
-        if (r.offset() >= liveNext) {
-          return Future.succeededFuture(OptionalLong.empty());
-        }
-        if (key.equals(r.key())) {
-          Optional<EventFrame> frame = EventFrame.of(r);
-          if (frame.isPresent() && match.test(frame.get().event())) {
-            return Future.succeededFuture(OptionalLong.of(r.offset()));
-          }
+    long[] found = {-1};
+    return PartitionScan.run(vertx, consumerConfig("locate"), tp(partition), from, () -> live.liveNext(partition), r -> {
+      if (kafkaKey.equals(r.key())) {
+        Optional<EventFrame> frame = EventFrame.of(r);
+        if (frame.isPresent() && match.test(frame.get().event())) {
+          found[0] = r.offset();
+          return true;
         }
       }
-      return scanner.position(tp).compose(position -> position >= liveNext
-          ? Future.succeededFuture(OptionalLong.empty())
-          : scanForMatch(scanner, tp, key, match));
-    });
+      return false;
+    }).map(stopped -> stopped ? OptionalLong.of(found[0]) : OptionalLong.empty());
+  }
+
+  /** A bounded scan of any partition with this gateway's consumer settings (see {@link PartitionScan}). */
+  Future<Boolean> scan(TopicPartition tp, long from, long until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+    return PartitionScan.run(vertx, consumerConfig("scan"), tp, from, () -> until, stop);
   }
 
   private Map<String, String> consumerConfig(String role) {

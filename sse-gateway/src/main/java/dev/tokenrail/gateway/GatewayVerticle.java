@@ -5,6 +5,8 @@ import dev.tokenrail.model.EventId;
 import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.Partitioning;
 import dev.tokenrail.model.ProtocolCodec;
+import dev.tokenrail.model.ProtocolException;
+import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -105,6 +107,10 @@ public final class GatewayVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(this::postMessage);
     router.get("/api/conversations/:id/events").handler(this::streamEvents);
+    router.post("/api/conversations/:id/cancel")
+        .consumes("application/json")
+        .handler(BodyHandler.create(false).setBodyLimit(4_096))
+        .handler(this::cancelMessage);
     router.get("/health").handler(this::health);
     router.get("/ready").handler(this::ready);
     router.get("/").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
@@ -131,14 +137,8 @@ public final class GatewayVerticle extends VerticleBase {
       invalidConversationId(ctx);
       return;
     }
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject(); // null for an empty body
-    } catch (RuntimeException e) {
-      body = null;
-    }
+    JsonObject body = jsonBody(ctx);
     if (body == null) {
-      ApiErrors.badRequest(ctx, "invalid_json", "The body is not a JSON object.");
       return;
     }
     Object text = body.getValue("text");
@@ -162,6 +162,88 @@ public final class GatewayVerticle extends VerticleBase {
           log.warn("Request not accepted by Kafka: conversationId={}: {}", conversationId, e.toString());
           ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again.");
         });
+  }
+
+  /**
+   * Asks the worker generating a message to stop, through Kafka, in order with the conversation. 202 once
+   * the cancel is stored; 404 for a message this conversation never had; 409 when it has already ended.
+   * The message's history is read from its requests partition, from its time on.
+   */
+  private void cancelMessage(RoutingContext ctx) {
+    String conversationId = ctx.pathParam("id");
+    if (!ConversationIds.isValid(conversationId)) {
+      invalidConversationId(ctx);
+      return;
+    }
+    JsonObject body = jsonBody(ctx);
+    if (body == null) {
+      return;
+    }
+    if (!(body.getValue("messageId") instanceof String messageId) || ConversationIds.acceptedAt(messageId).isEmpty()) {
+      ApiErrors.badRequest(ctx, "invalid_message_id", "The body needs the 'messageId' of a message.");
+      return;
+    }
+    String key = ConversationIds.kafkaKey(conversationId);
+    io.vertx.kafka.client.common.TopicPartition tp = new io.vertx.kafka.client.common.TopicPartition(
+        config.kafka().topics().requests(), Partitioning.partitionOf(key, reader.partitionCount()));
+    long since = ConversationIds.acceptedAt(messageId).getAsLong() - config.replayClockSkew().toMillis();
+    boolean[] accepted = {false};
+    boolean[] ended = {false};
+    catchUp.bounds(tp)
+        .compose(bounds -> catchUp.offsetForTime(tp, since).compose(start -> start.isEmpty()
+            ? Future.succeededFuture(false)
+            : catchUp.scan(tp, start.get().offset(), bounds.end(), r -> {
+              if (key.equals(r.key())) {
+                RequestRecord record = decodeQuietly(r.value());
+                if (record != null && record.messageId().equals(messageId)) {
+                  accepted[0] |= record instanceof MessageRequest;
+                  ended[0] |= record instanceof RequestRecord.Ended;
+                }
+              }
+              return ended[0];
+            })))
+        .compose(v -> {
+          if (!accepted[0]) {
+            return Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message."));
+          }
+          if (ended[0]) {
+            return Future.failedFuture(new ApiException(409, "already_finished", "This message has already ended."));
+          }
+          return requests.send(KafkaProducerRecord.create(tp.getTopic(), key, ProtocolCodec.encode(
+              new RequestRecord.Cancel(conversationId, messageId, System.currentTimeMillis()))));
+        })
+        .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+            .end(new JsonObject().put("conversationId", conversationId).put("messageId", messageId).encode()))
+        .onFailure(e -> {
+          if (e instanceof ApiException api) {
+            ApiErrors.send(ctx, api.status(), api.code(), api.getMessage());
+          } else {
+            log.warn("Cancel not stored: conversationId={} messageId={}: {}", conversationId, messageId, e.toString());
+            ApiErrors.send(ctx, 503, "kafka_unavailable", "The cancel could not be stored; try again.");
+          }
+        });
+  }
+
+  private static RequestRecord decodeQuietly(Buffer value) {
+    try {
+      return ProtocolCodec.decodeRequest(value);
+    } catch (ProtocolException e) {
+      return null; // not ours to judge here; the worker dead-letters it
+    }
+  }
+
+  /** The body as a JSON object, or null after answering 400. */
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    JsonObject body;
+    try {
+      body = ctx.body().asJsonObject(); // null for an empty body
+    } catch (RuntimeException e) {
+      body = null;
+    }
+    if (body == null) {
+      ApiErrors.badRequest(ctx, "invalid_json", "The body is not a JSON object.");
+    }
+    return body;
   }
 
   private void streamEvents(RoutingContext ctx) {

@@ -1,0 +1,57 @@
+package dev.tokenrail.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * A bounded read of one partition with a short-lived consumer: from an offset up to a limit, each record
+ * offered to a visitor that says when it has seen enough. For lookups that start from a time, so they
+ * read seconds of a partition, never all of it.
+ */
+final class PartitionScan {
+
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private PartitionScan() {
+  }
+
+  /**
+   * @param until  the offset to stop before, read again after every poll (it may move, like live delivery's)
+   * @param stop   called per record in order; true ends the scan
+   * @return true if {@code stop} ended it, false if the limit was reached first
+   */
+  static Future<Boolean> run(Vertx vertx, Map<String, String> consumerConfig, TopicPartition tp, long from,
+                             LongSupplier until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+    KafkaConsumer<String, Buffer> consumer = KafkaConsumer.create(vertx, consumerConfig);
+    return consumer.assign(tp).compose(v -> consumer.seek(tp, from))
+        .compose(v -> next(consumer, tp, until, stop))
+        .eventually(consumer::close);
+  }
+
+  private static Future<Boolean> next(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, LongSupplier until,
+                                      Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+    return consumer.poll(POLL).compose(records -> {
+      long limit = until.getAsLong();
+      for (int i = 0; i < records.size(); i++) {
+        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+        if (r.offset() >= limit) {
+          return Future.succeededFuture(false);
+        }
+        if (stop.test(r)) {
+          return Future.succeededFuture(true);
+        }
+      }
+      return consumer.position(tp).compose(position -> position >= limit
+          ? Future.succeededFuture(false)
+          : next(consumer, tp, until, stop));
+    });
+  }
+}
