@@ -108,6 +108,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
+    // A worker that dies is noticed within 10 s (Kafka's default is 45 s), so its requests move on quickly.
+    p.put("group.consumer.min.session.timeout.ms", "6000");
+    p.put("group.consumer.session.timeout.ms", "10000");
+    p.put("group.consumer.min.heartbeat.interval.ms", "1000");
+    p.put("group.consumer.heartbeat.interval.ms", "2000");
     // Tokenrail creates its topics with the partition count it needs; a typo must not create one.
     p.put("auto.create.topics.enable", "false");
     return p;

@@ -43,7 +43,11 @@ class FailureSemanticsTest {
 
   @BeforeAll
   static void start() {
+    java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
     model = new OpenAiCompatibleServer(prompt -> {
+      if (prompt.contains("flaky") && flakyCalls.incrementAndGet() <= 2) {
+        return new OpenAiCompatibleServer.Script.Fail(429, "{\"error\":{\"message\":\"slow down\"}}");
+      }
       if (prompt.contains("stall")) {
         return new OpenAiCompatibleServer.Script.Stall(List.of("one", " two", " three"));
       }
@@ -106,6 +110,21 @@ class FailureSemanticsTest {
       SseClient.Event error = events.get(events.size() - 1);
       assertThat(error.type()).isEqualTo("error");
       assertThat(error.data().getString("code")).isEqualTo("timeout");
+    }
+  }
+
+  @Test
+  void rateLimitedCallsBeforeTheFirstTokenAreRetriedWithinTheSameAttempt() {
+    String conversation = "rate-limited";
+    try (SseClient client = SseClient.connect(eventsUrl(conversation))) {
+      String messageId = Http.postMessage(stack.baseUrl(), conversation, "a flaky provider");
+      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+      assertThat(events.get(events.size() - 1).type()).isEqualTo("done");
+      assertThat(events.get(events.size() - 1).data().getString("text")).isEqualTo("fine.");
+      assertThat(events).filteredOn(e -> e.type().equals("start")).hasSize(1);
+      assertThat(model.requests()).filteredOn(r -> r.lastUserText().equals("a flaky provider"))
+          .as("two 429s, then the answer").hasSize(3);
+      assertThat(events).allSatisfy(e -> assertThat(e.data().getString("messageId")).isEqualTo(messageId));
     }
   }
 

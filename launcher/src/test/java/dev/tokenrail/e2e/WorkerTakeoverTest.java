@@ -47,7 +47,8 @@ class WorkerTakeoverTest {
     int partition = Partitioning.partitionOf(longOne, TokenrailStack.PARTITIONS);
     String shortOne = IntStream.range(0, 10_000).mapToObj(i -> "takeover-short-" + i)
         .filter(c -> Partitioning.partitionOf(c, TokenrailStack.PARTITIONS) == partition).findFirst().orElseThrow();
-    WorkerConfig config = WorkerConfig.of(stack.kafka(), ModelSettings.demo(200, 10), 1_000);
+    // No drain: closing the first worker then stops its generations at once, like a crash would.
+    WorkerConfig config = WorkerConfig.of(stack.kafka(), ModelSettings.demo(200, 10), 1_000).withDrainTimeout(Duration.ZERO);
 
     Vertx first = Vertx.vertx();
     TokenrailStack.await(first.deployVerticle(new WorkerVerticle(config)));
@@ -75,6 +76,35 @@ class WorkerTakeoverTest {
         assertThat(shortClient.events()).filteredOn(e -> e.type().equals("start")).hasSize(1);
         assertThat(shortClient.events()).filteredOn(e -> e.type().equals("done")).hasSize(1);
         assertCompleteAnswer(shortClient.events(), shortOne, shortId, TokenrailStack.PARTITIONS);
+      } finally {
+        TokenrailStack.await(second.close());
+      }
+    }
+  }
+
+  @Test
+  void aWorkerShutDownGracefullyFinishesWhatItRunsAndNothingIsAnsweredTwice() {
+    String conversation = "drain-me";
+    WorkerConfig config = WorkerConfig.of(stack.kafka(), ModelSettings.demo(200, 10), 1_000)
+        .withDrainTimeout(Duration.ofSeconds(30));
+    Vertx first = Vertx.vertx();
+    TokenrailStack.await(first.deployVerticle(new WorkerVerticle(config)));
+    try (SseClient client = SseClient.connect(eventsUrl(conversation))) {
+      String messageId = Http.postMessage(stack.baseUrl(), conversation, "#tokens=300 finish me before you go");
+      client.awaitEvent(e -> e.type().equals("token") && e.data().getLong("seq") >= 20, PATIENCE);
+
+      TokenrailStack.await(first.close()); // SIGTERM: returns once the answer is done and committed
+      assertThat(client.awaitTerminal(PATIENCE).get(client.events().size() - 1).type()).isEqualTo("done");
+
+      Vertx second = Vertx.vertx();
+      try {
+        TokenrailStack.await(second.deployVerticle(new WorkerVerticle(config)));
+        String next = Http.postMessage(stack.baseUrl(), conversation, "#tokens=3 after the restart");
+        List<SseClient.Event> events = client.awaitEvent(
+            e -> e.type().equals("done") && e.data().getString("messageId").equals(next), PATIENCE);
+        assertThat(events).filteredOn(e -> e.type().equals("start") && e.data().getString("messageId").equals(messageId))
+            .as("the drained answer is not generated again").hasSize(1);
+        assertCompleteAnswer(events, conversation, messageId, TokenrailStack.PARTITIONS);
       } finally {
         TokenrailStack.await(second.close());
       }

@@ -14,6 +14,7 @@ import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
 import dev.tokenrail.worker.model.ModelErrors;
+import dev.tokenrail.worker.model.ModelRetry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -39,6 +40,9 @@ final class Generation implements StreamingChatResponseHandler {
   private final String modelName;
   private final MessageRequest request;
   private final int attempt;
+  private final ModelRetry retry;
+  private int retries;
+  private boolean anyToken;
   private final Promise<Void> terminalAcknowledged = Promise.promise();
   private final StringBuilder text = new StringBuilder();
   private final long startedAt = System.currentTimeMillis();
@@ -48,13 +52,14 @@ final class Generation implements StreamingChatResponseHandler {
   private volatile StreamingHandle streamingHandle;
 
   Generation(Context context, EventSink sink, StreamingChatModel model, String modelName,
-             MessageRequest request, int attempt) {
+             MessageRequest request, int attempt, ModelRetry retry) {
     this.context = context;
     this.sink = sink;
     this.model = model;
     this.modelName = modelName;
     this.request = request;
     this.attempt = attempt;
+    this.retry = retry;
   }
 
   /**
@@ -69,12 +74,25 @@ final class Generation implements StreamingChatResponseHandler {
             return;
           }
           publish(new StreamEvent.Start(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), modelName));
-          try {
-            model.chat(ChatRequest.builder().messages(UserMessage.from(request.text())).build(), this);
-          } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
-            end(e);
-          }
+          callModel();
         });
+    return terminalAcknowledged.future();
+  }
+
+  private void callModel() {
+    if (ended) {
+      return;
+    }
+    lastActivity = System.currentTimeMillis();
+    try {
+      model.chat(ChatRequest.builder().messages(UserMessage.from(request.text())).build(), this);
+    } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
+      failed(e);
+    }
+  }
+
+  /** Completes once the terminal event and the {@code ended} marker are acknowledged; fails if abandoned. */
+  Future<Void> finished() {
     return terminalAcknowledged.future();
   }
 
@@ -132,7 +150,7 @@ final class Generation implements StreamingChatResponseHandler {
 
   @Override
   public void onError(Throwable error) {
-    context.runOnContext(v -> end(error));
+    context.runOnContext(v -> failed(error));
   }
 
   // ---- on the verticle context ----
@@ -142,6 +160,7 @@ final class Generation implements StreamingChatResponseHandler {
       return;
     }
     text.append(partial);
+    anyToken = true;
     lastActivity = System.currentTimeMillis();
     publish(new StreamEvent.Token(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), partial));
   }
@@ -159,6 +178,21 @@ final class Generation implements StreamingChatResponseHandler {
     // The answer is what the clients were sent, token by token: the assembled text, not a re-read of it.
     publishTerminal(new StreamEvent.Done(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
         text.toString(), finishReason(response.finishReason())), "done");
+  }
+
+  /** Before the first token a retriable failure is tried again, later; otherwise it ends the attempt. */
+  private void failed(Throwable error) {
+    if (ended) {
+      return;
+    }
+    if (!anyToken && retries < retry.maxRetries() && ModelRetry.retriable(error)) {
+      long delay = retry.delayMillis(++retries);
+      log.info("Model call failed before its first token, retry {} of {} in {} ms: conversationId={} messageId={} cause={}",
+          retries, retry.maxRetries(), delay, request.conversationId(), request.messageId(), error.toString());
+      context.owner().setTimer(delay, id -> callModel());
+      return;
+    }
+    end(error);
   }
 
   private void end(Throwable error) {

@@ -2,6 +2,7 @@ package dev.tokenrail.worker;
 
 import dev.tokenrail.model.Env;
 import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.worker.model.ModelRetry;
 import dev.tokenrail.worker.model.ModelSettings;
 import java.time.Duration;
 
@@ -12,20 +13,28 @@ import java.time.Duration;
  * @param maxConcurrentGenerations  per verticle; beyond it the verticle pauses consumption
  * @param idleTimeout               a generation with no token for this long ends with {@code timeout}
  * @param maxGenerationTime         and so does one that runs longer than this
+ * @param drainTimeout              on shutdown, how long running generations may take to finish
+ * @param retry                     retries of model calls that fail before their first token
  */
 public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instances, int maxConcurrentGenerations,
-                           Duration idleTimeout, Duration maxGenerationTime) {
+                           Duration idleTimeout, Duration maxGenerationTime, Duration drainTimeout, ModelRetry retry) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_MAX_GENERATION_TIME = Duration.ofMinutes(30);
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
 
   /** The defaults, with a given cluster, model and concurrency. */
   public static WorkerConfig of(KafkaSettings kafka, ModelSettings model, int maxConcurrentGenerations) {
-    return new WorkerConfig(kafka, model, 1, maxConcurrentGenerations, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_GENERATION_TIME);
+    return new WorkerConfig(kafka, model, 1, maxConcurrentGenerations, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_GENERATION_TIME,
+        DEFAULT_DRAIN_TIMEOUT, ModelRetry.DEFAULT);
   }
 
   public WorkerConfig withIdleTimeout(Duration idle) {
-    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idle, maxGenerationTime);
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idle, maxGenerationTime, drainTimeout, retry);
+  }
+
+  public WorkerConfig withDrainTimeout(Duration drain) {
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drain, retry);
   }
 
   public static final String GROUP_ID = "tokenrail-workers";
@@ -43,6 +52,9 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
         env.intValue("TOKENRAIL_MAX_CONCURRENT_GENERATIONS", defaultMaxConcurrentGenerations(), 1, 100_000),
         Duration.ofSeconds(env.intValue("TOKENRAIL_IDLE_TIMEOUT_SECONDS", (int) DEFAULT_IDLE_TIMEOUT.toSeconds(), 1, 86_400)),
         Duration.ofSeconds(env.intValue("TOKENRAIL_MAX_GENERATION_SECONDS",
-            (int) DEFAULT_MAX_GENERATION_TIME.toSeconds(), 1, 7 * 86_400)));
+            (int) DEFAULT_MAX_GENERATION_TIME.toSeconds(), 1, 7 * 86_400)),
+        Duration.ofSeconds(env.intValue("TOKENRAIL_DRAIN_TIMEOUT_SECONDS", (int) DEFAULT_DRAIN_TIMEOUT.toSeconds(), 0, 3_600)),
+        new ModelRetry(env.intValue("TOKENRAIL_MODEL_RETRIES", ModelRetry.DEFAULT.maxRetries(), 0, 20),
+            ModelRetry.DEFAULT.baseMillis(), ModelRetry.DEFAULT.capMillis()));
   }
 }

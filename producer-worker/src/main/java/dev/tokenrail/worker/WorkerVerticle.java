@@ -9,6 +9,7 @@ import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
 import dev.tokenrail.worker.model.ChatModels;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;
@@ -66,10 +67,34 @@ public final class WorkerVerticle extends VerticleBase {
     return consumer.subscribe(config.kafka().topics().requests());
   }
 
+  /**
+   * Graceful shutdown (SIGTERM): take no more requests, let running generations finish within the drain
+   * timeout (their offsets commit as they end), abandon what is left — the partition's next owner
+   * answers it again as the next attempt — then leave the group.
+   */
   @Override
   public Future<?> stop() {
-    partitions.values().forEach(w -> w.running.values().forEach(Generation::abandon));
-    return consumer.close().eventually(() -> producer.close());
+    consumer.pause();
+    List<Generation> running = partitions.values().stream().flatMap(w -> w.running.values().stream()).toList();
+    if (!running.isEmpty()) {
+      log.info("Draining {} running generations for up to {} s", running.size(), config.drainTimeout().toSeconds());
+    }
+    Promise<Void> drained = Promise.promise();
+    long timer = vertx.setTimer(Math.max(1, config.drainTimeout().toMillis()), id -> drained.tryComplete());
+    Future.join(running.stream().map(Generation::finished).toList()).onComplete(ar -> {
+      vertx.cancelTimer(timer);
+      drained.tryComplete();
+    });
+    return drained.future()
+        .compose(v -> {
+          List<Generation> left = partitions.values().stream().flatMap(w -> w.running.values().stream()).toList();
+          if (!left.isEmpty()) {
+            log.info("Abandoning {} generations still running after the drain timeout", left.size());
+            left.forEach(Generation::abandon);
+          }
+          return consumer.close();
+        })
+        .eventually(() -> producer.close());
   }
 
   private Map<String, String> consumerConfig(String instanceId) {
@@ -187,7 +212,8 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void generate(PartitionWork work, long offset, MessageRequest request, int attempt) {
-    Generation generation = new Generation(context, sink, model, config.model().displayName(), request, attempt);
+    Generation generation = new Generation(context, sink, model, config.model().displayName(), request, attempt,
+        config.retry());
     work.running.put(request.messageId(), generation);
     inFlight++;
     pauseWhenBusy();
