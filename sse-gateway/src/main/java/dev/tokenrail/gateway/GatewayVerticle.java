@@ -1,13 +1,10 @@
 package dev.tokenrail.gateway;
 
 import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.EventId;
 import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.Partitioning;
 import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
 import dev.tokenrail.model.RequestRecord;
-import dev.tokenrail.model.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -25,11 +22,8 @@ import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +34,14 @@ import org.slf4j.LoggerFactory;
 public final class GatewayVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
-  static final String RETENTION_RESET =
-      "Events after the requested position are no longer retained; continuing from the oldest retained event.";
 
   private final GatewayConfig config;
   private final Set<Subscription> streams = new HashSet<>();
   private EventsReader reader;
   private CatchUpReader catchUp;
   private ConversationStarts starts;
+  private StreamStarts streamStarts;
+  private MessageHistory history;
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
   private HttpServer server;
@@ -81,6 +75,8 @@ public final class GatewayVerticle extends VerticleBase {
     reader = new EventsReader(vertx, config.kafka(), instanceId);
     catchUp = new CatchUpReader(vertx, config.kafka(), instanceId, reader);
     starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests);
+    streamStarts = new StreamStarts(catchUp, starts, config.replayClockSkew());
+    history = new MessageHistory(catchUp, config.kafka().topics().requests(), reader::partitionCount, config.replayClockSkew());
     vertx.setPeriodic(config.keepAlive().toMillis(), id -> streams.forEach(Subscription::ping));
     return reader.start()
         .compose(v -> catchUp.start(config.catchUpReaders()))
@@ -167,7 +163,6 @@ public final class GatewayVerticle extends VerticleBase {
   /**
    * Asks the worker generating a message to stop, through Kafka, in order with the conversation. 202 once
    * the cancel is stored; 404 for a message this conversation never had; 409 when it has already ended.
-   * The message's history is read from its requests partition, from its time on.
    */
   private void cancelMessage(RoutingContext ctx) {
     String conversationId = ctx.pathParam("id");
@@ -184,33 +179,12 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     String key = ConversationIds.kafkaKey(conversationId);
-    io.vertx.kafka.client.common.TopicPartition tp = new io.vertx.kafka.client.common.TopicPartition(
-        config.kafka().topics().requests(), Partitioning.partitionOf(key, reader.partitionCount()));
-    long since = ConversationIds.acceptedAt(messageId).getAsLong() - config.replayClockSkew().toMillis();
-    boolean[] accepted = {false};
-    boolean[] ended = {false};
-    catchUp.bounds(tp)
-        .compose(bounds -> catchUp.offsetForTime(tp, since).compose(start -> start.isEmpty()
-            ? Future.succeededFuture(false)
-            : catchUp.scan(tp, start.get().offset(), bounds.end(), r -> {
-              if (key.equals(r.key())) {
-                RequestRecord record = decodeQuietly(r.value());
-                if (record != null && record.messageId().equals(messageId)) {
-                  accepted[0] |= record instanceof MessageRequest;
-                  ended[0] |= record instanceof RequestRecord.Ended;
-                }
-              }
-              return ended[0];
-            })))
-        .compose(v -> {
-          if (!accepted[0]) {
-            return Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message."));
-          }
-          if (ended[0]) {
-            return Future.failedFuture(new ApiException(409, "already_finished", "This message has already ended."));
-          }
-          return requests.send(KafkaProducerRecord.create(tp.getTopic(), key, ProtocolCodec.encode(
-              new RequestRecord.Cancel(conversationId, messageId, System.currentTimeMillis()))));
+    history.status(key, messageId)
+        .compose(status -> switch (status) {
+          case UNKNOWN -> Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message."));
+          case ENDED -> Future.failedFuture(new ApiException(409, "already_finished", "This message has already ended."));
+          case NOT_ENDED -> requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(), key,
+              ProtocolCodec.encode(new RequestRecord.Cancel(conversationId, messageId, System.currentTimeMillis()))));
         })
         .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("conversationId", conversationId).put("messageId", messageId).encode()))
@@ -222,14 +196,6 @@ public final class GatewayVerticle extends VerticleBase {
             ApiErrors.send(ctx, 503, "kafka_unavailable", "The cancel could not be stored; try again.");
           }
         });
-  }
-
-  private static RequestRecord decodeQuietly(Buffer value) {
-    try {
-      return ProtocolCodec.decodeRequest(value);
-    } catch (ProtocolException e) {
-      return null; // not ours to judge here; the worker dead-letters it
-    }
   }
 
   /** The body as a JSON object, or null after answering 400. */
@@ -254,7 +220,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     String key = ConversationIds.kafkaKey(conversationId);
     int partition = Partitioning.partitionOf(key, reader.partitionCount());
-    streamStart(ctx, key, partition)
+    streamStarts.resolve(ctx, key, partition)
         .onSuccess(start -> openStream(ctx, conversationId, key, partition, start))
         .onFailure(e -> {
           if (e instanceof ApiException api) {
@@ -264,87 +230,6 @@ public final class GatewayVerticle extends VerticleBase {
             ApiErrors.send(ctx, 503, "kafka_unavailable", "The stream could not be opened; try again.");
           }
         });
-  }
-
-  /**
-   * Where the stream starts: after {@code Last-Event-ID} (header, or {@code lastEventId} for clients that
-   * cannot set headers) — which wins, as browsers resend it on every reconnect — else from the
-   * conversation's start ({@code from=start}) or a message's ({@code messageId}), else live from now.
-   */
-  private Future<StreamStart> streamStart(RoutingContext ctx, String key, int partition) {
-    String lastEventId = ctx.request().getHeader("Last-Event-ID");
-    if (lastEventId == null) {
-      lastEventId = ctx.queryParams().get("lastEventId");
-    }
-    if (lastEventId != null) {
-      return afterEvent(lastEventId, partition);
-    }
-    String from = ctx.queryParams().get("from");
-    String messageId = ctx.queryParams().get("messageId");
-    if (from != null && messageId != null) {
-      return Future.failedFuture(new ApiException(400, "invalid_request", "Use either 'from' or 'messageId'."));
-    }
-    if (from != null) {
-      if (!from.equals("start")) {
-        return Future.failedFuture(new ApiException(400, "invalid_from", "'from' takes the value 'start'."));
-      }
-      OptionalLong startedAt = starts.startedAt(key);
-      return startedAt.isEmpty()
-          ? Future.succeededFuture(StreamStart.live()) // no message yet: nothing to replay
-          : fromTime(partition, key, startedAt.getAsLong(), e -> true, Future.succeededFuture(StreamStart.live()));
-    }
-    if (messageId != null) {
-      OptionalLong acceptedAt = ConversationIds.acceptedAt(messageId);
-      if (acceptedAt.isEmpty()) {
-        return Future.failedFuture(new ApiException(400, "invalid_message_id", "'messageId' is not a message id."));
-      }
-      return fromTime(partition, key, acceptedAt.getAsLong(), e -> e.messageId().equals(messageId),
-          Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message.")));
-    }
-    return Future.succeededFuture(StreamStart.live());
-  }
-
-  private Future<StreamStart> afterEvent(String raw, int partition) {
-    Optional<EventId> parsed = EventId.parse(raw);
-    if (parsed.isEmpty()) {
-      return Future.failedFuture(new ApiException(400, "invalid_last_event_id", "Last-Event-ID is not an event id."));
-    }
-    EventId id = parsed.get();
-    if (id.partition() != partition) {
-      return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
-          "Last-Event-ID is not an event of this conversation."));
-    }
-    return catchUp.bounds(partition).compose(bounds -> {
-      if (id.offset() >= bounds.end()) {
-        return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
-            "Last-Event-ID is beyond the end of the stream."));
-      }
-      if (id.offset() + 1 < bounds.begin()) {
-        return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
-      }
-      return Future.succeededFuture(StreamStart.from(id.offset() + 1));
-    });
-  }
-
-  /**
-   * The position of the first event at or after {@code time} that {@code match}es: {@code offsetsForTimes}
-   * finds where that time begins in the partition (less the clock-skew allowance), and a short scan
-   * from there finds the event — no read from the partition's beginning.
-   */
-  private Future<StreamStart> fromTime(int partition, String key, long time, Predicate<StreamEvent> match,
-                                       Future<StreamStart> whenAbsent) {
-    return catchUp.bounds(partition).compose(bounds -> catchUp
-        .offsetForTime(partition, time - config.replayClockSkew().toMillis())
-        .compose(found -> {
-          if (found.isEmpty()) {
-            return whenAbsent;
-          }
-          if (bounds.begin() > 0 && found.get().offset() == bounds.begin() && found.get().timestamp() > time) {
-            return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
-          }
-          return catchUp.locate(partition, found.get().offset(), key, match)
-              .compose(offset -> offset.isPresent() ? Future.succeededFuture(StreamStart.from(offset.getAsLong())) : whenAbsent);
-        }));
   }
 
   private void openStream(RoutingContext ctx, String conversationId, String key, int partition, StreamStart start) {

@@ -1,0 +1,64 @@
+package dev.tokenrail.gateway;
+
+import dev.tokenrail.model.ConversationIds;
+import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.model.ProtocolCodec;
+import dev.tokenrail.model.ProtocolException;
+import dev.tokenrail.model.RequestRecord;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/**
+ * What a message's requests partition says about it: was it accepted, has it ended. The partition is
+ * read from the message's time on (its id is a UUIDv7), so a lookup reads seconds of it, not all.
+ */
+final class MessageHistory {
+
+  enum Status { UNKNOWN, NOT_ENDED, ENDED }
+
+  private final CatchUpReader catchUp;
+  private final String requestsTopic;
+  private final IntSupplier partitionCount;
+  private final Duration clockSkew;
+
+  MessageHistory(CatchUpReader catchUp, String requestsTopic, IntSupplier partitionCount, Duration clockSkew) {
+    this.catchUp = catchUp;
+    this.requestsTopic = requestsTopic;
+    this.partitionCount = partitionCount;
+    this.clockSkew = clockSkew;
+  }
+
+  /** {@code messageId} must be a message id ({@link ConversationIds#acceptedAt} present). */
+  Future<Status> status(String kafkaKey, String messageId) {
+    TopicPartition tp = new TopicPartition(requestsTopic, Partitioning.partitionOf(kafkaKey, partitionCount.getAsInt()));
+    long since = ConversationIds.acceptedAt(messageId).orElseThrow() - clockSkew.toMillis();
+    boolean[] accepted = {false};
+    boolean[] ended = {false};
+    return catchUp.bounds(tp)
+        .compose(bounds -> catchUp.offsetForTime(tp, since).compose(start -> start.isEmpty()
+            ? Future.succeededFuture(false)
+            : catchUp.scan(tp, start.get().offset(), bounds.end(), r -> {
+              if (kafkaKey.equals(r.key())) {
+                RequestRecord record = decodeQuietly(r.value());
+                if (record != null && record.messageId().equals(messageId)) {
+                  accepted[0] |= record instanceof MessageRequest;
+                  ended[0] |= record instanceof RequestRecord.Ended;
+                }
+              }
+              return ended[0];
+            })))
+        .map(v -> !accepted[0] ? Status.UNKNOWN : ended[0] ? Status.ENDED : Status.NOT_ENDED);
+  }
+
+  private static RequestRecord decodeQuietly(Buffer value) {
+    try {
+      return ProtocolCodec.decodeRequest(value);
+    } catch (ProtocolException e) {
+      return null; // not ours to judge here; the worker dead-letters it
+    }
+  }
+}
