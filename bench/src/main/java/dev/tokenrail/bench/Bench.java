@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
  *                                            [--warmup-tokens 300] [--linger-ms 5]
  * java -jar bench/target/bench.jar replay  [--tokens 100000]     catch-up speed to one client
  * java -jar bench/target/bench.jar stalled [--clients 200]       memory per stalled client
+ * java -jar bench/target/bench.jar cancel  [--cancels 50]        POST /cancel -> cancelled
  * </pre>
  */
 public final class Bench {
@@ -40,7 +41,8 @@ public final class Bench {
       case "latency" -> latency(options);
       case "replay" -> ReplayScenario.run(options);
       case "stalled" -> StalledClientsScenario.run(options);
-      default -> throw new IllegalArgumentException("scenarios: latency (default), replay, stalled");
+      case "cancel" -> CancelScenario.run(options);
+      default -> throw new IllegalArgumentException("scenarios: latency (default), replay, stalled, cancel");
     }
   }
 
@@ -131,7 +133,7 @@ public final class Bench {
     Map<String, String> options = new java.util.HashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("usage: bench [latency|replay|stalled] [--option value]...");
+        throw new IllegalArgumentException("usage: bench [latency|replay|stalled|cancel] [--option value]...");
       }
       options.put(args[i].substring(2), args[++i]);
     }
