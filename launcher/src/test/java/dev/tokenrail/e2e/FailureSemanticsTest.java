@@ -44,7 +44,11 @@ class FailureSemanticsTest {
   @BeforeAll
   static void start() {
     java.util.concurrent.atomic.AtomicInteger flakyCalls = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger politeCalls = new java.util.concurrent.atomic.AtomicInteger();
     model = new OpenAiCompatibleServer(prompt -> {
+      if (prompt.contains("retry after") && politeCalls.incrementAndGet() == 1) {
+        return new OpenAiCompatibleServer.Script.Fail(429, "{\"error\":{\"message\":\"later\"}}", Map.of("Retry-After", "3"));
+      }
       if (prompt.contains("flaky") && flakyCalls.incrementAndGet() <= 2) {
         return new OpenAiCompatibleServer.Script.Fail(429, "{\"error\":{\"message\":\"slow down\"}}");
       }
@@ -125,6 +129,21 @@ class FailureSemanticsTest {
       assertThat(model.requests()).filteredOn(r -> r.lastUserText().equals("a flaky provider"))
           .as("two 429s, then the answer").hasSize(3);
       assertThat(events).allSatisfy(e -> assertThat(e.data().getString("messageId")).isEqualTo(messageId));
+    }
+  }
+
+  @Test
+  void aRetryAfterFromTheProviderIsWaitedFor() {
+    String conversation = "retry-after";
+    try (SseClient client = SseClient.connect(eventsUrl(conversation))) {
+      Http.postMessage(stack.baseUrl(), conversation, "please retry after");
+      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+      assertThat(events.get(events.size() - 1).type()).isEqualTo("done");
+      List<OpenAiCompatibleServer.Recorded> calls = model.requests().stream()
+          .filter(r -> r.lastUserText().equals("please retry after")).toList();
+      assertThat(calls).hasSize(2);
+      // The backoff alone would have retried after 250–500 ms; the provider asked for 3 s.
+      assertThat(calls.get(1).receivedAtMillis() - calls.get(0).receivedAtMillis()).isGreaterThanOrEqualTo(3_000);
     }
   }
 

@@ -26,11 +26,14 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     record Stall(List<String> tokens) implements Script {
     }
 
-    record Fail(int status, String body) implements Script {
+    record Fail(int status, String body, java.util.Map<String, String> headers) implements Script {
+      Fail(int status, String body) {
+        this(status, body, java.util.Map.of());
+      }
     }
   }
 
-  record Recorded(JsonObject body, String authorization) {
+  record Recorded(JsonObject body, String authorization, long receivedAtMillis) {
     String lastUserText() {
       JsonArray messages = body.getJsonArray("messages");
       for (int i = messages.size() - 1; i >= 0; i--) {
@@ -73,10 +76,11 @@ final class OpenAiCompatibleServer implements AutoCloseable {
       return;
     }
     request.body().onSuccess(body -> {
-      Recorded recorded = new Recorded(body.toJsonObject(), request.getHeader("Authorization"));
+      Recorded recorded = new Recorded(body.toJsonObject(), request.getHeader("Authorization"), System.currentTimeMillis());
       requests.add(recorded);
       Script script = scripts.apply(recorded.lastUserText());
       if (script instanceof Script.Fail fail) {
+        fail.headers().forEach(request.response()::putHeader);
         request.response().setStatusCode(fail.status()).putHeader("Content-Type", "application/json").end(fail.body());
       } else {
         HttpServerResponse response = request.response().setChunked(true)

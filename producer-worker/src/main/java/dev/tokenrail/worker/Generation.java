@@ -185,8 +185,12 @@ final class Generation implements StreamingChatResponseHandler {
     if (ended) {
       return;
     }
-    if (!anyToken && retries < retry.maxRetries() && ModelRetry.retriable(error)) {
-      long delay = retry.delayMillis(++retries);
+    java.util.OptionalLong wait = !anyToken && retries < retry.maxRetries() && ModelRetry.retriable(error)
+        ? retry.delayMillis(retries + 1, error) : java.util.OptionalLong.empty();
+    if (wait.isPresent()) {
+      long delay = wait.getAsLong();
+      retries++;
+      lastActivity = System.currentTimeMillis() + delay; // waiting to retry is not the model going quiet
       log.info("Model call failed before its first token, retry {} of {} in {} ms: conversationId={} messageId={} cause={}",
           retries, retry.maxRetries(), delay, request.conversationId(), request.messageId(), error.toString());
       context.owner().setTimer(delay, id -> callModel());

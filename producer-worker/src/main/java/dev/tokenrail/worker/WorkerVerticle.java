@@ -19,6 +19,7 @@ import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,6 +43,8 @@ public final class WorkerVerticle extends VerticleBase {
 
   private final WorkerConfig config;
   private final Map<TopicPartition, PartitionWork> partitions = new HashMap<>();
+  /** Generations waiting for a free slot: at most {@code maxConcurrentGenerations} run at once. */
+  private final ArrayDeque<Runnable> waitingToStart = new ArrayDeque<>();
   private StreamingChatModel model;
   private KafkaConsumer<String, Buffer> consumer;
   private KafkaProducer<String, Buffer> producer;
@@ -167,7 +170,7 @@ public final class WorkerVerticle extends VerticleBase {
       if (work.mayBeRedelivered(offset)) {
         work.deferred.put(message.messageId(), new PartitionWork.Deferred(offset, message));
       } else {
-        generate(work, offset, message, 1);
+        startWhenFree(work, offset, message, 1);
       }
     } else if (request instanceof RequestRecord.Cancel cancel) {
       Generation running = work.running.get(cancel.messageId());
@@ -206,21 +209,42 @@ public final class WorkerVerticle extends VerticleBase {
           log.info("Answering again: conversationId={} messageId={} attempt={}",
               d.request().conversationId(), d.request().messageId(), l.attempts + 1);
         }
-        generate(work, d.offset(), d.request(), l.attempts + 1);
+        startWhenFree(work, d.offset(), d.request(), l.attempts + 1);
       }
     }
   }
 
+  /** Queues a generation; it starts as soon as fewer than the maximum run. Consumption pauses meanwhile. */
+  private void startWhenFree(PartitionWork work, long offset, MessageRequest request, int attempt) {
+    waitingToStart.add(() -> generate(work, offset, request, attempt));
+    startWaiting();
+  }
+
+  private void startWaiting() {
+    while (inFlight < config.maxConcurrentGenerations() && !waitingToStart.isEmpty()) {
+      waitingToStart.poll().run();
+    }
+    if (!paused && inFlight + waitingToStart.size() >= config.maxConcurrentGenerations()) {
+      paused = true;
+      consumer.pause();
+    } else if (paused && inFlight + waitingToStart.size() < config.maxConcurrentGenerations()) {
+      paused = false;
+      consumer.resume();
+    }
+  }
+
   private void generate(PartitionWork work, long offset, MessageRequest request, int attempt) {
+    if (partitions.get(work.partition) != work) { // revoked while it waited: its new owner has it
+      return;
+    }
     Generation generation = new Generation(context, sink, model, config.model().displayName(), request, attempt,
         config.retry());
     work.running.put(request.messageId(), generation);
     inFlight++;
-    pauseWhenBusy();
     generation.run().onComplete(ar -> {
       work.running.remove(request.messageId());
       inFlight--;
-      resumeWhenFree();
+      startWaiting();
       if (ar.succeeded()) {
         work.ledgerOf(request.messageId()).ended = true;
         finished(work, offset);
@@ -283,17 +307,4 @@ public final class WorkerVerticle extends VerticleBase {
     }
   }
 
-  private void pauseWhenBusy() {
-    if (!paused && inFlight >= config.maxConcurrentGenerations()) {
-      paused = true;
-      consumer.pause();
-    }
-  }
-
-  private void resumeWhenFree() {
-    if (paused && inFlight < config.maxConcurrentGenerations()) {
-      paused = false;
-      consumer.resume();
-    }
-  }
 }

@@ -22,6 +22,7 @@ public final class ChatModels {
         OpenAiStreamingChatModel.OpenAiStreamingChatModelBuilder b = OpenAiStreamingChatModel.builder()
             .apiKey(settings.openAiApiKey().orElse(NO_KEY))
             .modelName(settings.openAiModel())
+            .httpClientBuilder(ProviderHttpClient.builder())
             .timeout(TIMEOUT)
             .logRequests(false)
             .logResponses(false);
@@ -31,6 +32,7 @@ public final class ChatModels {
       case ANTHROPIC -> AnthropicStreamingChatModel.builder()
           .apiKey(settings.anthropicApiKey().orElseThrow())
           .modelName(settings.anthropicModel())
+          .httpClientBuilder(ProviderHttpClient.builder())
           .timeout(TIMEOUT)
           .logRequests(false)
           .logResponses(false)

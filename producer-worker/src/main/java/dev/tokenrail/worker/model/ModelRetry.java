@@ -22,9 +22,17 @@ public record ModelRetry(int maxRetries, long baseMillis, long capMillis) {
     return code == ErrorCode.RATE_LIMITED || code == ErrorCode.MODEL_UNAVAILABLE || code == ErrorCode.TIMEOUT;
   }
 
-  /** The delay before retry {@code n} (1-based): "equal jitter", half fixed and half random. */
-  public long delayMillis(int n) {
+  /** The longest {@code Retry-After} that is waited for; a provider asking for more gets an error now. */
+  public static final long MAX_RETRY_AFTER_MILLIS = 60_000;
+
+  /**
+   * The delay before retry {@code n} (1-based): "equal jitter", half fixed and half random — or what the
+   * provider's {@code Retry-After} asked, if that is longer. Empty when it asked for more than a minute.
+   */
+  public java.util.OptionalLong delayMillis(int n, Throwable error) {
     long exponential = Math.min(capMillis, baseMillis << Math.min(20, n - 1));
-    return exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
+    long jittered = exponential / 2 + ThreadLocalRandom.current().nextLong(exponential / 2 + 1);
+    long asked = ProviderHttpException.retryAfterOf(error).map(java.time.Duration::toMillis).orElse(0L);
+    return asked > MAX_RETRY_AFTER_MILLIS ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(Math.max(jittered, asked));
   }
 }
