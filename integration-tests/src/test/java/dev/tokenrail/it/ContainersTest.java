@@ -147,6 +147,36 @@ class ContainersTest {
     }
   }
 
+  @Test
+  @Order(4)
+  void aWorkerStoppedWithSigtermFinishesItsAnswerAndNothingIsAnsweredTwice() {
+    String conversation = "containers-worker-drain";
+    GenericContainer<?> survivor = Stream.of(worker1, worker2).filter(GenericContainer::isRunning)
+        .findFirst().orElseThrow(() -> new AssertionError("no worker left running"));
+    try (SseClient client = SseClient.connect(eventsUrl(gateway1, conversation))) {
+      String messageId = Http.postMessage(baseUrl(gateway1), conversation, "#tokens=200 finish before you stop");
+      client.awaitEvent(e -> e.type().equals("token") && e.data().getLong("seq") >= 10, PATIENCE);
+
+      // docker stop: SIGTERM, then SIGKILL only after 60 s. The worker drains (up to 30 s) and exits.
+      kafka.getDockerClient().stopContainerCmd(survivor.getContainerId()).withTimeout(60).exec();
+      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+      assertThat(events.get(events.size() - 1).type()).isEqualTo("done");
+      assertCompleteAnswer(events, conversation, messageId, PARTITIONS);
+
+      GenericContainer<?> replacement = worker();
+      replacement.start();
+      try {
+        String next = Http.postMessage(baseUrl(gateway1), conversation, "#tokens=5 after the restart");
+        List<SseClient.Event> all = client.awaitEvent(
+            e -> e.type().equals("done") && e.data().getString("messageId").equals(next), PATIENCE);
+        assertThat(all).filteredOn(e -> e.type().equals("start") && e.data().getString("messageId").equals(messageId))
+            .as("the drained answer is not generated again").hasSize(1);
+      } finally {
+        replacement.stop();
+      }
+    }
+  }
+
   /** The worker container whose group member owns the requests partition (by the client id it logs at start). */
   private static GenericContainer<?> workerOwning(Admin admin, int partition) throws Exception {
     ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("tokenrail-workers"))
