@@ -50,6 +50,9 @@ final class CatchUpReader {
   private final EventsReader live;
   private final List<Lane> lanes = new ArrayList<>();
   private KafkaConsumer<String, Buffer> metadata;
+  /** One consumer for every bounded lookup (replay starts, cancel checks), one scan at a time. */
+  private KafkaConsumer<String, Buffer> lookups;
+  private Future<?> lookupsBusy = Future.succeededFuture();
 
   CatchUpReader(Vertx vertx, KafkaSettings kafka, String clientId, EventsReader live) {
     this.vertx = vertx;
@@ -60,6 +63,7 @@ final class CatchUpReader {
 
   Future<Void> start(int laneCount) {
     metadata = KafkaConsumer.create(vertx, consumerConfig("meta"));
+    lookups = KafkaConsumer.create(vertx, consumerConfig("lookup"));
     for (int i = 0; i < laneCount; i++) {
       lanes.add(new Lane(KafkaConsumer.create(vertx, consumerConfig("catchup-" + i))));
     }
@@ -71,6 +75,7 @@ final class CatchUpReader {
     lanes.forEach(l -> closing.add(l.consumer.close()));
     if (metadata != null) {
       closing.add(metadata.close());
+      closing.add(lookups.close());
     }
     return Future.join(closing).mapEmpty();
   }
@@ -104,7 +109,7 @@ final class CatchUpReader {
    */
   Future<OptionalLong> locate(int partition, long from, String kafkaKey, Predicate<StreamEvent> match) {
     long[] found = {-1};
-    return PartitionScan.run(vertx, consumerConfig("locate"), tp(partition), from, () -> live.liveNext(partition), r -> {
+    return serialized(() -> PartitionScan.run(lookups, tp(partition), from, () -> live.liveNext(partition), r -> {
       if (kafkaKey.equals(r.key())) {
         Optional<EventFrame> frame = EventFrame.of(r);
         if (frame.isPresent() && match.test(frame.get().event())) {
@@ -113,12 +118,19 @@ final class CatchUpReader {
         }
       }
       return false;
-    }).map(stopped -> stopped ? OptionalLong.of(found[0]) : OptionalLong.empty());
+    })).map(stopped -> stopped ? OptionalLong.of(found[0]) : OptionalLong.empty());
   }
 
-  /** A bounded scan of any partition with this gateway's consumer settings (see {@link PartitionScan}). */
+  /** A bounded scan of any partition (see {@link PartitionScan}). */
   Future<Boolean> scan(TopicPartition tp, long from, long until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
-    return PartitionScan.run(vertx, consumerConfig("scan"), tp, from, () -> until, stop);
+    return serialized(() -> PartitionScan.run(lookups, tp, from, () -> until, stop));
+  }
+
+  /** Runs lookups on the shared consumer one after another, whatever became of the previous one. */
+  private <T> Future<T> serialized(java.util.function.Supplier<Future<T>> lookup) {
+    Future<T> result = lookupsBusy.transform(previous -> lookup.get());
+    lookupsBusy = result;
+    return result;
   }
 
   private Map<String, String> consumerConfig(String role) {

@@ -1,20 +1,18 @@
 package dev.tokenrail.gateway;
 
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import java.time.Duration;
-import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
- * A bounded read of one partition with a short-lived consumer: from an offset up to a limit, each record
- * offered to a visitor that says when it has seen enough. For lookups that start from a time, so they
- * read seconds of a partition, never all of it.
+ * A bounded read of one partition: from an offset up to a limit, each record offered to a visitor that
+ * says when it has seen enough. For lookups that start from a time, so they read seconds of a partition,
+ * never all of it. The consumer is the caller's, one scan at a time.
  */
 final class PartitionScan {
 
@@ -28,12 +26,10 @@ final class PartitionScan {
    * @param stop   called per record in order; true ends the scan
    * @return true if {@code stop} ended it, false if the limit was reached first
    */
-  static Future<Boolean> run(Vertx vertx, Map<String, String> consumerConfig, TopicPartition tp, long from,
+  static Future<Boolean> run(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, long from,
                              LongSupplier until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
-    KafkaConsumer<String, Buffer> consumer = KafkaConsumer.create(vertx, consumerConfig);
     return consumer.assign(tp).compose(v -> consumer.seek(tp, from))
-        .compose(v -> next(consumer, tp, until, stop))
-        .eventually(consumer::close);
+        .compose(v -> next(consumer, tp, until, stop));
   }
 
   private static Future<Boolean> next(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, LongSupplier until,
