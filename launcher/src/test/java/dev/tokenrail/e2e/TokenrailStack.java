@@ -10,6 +10,7 @@ import dev.tokenrail.worker.WorkerVerticle;
 import dev.tokenrail.worker.model.ModelSettings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -44,7 +45,8 @@ final class TokenrailStack implements AutoCloseable {
 
   /** One worker and {@code gatewayCount} gateways, each its own instance with its own events reader. */
   static TokenrailStack start(ModelSettings model, int gatewayCount) {
-    return start(kafka -> WorkerConfig.of(kafka, model, 1_000), gatewayCount);
+    // No drain on close: a test may leave an answer running (the drain has tests of its own).
+    return start(kafka -> WorkerConfig.of(kafka, model, 1_000).withDrainTimeout(Duration.ZERO), gatewayCount);
   }
 
   /** A worker configured by the test (when not null) and {@code gatewayCount} gateways. */
