@@ -3,7 +3,6 @@ package dev.tokenrail.e2e;
 import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.model.ModelSettings;

@@ -1,6 +1,5 @@
 package dev.tokenrail.gateway;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.function.Consumer;
 
