@@ -128,9 +128,8 @@ public final class GatewayVerticle extends VerticleBase {
   // ---- routes ----
 
   private void postMessage(RoutingContext ctx) {
-    String conversationId = ctx.pathParam("id");
-    if (!ConversationIds.isValid(conversationId)) {
-      invalidConversationId(ctx);
+    String conversationId = conversationId(ctx);
+    if (conversationId == null) {
       return;
     }
     JsonObject body = jsonBody(ctx);
@@ -165,9 +164,8 @@ public final class GatewayVerticle extends VerticleBase {
    * the cancel is stored; 404 for a message this conversation never had; 409 when it has already ended.
    */
   private void cancelMessage(RoutingContext ctx) {
-    String conversationId = ctx.pathParam("id");
-    if (!ConversationIds.isValid(conversationId)) {
-      invalidConversationId(ctx);
+    String conversationId = conversationId(ctx);
+    if (conversationId == null) {
       return;
     }
     JsonObject body = jsonBody(ctx);
@@ -188,14 +186,7 @@ public final class GatewayVerticle extends VerticleBase {
         })
         .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("conversationId", conversationId).put("messageId", messageId).encode()))
-        .onFailure(e -> {
-          if (e instanceof ApiException api) {
-            ApiErrors.send(ctx, api.status(), api.code(), api.getMessage());
-          } else {
-            log.warn("Cancel not stored: conversationId={} messageId={}: {}", conversationId, messageId, e.toString());
-            ApiErrors.send(ctx, 503, "kafka_unavailable", "The cancel could not be stored; try again.");
-          }
-        });
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The cancel could not be stored; try again."));
   }
 
   /** The body as a JSON object, or null after answering 400. */
@@ -213,23 +204,15 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void streamEvents(RoutingContext ctx) {
-    String conversationId = ctx.pathParam("id");
-    if (!ConversationIds.isValid(conversationId)) {
-      invalidConversationId(ctx);
+    String conversationId = conversationId(ctx);
+    if (conversationId == null) {
       return;
     }
     String key = ConversationIds.kafkaKey(conversationId);
     int partition = Partitioning.partitionOf(key, reader.partitionCount());
     streamStarts.resolve(ctx, key, partition)
         .onSuccess(start -> openStream(ctx, conversationId, key, partition, start))
-        .onFailure(e -> {
-          if (e instanceof ApiException api) {
-            ApiErrors.send(ctx, api.status(), api.code(), api.getMessage());
-          } else {
-            log.warn("Cannot open stream of conversation {}: {}", conversationId, e.toString());
-            ApiErrors.send(ctx, 503, "kafka_unavailable", "The stream could not be opened; try again.");
-          }
-        });
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stream could not be opened; try again."));
   }
 
   private void openStream(RoutingContext ctx, String conversationId, String key, int partition, StreamStart start) {
@@ -273,8 +256,14 @@ public final class GatewayVerticle extends VerticleBase {
         });
   }
 
-  private static void invalidConversationId(RoutingContext ctx) {
-    ApiErrors.badRequest(ctx, "invalid_conversation_id", "Conversation ids match [A-Za-z0-9_-]{1,64}.");
+  /** The path's conversation id, or null after answering 400. */
+  private static String conversationId(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (!ConversationIds.isValid(id)) {
+      ApiErrors.badRequest(ctx, "invalid_conversation_id", "Conversation ids match [A-Za-z0-9_-]{1,64}.");
+      return null;
+    }
+    return id;
   }
 
   /** The requests producer answers within seconds when Kafka is away, so a POST gets 503 rather than hanging. */
