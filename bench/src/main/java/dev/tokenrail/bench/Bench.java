@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -jar bench/target/bench.jar [latency] [--conversations 100] [--tokens 500] [--tokens-per-second 50]
- *                                            [--warmup-tokens 300] [--linger-ms 5]
+ *                                            [--warmup-tokens 300] [--linger-ms 5] [--sse-write-queue-bytes 16384]
  * java -jar bench/target/bench.jar replay  [--tokens 100000]     catch-up speed to one client
  * java -jar bench/target/bench.jar stalled [--clients 200]       memory per stalled client
  * java -jar bench/target/bench.jar cancel  [--cancels 50]        POST /cancel -> cancelled
@@ -52,7 +52,9 @@ public final class Bench {
     int tokensPerSecond = Integer.parseInt(options.getOrDefault("tokens-per-second", "50"));
     int warmupTokens = Integer.parseInt(options.getOrDefault("warmup-tokens", "300"));
     int lingerMs = Integer.parseInt(options.getOrDefault("linger-ms", Integer.toString(KafkaSettings.DEFAULT_LINGER_MS)));
-    try (BenchStack stack = BenchStack.start(lingerMs, tokensPerSecond, 200)) {
+    int writeQueue = Integer.parseInt(options.getOrDefault("sse-write-queue-bytes",
+        Integer.toString(dev.tokenrail.gateway.GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES)));
+    try (BenchStack stack = BenchStack.start(lingerMs, tokensPerSecond, 200, writeQueue)) {
       Vertx load = Vertx.vertx();
       try {
         if (warmupTokens > 0) {

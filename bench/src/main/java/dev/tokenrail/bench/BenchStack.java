@@ -30,16 +30,23 @@ final class BenchStack implements AutoCloseable {
   }
 
   static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs) throws Exception {
+    return start(lingerMs, tokensPerSecond, ttftMs, GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES);
+  }
+
+  static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs, int sseWriteQueueBytes) throws Exception {
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("tokenrail-bench"), 0, Map.of());
     KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), new Topics("bench."),
         KafkaSettings.DEFAULT_PARTITIONS, lingerMs);
     TopicSetup.ensureTopics(kafka);
-    System.out.printf("Producers' linger.ms = %d; demo model %d tokens/s after %d ms%n", lingerMs, tokensPerSecond, ttftMs);
+    System.out.printf("Producers' linger.ms = %d; demo model %d tokens/s after %d ms; SSE write queue %d bytes%n",
+        lingerMs, tokensPerSecond, ttftMs, sseWriteQueueBytes);
     Vertx vertx = Vertx.vertx();
     await(vertx.deployVerticle(() -> new WorkerVerticle(WorkerConfig.of(kafka,
         ModelSettings.demo(tokensPerSecond, ttftMs), WorkerConfig.defaultMaxConcurrentGenerations())),
         new DeploymentOptions()));
-    GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(kafka, 0));
+    GatewayConfig defaults = GatewayConfig.defaults(kafka, 0);
+    GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0, defaults.maxTextBytes(), defaults.keepAlive(),
+        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes));
     await(vertx.deployVerticle(gateway));
     return new BenchStack(broker, vertx, gateway);
   }
