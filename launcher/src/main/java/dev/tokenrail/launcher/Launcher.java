@@ -14,6 +14,8 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,45 +27,62 @@ public final class Launcher {
 
   private static final Logger log = LoggerFactory.getLogger(Launcher.class);
 
+  /** What a launch started; closing it stops the verticles, then the broker. */
+  public record Running(Vertx vertx, Optional<EmbeddedKafkaBroker> broker, String bootstrapServers,
+                        Optional<Integer> gatewayPort) implements AutoCloseable {
+    @Override
+    public void close() throws Exception {
+      vertx.close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      if (broker.isPresent()) {
+        broker.get().close();
+      }
+    }
+  }
+
   private Launcher() {
   }
 
   public static void main(String[] args) {
+    Running running;
     try {
-      run(Env.system());
-    } catch (RuntimeException e) {
+      running = start(Env.system());
+    } catch (Exception e) {
       log.error("Tokenrail failed to start: {}", e.getMessage(), e);
       System.exit(1);
+      return;
     }
+    running.broker().ifPresentOrElse(b -> Shutdown.onExit(running.vertx(), b), () -> Shutdown.onExit(running.vertx()));
+    running.gatewayPort().ifPresentOrElse(
+        port -> log.info("Tokenrail is running: open http://localhost:{}/  (Kafka at {}; Ctrl-C stops)",
+            port, running.bootstrapServers()),
+        () -> log.info("Tokenrail running {} with Kafka at {}", Env.system().string("TOKENRAIL_ROLES", "all roles"),
+            running.bootstrapServers()));
   }
 
-  static void run(Env env) {
+  /** Starts what {@code env} asks for and returns once it runs; blocking, for {@code main} and tests. */
+  public static Running start(Env env) throws Exception {
     LauncherConfig launch = LauncherConfig.fromEnv(env);
     EmbeddedKafkaBroker broker = launch.startsBroker()
         ? EmbeddedKafkaBroker.start(launch.dataDir(), launch.kafkaPort(), Map.of())
         : null;
     String bootstrap = broker != null ? broker.bootstrapServers() : "localhost:" + launch.kafkaPort();
     KafkaSettings kafka = KafkaSettings.fromEnv(env, bootstrap);
-    TopicSetup.ensureTopics(kafka);
-
     Vertx vertx = Vertx.vertx();
-    if (broker != null) {
-      Shutdown.onExit(vertx, broker);
-    } else {
-      Shutdown.onExit(vertx);
-    }
-    Future<?> worker = launch.roles().contains(LauncherConfig.Role.WORKER)
-        ? deployWorker(vertx, WorkerConfig.fromEnv(env, bootstrap))
-        : Future.succeededFuture();
-    Future<?> gateway = launch.roles().contains(LauncherConfig.Role.GATEWAY)
-        ? worker.compose(v -> deployGateway(vertx, GatewayConfig.fromEnv(env, bootstrap)))
-        : worker;
-    gateway.onFailure(e -> {
-      log.error("Tokenrail failed to start", e);
-      System.exit(1);
-    });
-    if (!launch.roles().contains(LauncherConfig.Role.GATEWAY)) {
-      worker.onSuccess(v -> log.info("Tokenrail running {} with Kafka at {}", launch.roles(), bootstrap));
+    try {
+      TopicSetup.ensureTopics(kafka);
+      if (launch.roles().contains(LauncherConfig.Role.WORKER)) {
+        await(deployWorker(vertx, WorkerConfig.fromEnv(env, bootstrap)));
+      }
+      Integer port = null;
+      if (launch.roles().contains(LauncherConfig.Role.GATEWAY)) {
+        GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.fromEnv(env, bootstrap));
+        await(vertx.deployVerticle(gateway));
+        port = gateway.actualPort();
+      }
+      return new Running(vertx, Optional.ofNullable(broker), kafka.bootstrapServers(), Optional.ofNullable(port));
+    } catch (Exception e) {
+      new Running(vertx, Optional.ofNullable(broker), kafka.bootstrapServers(), Optional.empty()).close();
+      throw e;
     }
   }
 
@@ -78,10 +97,7 @@ public final class Launcher {
         });
   }
 
-  private static Future<String> deployGateway(Vertx vertx, GatewayConfig config) {
-    GatewayVerticle gateway = new GatewayVerticle(config);
-    return vertx.deployVerticle(gateway)
-        .onSuccess(id -> log.info("Tokenrail is running: open http://localhost:{}/  (Kafka at {}; Ctrl-C stops)",
-            gateway.actualPort(), config.kafka().bootstrapServers()));
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }
 }
