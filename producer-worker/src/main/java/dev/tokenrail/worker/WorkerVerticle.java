@@ -50,6 +50,8 @@ public final class WorkerVerticle extends VerticleBase {
   private KafkaProducer<String, Buffer> producer;
   private int inFlight;
   private boolean paused;
+  /** Set on shutdown: nothing new starts and consumption stays paused while running answers drain. */
+  private boolean draining;
 
   public WorkerVerticle(WorkerConfig config) {
     this.config = config;
@@ -77,6 +79,8 @@ public final class WorkerVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    draining = true;
+    waitingToStart.clear(); // not started, not committed: the partition's next owner answers them
     consumer.pause();
     List<Generation> running = partitions.values().stream().flatMap(w -> w.running.values().stream()).toList();
     if (!running.isEmpty()) {
@@ -116,17 +120,25 @@ public final class WorkerVerticle extends VerticleBase {
   /** Notes where each new partition ends now: what lies before may have been handled by its previous owner. */
   private void takeOver(Set<TopicPartition> assigned) {
     for (TopicPartition tp : assigned) {
-      PartitionWork work = partitions.computeIfAbsent(tp, PartitionWork::new);
-      consumer.endOffsets(tp).onComplete(end -> {
-        if (partitions.get(tp) != work) {
-          return; // revoked meanwhile
-        }
-        work.windowEnd(end.succeeded() ? end.result() : Long.MAX_VALUE);
-        List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>(work.waiting);
-        work.waiting.clear();
-        waiting.forEach(r -> process(work, r));
-      });
+      learnHistoryEnd(tp, partitions.computeIfAbsent(tp, PartitionWork::new));
     }
+  }
+
+  private void learnHistoryEnd(TopicPartition tp, PartitionWork work) {
+    consumer.endOffsets(tp).onComplete(end -> {
+      if (partitions.get(tp) != work || draining) {
+        return; // revoked or stopping meanwhile
+      }
+      if (end.failed()) { // without it the partition's history can't be told from new requests: ask again
+        log.warn("End offset of {} unknown ({}); asking again", tp, end.cause().toString());
+        vertx.setTimer(1_000, id -> learnHistoryEnd(tp, work));
+        return;
+      }
+      work.windowEnd(end.result());
+      List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>(work.waiting);
+      work.waiting.clear();
+      waiting.forEach(r -> process(work, r));
+    });
   }
 
   /**
@@ -177,9 +189,10 @@ public final class WorkerVerticle extends VerticleBase {
       if (running != null) {
         running.cancel();
       } else if (work.deferred.containsKey(cancel.messageId())) {
-        work.ledgerOf(cancel.messageId()).ended = true; // never started here: nothing more to generate
+        PartitionWork.Ledger ledger = work.ledgerOf(cancel.messageId());
+        ledger.ended = true; // never started here: nothing more to generate
         PartitionWork.Deferred d = work.deferred.remove(cancel.messageId());
-        publishCancelledUnstarted(d.request()).onComplete(ar -> finished(work, d.offset()));
+        publishCancelledUnstarted(d.request(), ledger.attempts + 1).onComplete(ar -> finished(work, d.offset()));
       }
       finished(work, offset);
     } else if (request instanceof RequestRecord.Started started) {
@@ -221,6 +234,9 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void startWaiting() {
+    if (draining) {
+      return;
+    }
     while (inFlight < config.maxConcurrentGenerations() && !waitingToStart.isEmpty()) {
       waitingToStart.poll().run();
     }
@@ -255,9 +271,11 @@ public final class WorkerVerticle extends VerticleBase {
     });
   }
 
-  /** A cancel that arrived before a redelivered message was started again: it ends without generating. */
-  private Future<Void> publishCancelledUnstarted(MessageRequest request) {
-    int attempt = 1;
+  /**
+   * A cancel that arrived before a redelivered message was started again: it ends, without generating,
+   * as the attempt that would have come next (a terminal event alone, seq 0).
+   */
+  private Future<Void> publishCancelledUnstarted(MessageRequest request, int attempt) {
     return sink.publish(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, 0,
             System.currentTimeMillis()))
         .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt,
