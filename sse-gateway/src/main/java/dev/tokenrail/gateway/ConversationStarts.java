@@ -98,7 +98,9 @@ final class ConversationStarts {
     }
     startedAt.put(kafkaKey, acceptedAt);
     return producer.send(KafkaProducerRecord.create(kafka.topics().conversations(), kafkaKey,
-        ProtocolCodec.encodeConversationStart(acceptedAt))).mapEmpty();
+            ProtocolCodec.encodeConversationStart(acceptedAt)))
+        .onFailure(e -> startedAt.remove(kafkaKey, acceptedAt)) // not stored: the next message tries again
+        .mapEmpty();
   }
 
   private void apply(KafkaConsumerRecord<String, Buffer> record) {

@@ -148,9 +148,11 @@ public final class GatewayVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     String key = ConversationIds.kafkaKey(conversationId);
     MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s, now);
-    Future.all(
-            starts.recordStart(key, now),
-            requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(), key, ProtocolCodec.encode(request))))
+    // The conversation's start is recorded first: once the request itself is stored the answer is 202,
+    // never a 503 that would make the client post the same message twice.
+    starts.recordStart(key, now)
+        .compose(v -> requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(), key,
+            ProtocolCodec.encode(request))))
         .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode()))
         .onFailure(e -> {
