@@ -123,12 +123,13 @@ public final class Bench {
     return new Result(failures.isEmpty() && received == (long) conversations * tokens);
   }
 
-  /** Posts one message; completes once the gateway answered 202. */
-  static Future<Void> post(HttpClient http, int port, String conversation, String text) {
+  /** Posts one message; completes with its message id once the gateway answered 202. */
+  static Future<String> post(HttpClient http, int port, String conversation, String text) {
     return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
             .setURI("/api/conversations/" + conversation + "/messages").putHeader("Content-Type", "application/json"))
         .compose(req -> req.send(new JsonObject().put("text", text).encode()))
-        .compose(res -> res.statusCode() == 202 ? res.body().<Void>mapEmpty() : Future.failedFuture("POST got " + res.statusCode()));
+        .compose(res -> res.statusCode() == 202 ? res.body() : Future.failedFuture("POST got " + res.statusCode()))
+        .map(body -> body.toJsonObject().getString("messageId"));
   }
 
   static Map<String, String> parse(String[] args) {

@@ -2,7 +2,6 @@ package dev.tokenrail.bench;
 
 import dev.tokenrail.model.KafkaSettings;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -32,7 +31,7 @@ final class CancelScenario {
           String conversation = "cancel-" + i;
           StreamClient client = new StreamClient(conversation, new LatencyHistogram());
           BenchStack.await(client.connect(streams, stack.port()));
-          String messageId = BenchStack.await(post(http, stack.port(), conversation));
+          String messageId = BenchStack.await(Bench.post(http, stack.port(), conversation, "#tokens=5000 to be cancelled"));
           while (client.tokens() < 3) {
             Thread.sleep(5); // a benchmark waiting for the stream to run, not a test
           }
@@ -51,16 +50,5 @@ final class CancelScenario {
         BenchStack.await(load.close());
       }
     }
-  }
-
-  private static Future<String> post(HttpClient http, int port, String conversation) {
-    Promise<String> id = Promise.promise();
-    http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
-            .setURI("/api/conversations/" + conversation + "/messages").putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(new JsonObject().put("text", "#tokens=5000 to be cancelled").encode()))
-        .compose(res -> res.body())
-        .onSuccess(body -> id.complete(body.toJsonObject().getString("messageId")))
-        .onFailure(id::fail);
-    return id.future();
   }
 }
