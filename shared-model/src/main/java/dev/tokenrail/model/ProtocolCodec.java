@@ -2,7 +2,10 @@ package dev.tokenrail.model;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The one JSON codec of protocol v1, for requests and events. Decoding validates: anything that is not a
@@ -57,6 +60,44 @@ public final class ProtocolCodec {
 
   public static long decodeConversationStart(Buffer value) {
     return Fields.parse(value).longValue("startedAt");
+  }
+
+  // ---- memory (compacted topic) ----
+
+  public static Buffer encode(Turn turn) {
+    JsonArray calls = new JsonArray();
+    for (Turn.ToolUse t : turn.toolCalls()) {
+      calls.add(new JsonObject().put("toolCallId", t.toolCallId()).put("name", t.name()).put("arguments", t.arguments())
+          .put("result", t.result()).put("isError", t.isError()).put("round", t.round()));
+    }
+    return new JsonObject()
+        .put("conversationId", turn.conversationId())
+        .put("messageId", turn.messageId())
+        .put("requestOffset", turn.requestOffset())
+        .put("userText", turn.userText())
+        .put("status", turn.status().wireName())
+        .put("answer", turn.answer())
+        .put("toolCalls", calls)
+        .put("attempt", turn.attempt())
+        .put("ts", turn.ts())
+        .toBuffer();
+  }
+
+  public static Turn decodeTurn(Buffer value) {
+    Fields f = Fields.parse(value);
+    String status = f.string("status");
+    List<Turn.ToolUse> calls = new ArrayList<>();
+    for (Object o : f.array("toolCalls")) {
+      if (!(o instanceof JsonObject call)) {
+        throw new ProtocolException("field 'toolCalls' must hold objects");
+      }
+      Fields c = new Fields(call);
+      calls.add(new Turn.ToolUse(c.string("toolCallId"), c.string("name"), c.string("arguments"), c.string("result"),
+          c.bool("isError"), c.intValue("round")));
+    }
+    return new Turn(f.string("conversationId"), f.string("messageId"), f.longValue("requestOffset"), f.string("userText"),
+        Turn.Status.fromWireName(status).orElseThrow(() -> new ProtocolException("unknown turn status '" + status + "'")),
+        f.string("answer"), calls, f.intValue("attempt"), f.longValue("ts"));
   }
 
   // ---- events ----
@@ -141,6 +182,10 @@ public final class ProtocolCodec {
 
     String string(String name) {
       return required(name, String.class);
+    }
+
+    JsonArray array(String name) {
+      return required(name, JsonArray.class);
     }
 
     boolean bool(String name) {

@@ -31,13 +31,13 @@ public final class TopicSetup {
     Topics t = kafka.topics();
     try (Admin admin = Admin.create(new HashMap<String, Object>(kafka.adminConfig()))) {
       Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-      for (String name : List.of(t.requests(), t.events(), t.conversations(), t.deadLetters())) {
+      for (String name : t.all()) {
         if (existing.contains(name)) {
           continue;
         }
         NewTopic topic = new NewTopic(name, kafka.partitions(), (short) -1);
-        if (name.equals(t.conversations())) {
-          topic.configs(Map.of("cleanup.policy", "compact")); // one record per conversation is all it keeps
+        if (name.equals(t.conversations()) || name.equals(t.memory())) {
+          topic.configs(Map.of("cleanup.policy", "compact")); // the latest record per key is all they keep
         }
         try {
           admin.createTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
@@ -48,7 +48,7 @@ public final class TopicSetup {
           }
         }
       }
-      awaitVisible(admin, List.of(t.requests(), t.events(), t.conversations(), t.deadLetters()));
+      awaitVisible(admin, t.all());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);

@@ -24,8 +24,22 @@ public record Topics(String prefix) {
     return prefix + "events";
   }
 
+  /**
+   * Compacted: conversations' transcripts, one record per turn (a user message and its answer), keyed
+   * {@code <conversation key>/<message id>} and written to the conversation's partition number. Its
+   * partition count equals the requests topic's, so whoever owns requests partition p owns memory partition p.
+   */
+  public String memory() {
+    return prefix + "memory";
+  }
+
   /** Compacted: when each conversation started, keyed by conversation; read in full by every gateway. */
   public String conversations() {
     return prefix + "conversations";
+  }
+
+  /** Every topic, as {@link TopicSetup} creates them. */
+  public java.util.List<String> all() {
+    return java.util.List.of(requests(), events(), conversations(), memory(), deadLetters());
   }
 }

@@ -50,6 +50,26 @@ class ProtocolCodecTest {
   }
 
   @Test
+  void memoryTurnsSurviveARoundTripAndTheirKeysNameTheConversation() {
+    Turn pending = Turn.pending(new MessageRequest(C, M, "What is 2+3?", 42), 7);
+    Turn done = pending.ended(Turn.Status.DONE, "It is 5.",
+        List.of(new Turn.ToolUse("call-1", "calculator", "{\"expression\":\"2+3\"}", "5", false, 0)), 2);
+    assertThat(ProtocolCodec.decodeTurn(ProtocolCodec.encode(pending))).isEqualTo(pending);
+    assertThat(ProtocolCodec.decodeTurn(ProtocolCodec.encode(done))).isEqualTo(done);
+    assertThat(Turn.conversationKeyOf(Turn.memoryKey("tenant/with/slashes", M))).contains("tenant/with/slashes");
+    assertThat(Turn.conversationKeyOf("no-slash")).isEmpty();
+  }
+
+  @Test
+  void aTurnWithAnUnknownStatusOrMalformedToolCallsIsATypedError() {
+    String turn = new String(ProtocolCodec.encode(Turn.pending(new MessageRequest(C, M, "hi", 1), 0)).getBytes());
+    assertThatThrownBy(() -> ProtocolCodec.decodeTurn(Buffer.buffer(turn.replace("\"pending\"", "\"lost\""))))
+        .isInstanceOf(ProtocolException.class).hasMessageContaining("lost");
+    assertThatThrownBy(() -> ProtocolCodec.decodeTurn(Buffer.buffer(turn.replace("\"toolCalls\":[]", "\"toolCalls\":[1]"))))
+        .isInstanceOf(ProtocolException.class).hasMessageContaining("toolCalls");
+  }
+
+  @Test
   void unknownEventTypeIsATypedError() {
     assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
         "{\"type\":\"sparkle\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":1,\"seq\":0,\"ts\":1}")))
