@@ -2,9 +2,13 @@ package dev.tokenrail.worker;
 
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.model.Turn;
 import io.vertx.core.Future;
 
-/** Where a generation writes: events to the events topic, markers to the requests topic; keyed by conversation. */
+/**
+ * Where a generation writes: events to the events topic, markers to the requests topic, turns to the
+ * memory topic; all in the conversation's partition.
+ */
 interface EventSink {
 
   /** Completes once Kafka has acknowledged the event. Called on the verticle's context only. */
@@ -12,4 +16,7 @@ interface EventSink {
 
   /** Completes once Kafka has acknowledged the marker. Called on the verticle's context only. */
   Future<Void> mark(RequestRecord marker);
+
+  /** Completes once Kafka has acknowledged the turn; the worker's memory has it at once. Verticle context only. */
+  Future<Void> remember(Turn turn);
 }

@@ -1,6 +1,9 @@
 package dev.tokenrail.worker;
 
-import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
@@ -13,11 +16,15 @@ import dev.langchain4j.model.output.TokenUsage;
 import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.model.Turn;
+import dev.tokenrail.worker.tools.Toolbox;
 import dev.tokenrail.worker.model.ModelErrors;
 import dev.tokenrail.worker.model.ModelRetry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +33,12 @@ import org.slf4j.LoggerFactory;
  * One attempt at answering one message: a {@code started} marker (acknowledged first, so a worker that
  * takes over knows this attempt existed), {@code start}, a {@code token} per partial response, exactly
  * one terminal event ({@code done}, {@code error} or {@code cancelled}), then an {@code ended} marker.
+ *
+ * <p>The model is sent the conversation's earlier turns with the message, and offered the worker's tools.
+ * When it calls tools, each call is published as {@code tool_call}, run by the {@link Toolbox}, published
+ * as {@code tool_result}, and the model is called again with the results — at most {@code maxToolRounds}
+ * times; the last call offers no tools, so the model answers in words. Before the terminal event, the turn
+ * is written to memory as it ended: whoever sees {@code done} finds it in the transcript.
  *
  * <p>langchain4j calls the handler methods on the model's thread. They only hop onto the verticle's
  * context, where all state lives and Kafka is touched, and never throw.
@@ -39,8 +52,19 @@ final class Generation implements StreamingChatResponseHandler {
   private final StreamingChatModel model;
   private final String modelName;
   private final MessageRequest request;
+  private final Turn pendingTurn;
   private final int attempt;
   private final ModelRetry retry;
+  private final Toolbox toolbox;
+  private final int maxToolRounds;
+  /** What the model is sent: earlier turns, the message, then each tool round's calls and results. */
+  private final List<ChatMessage> messages;
+  private final List<Turn.ToolUse> toolUses = new ArrayList<>();
+  private int round;
+  private boolean toolsOffered;
+  private long inputTokens;
+  private long outputTokens;
+  private boolean usageReported;
   private int retries;
   private boolean anyToken;
   private final Promise<Void> terminalAcknowledged = Promise.promise();
@@ -51,15 +75,24 @@ final class Generation implements StreamingChatResponseHandler {
   private boolean ended;
   private volatile StreamingHandle streamingHandle;
 
-  Generation(Context context, EventSink sink, StreamingChatModel model, String modelName,
-             MessageRequest request, int attempt, ModelRetry retry) {
+  /**
+   * @param pendingTurn  the message's memory record as the worker took it; the attempt's end is written over it
+   * @param prompt       what the model is sent: the earlier turns in the memory window, then the message
+   */
+  Generation(Context context, EventSink sink, StreamingChatModel model, String modelName, Turn pendingTurn,
+             MessageRequest request, List<ChatMessage> prompt, int attempt, ModelRetry retry, Toolbox toolbox,
+             int maxToolRounds) {
     this.context = context;
     this.sink = sink;
     this.model = model;
     this.modelName = modelName;
+    this.pendingTurn = pendingTurn;
     this.request = request;
+    this.messages = new ArrayList<>(prompt);
     this.attempt = attempt;
     this.retry = retry;
+    this.toolbox = toolbox;
+    this.maxToolRounds = maxToolRounds;
   }
 
   /**
@@ -84,8 +117,13 @@ final class Generation implements StreamingChatResponseHandler {
       return;
     }
     lastActivity = System.currentTimeMillis();
+    ChatRequest.Builder chat = ChatRequest.builder().messages(messages);
+    toolsOffered = round < maxToolRounds && !toolbox.specifications().isEmpty();
+    if (toolsOffered) {
+      chat.toolSpecifications(toolbox.specifications());
+    }
     try {
-      model.chat(ChatRequest.builder().messages(UserMessage.from(request.text())).build(), this);
+      model.chat(chat.build(), this);
     } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
       failed(e);
     }
@@ -111,7 +149,7 @@ final class Generation implements StreamingChatResponseHandler {
     ended = true;
     stopModelStream();
     publishTerminal(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, nextSeq++, now()),
-        "cancelled");
+        Turn.Status.CANCELLED);
   }
 
   /** Ends the attempt with {@code timeout} when no token came for {@code idleMillis}, or it ran too long. */
@@ -169,15 +207,62 @@ final class Generation implements StreamingChatResponseHandler {
     if (ended) {
       return;
     }
-    ended = true;
     TokenUsage usage = response.tokenUsage();
     if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
+      usageReported = true;
+      inputTokens += usage.inputTokenCount();
+      outputTokens += usage.outputTokenCount();
+    }
+    AiMessage answer = response.aiMessage();
+    if (toolsOffered && answer != null && answer.hasToolExecutionRequests()) {
+      runTools(answer);
+      return;
+    }
+    ended = true;
+    if (usageReported) { // the whole turn's usage, every model call of it
       publish(new StreamEvent.Usage(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
-          usage.inputTokenCount(), usage.outputTokenCount()));
+          inputTokens, outputTokens));
     }
     // The answer is what the clients were sent, token by token: the assembled text, not a re-read of it.
     publishTerminal(new StreamEvent.Done(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
-        text.toString(), finishReason(response.finishReason())), "done");
+        text.toString(), finishReason(response.finishReason())), Turn.Status.DONE);
+  }
+
+  /**
+   * One round of tool calls: each published as {@code tool_call}, all run at once off the event loop, each
+   * outcome published as {@code tool_result} in the calls' order; then the model is asked again.
+   */
+  private void runTools(AiMessage answer) {
+    List<ToolExecutionRequest> calls = new ArrayList<>();
+    for (ToolExecutionRequest call : answer.toolExecutionRequests()) {
+      String id = call.id() == null || call.id().isBlank()
+          ? "call_" + request.messageId().substring(24) + "_" + round + "_" + calls.size() : call.id();
+      String arguments = call.arguments() == null ? "" : call.arguments();
+      calls.add(call.toBuilder().id(id).arguments(arguments).build());
+    }
+    messages.add(AiMessage.from(calls));
+    for (ToolExecutionRequest call : calls) {
+      publish(new StreamEvent.ToolCall(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
+          call.id(), call.name(), call.arguments()));
+    }
+    lastActivity = System.currentTimeMillis();
+    List<Future<Toolbox.Outcome>> outcomes = calls.stream().map(toolbox::run).toList();
+    Future.all(outcomes).onComplete(all -> context.runOnContext(v -> {
+      if (ended) {
+        return; // cancelled, timed out or abandoned while the tools ran
+      }
+      for (int i = 0; i < calls.size(); i++) {
+        ToolExecutionRequest call = calls.get(i);
+        Toolbox.Outcome outcome = outcomes.get(i).result(); // run() always succeeds
+        publish(new StreamEvent.ToolResult(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
+            call.id(), call.name(), outcome.result(), outcome.isError()));
+        messages.add(ToolExecutionResultMessage.builder().id(call.id()).toolName(call.name()).text(outcome.result())
+            .isError(outcome.isError()).build());
+        toolUses.add(new Turn.ToolUse(call.id(), call.name(), call.arguments(), outcome.result(), outcome.isError(), round));
+      }
+      round++;
+      callModel();
+    }));
   }
 
   /** Before the first token a retriable failure is tried again, later; otherwise it ends the attempt. */
@@ -209,7 +294,7 @@ final class Generation implements StreamingChatResponseHandler {
     log.warn("Generation failed: conversationId={} messageId={} code={} cause={}",
         request.conversationId(), request.messageId(), c.code().wireName(), error.toString());
     publishTerminal(new StreamEvent.Error(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
-        c.code(), c.message()), "error");
+        c.code(), c.message()), Turn.Status.ERROR);
   }
 
   private void publish(StreamEvent event) {
@@ -217,9 +302,12 @@ final class Generation implements StreamingChatResponseHandler {
         event.conversationId(), event.messageId(), event.seq(), e.toString()));
   }
 
-  private void publishTerminal(StreamEvent event, String outcome) {
-    sink.publish(event)
-        .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt, outcome, now())))
+  /** Memory first, then the terminal event, then the marker: each is written only once the one before is stored. */
+  private void publishTerminal(StreamEvent event, Turn.Status outcome) {
+    sink.remember(pendingTurn.ended(outcome, text.toString(), toolUses, attempt))
+        .compose(v -> sink.publish(event))
+        .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt,
+            outcome.wireName(), now())))
         .onComplete(ok -> terminalAcknowledged.tryComplete(), failure -> terminalAcknowledged.tryFail(failure));
   }
 

@@ -1,9 +1,12 @@
 package dev.tokenrail.worker;
 
 import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.Turn;
+import dev.tokenrail.worker.memory.ConversationMemory;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +20,10 @@ import java.util.Map;
  * handled by its previous owner. Their messages are <em>deferred</em> until the worker has read up to that
  * end — and with it every {@code started}/{@code ended} marker written for them — then each is skipped if
  * it ended, or generated again as the next attempt. Records past it are new and start at once.
+ *
+ * <p>No record is processed before the partition's memory is restored too. A conversation's messages are
+ * answered one after another, each with the ones before it in its prompt: the head of the conversation's
+ * queue is running or waiting for a slot, the rest wait for it to end.
  */
 final class PartitionWork {
 
@@ -30,11 +37,19 @@ final class PartitionWork {
   record Deferred(long offset, MessageRequest request) {
   }
 
+  /** A message this worker will answer as {@code attempt}; {@code turn} is its pending memory record. */
+  record Queued(long offset, MessageRequest request, int attempt, Turn turn) {
+  }
+
   final TopicPartition partition;
   final OffsetTracker offsets = new OffsetTracker();
   final Map<String, Generation> running = new HashMap<>();
   final Map<String, Ledger> ledger = new HashMap<>();
   final Map<String, Deferred> deferred = new LinkedHashMap<>();
+  /** Per conversation key, its messages to answer in order; the head is running or waiting for a slot. */
+  final Map<String, ArrayDeque<Queued>> conversations = new HashMap<>();
+  /** The partition's conversations' recent turns; null until restored from the memory topic. */
+  ConversationMemory memory;
   /** Records that arrived before {@link #redeliveryEnd} was known, in order. */
   final List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>();
   private long redeliveryEnd = -1;
@@ -43,8 +58,18 @@ final class PartitionWork {
     this.partition = partition;
   }
 
-  boolean windowKnown() {
-    return redeliveryEnd >= 0;
+  /** True once both the redelivery window and the memory are known: records can be processed. */
+  boolean ready() {
+    return redeliveryEnd >= 0 && memory != null;
+  }
+
+  /** Messages waiting behind their conversation's running one. */
+  int parked() {
+    int parked = 0;
+    for (ArrayDeque<Queued> queue : conversations.values()) {
+      parked += queue.size() - 1;
+    }
+    return parked;
   }
 
   void windowEnd(long endOffset) {

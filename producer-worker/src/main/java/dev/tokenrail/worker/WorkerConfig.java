@@ -15,9 +15,11 @@ import java.time.Duration;
  * @param maxGenerationTime         and so does one that runs longer than this
  * @param drainTimeout              on shutdown, how long running generations may take to finish
  * @param retry                     retries of model calls that fail before their first token
+ * @param chat                      memory window and tools
  */
 public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instances, int maxConcurrentGenerations,
-                           Duration idleTimeout, Duration maxGenerationTime, Duration drainTimeout, ModelRetry retry) {
+                           Duration idleTimeout, Duration maxGenerationTime, Duration drainTimeout, ModelRetry retry,
+                           ChatSettings chat) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_MAX_GENERATION_TIME = Duration.ofMinutes(30);
@@ -26,15 +28,20 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
   /** The defaults, with a given cluster, model and concurrency. */
   public static WorkerConfig of(KafkaSettings kafka, ModelSettings model, int maxConcurrentGenerations) {
     return new WorkerConfig(kafka, model, 1, maxConcurrentGenerations, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_GENERATION_TIME,
-        DEFAULT_DRAIN_TIMEOUT, ModelRetry.DEFAULT);
+        DEFAULT_DRAIN_TIMEOUT, ModelRetry.DEFAULT, ChatSettings.DEFAULT);
   }
 
   public WorkerConfig withIdleTimeout(Duration idle) {
-    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idle, maxGenerationTime, drainTimeout, retry);
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idle, maxGenerationTime, drainTimeout, retry, chat);
   }
 
   public WorkerConfig withDrainTimeout(Duration drain) {
-    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drain, retry);
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drain, retry, chat);
+  }
+
+  public WorkerConfig withChat(ChatSettings settings) {
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drainTimeout,
+        retry, settings);
   }
 
   public static final String GROUP_ID = "tokenrail-workers";
@@ -55,6 +62,7 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
             (int) DEFAULT_MAX_GENERATION_TIME.toSeconds(), 1, 7 * 86_400)),
         Duration.ofSeconds(env.intValue("TOKENRAIL_DRAIN_TIMEOUT_SECONDS", (int) DEFAULT_DRAIN_TIMEOUT.toSeconds(), 0, 3_600)),
         new ModelRetry(env.intValue("TOKENRAIL_MODEL_RETRIES", ModelRetry.DEFAULT.maxRetries(), 0, 20),
-            ModelRetry.DEFAULT.baseMillis(), ModelRetry.DEFAULT.capMillis()));
+            ModelRetry.DEFAULT.baseMillis(), ModelRetry.DEFAULT.capMillis()),
+        ChatSettings.fromEnv(env));
   }
 }

@@ -3,10 +3,16 @@ package dev.tokenrail.worker;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.tokenrail.model.ConversationIds;
 import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.Partitioning;
 import dev.tokenrail.model.ProtocolCodec;
 import dev.tokenrail.model.ProtocolException;
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.model.Turn;
+import dev.tokenrail.worker.memory.MemoryRestore;
+import dev.tokenrail.worker.tools.Toolbox;
+import dev.langchain4j.data.message.ChatMessage;
+import io.vertx.core.WorkerExecutor;
 import dev.tokenrail.worker.model.ChatModels;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -36,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * offset is committed only after its terminal event and {@code ended} marker are acknowledged, in
  * offset order; a partition taken over from another worker is resumed from its markers
  * ({@link PartitionWork}).
+ *
+ * <p>Memory: owning requests partition p means owning memory partition p. It is restored when p is
+ * assigned, before any of p's records is processed; from then on this worker is its only writer.
  */
 public final class WorkerVerticle extends VerticleBase {
 
@@ -46,6 +55,11 @@ public final class WorkerVerticle extends VerticleBase {
   /** Generations waiting for a free slot: at most {@code maxConcurrentGenerations} run at once. */
   private final ArrayDeque<Runnable> waitingToStart = new ArrayDeque<>();
   private StreamingChatModel model;
+  private Toolbox toolbox;
+  private WorkerExecutor toolExecutor;
+  private String instanceId;
+  /** Partitions of the requests topic (and so of the memory topic), learned at start. */
+  private int partitionCount;
   private KafkaConsumer<String, Buffer> consumer;
   private KafkaProducer<String, Buffer> producer;
   private int inFlight;
@@ -59,8 +73,10 @@ public final class WorkerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    String instanceId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
+    instanceId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
     model = ChatModels.create(config.model());
+    toolExecutor = vertx.createSharedWorkerExecutor("tokenrail-tools", 8);
+    toolbox = new Toolbox(config.chat().tools(), toolExecutor, config.chat().toolTimeout());
     producer = KafkaProducer.create(vertx, config.kafka().producerConfig(instanceId));
     consumer = KafkaConsumer.create(vertx, consumerConfig(instanceId));
     consumer.exceptionHandler(e -> log.warn("Requests consumer error: {}", e.toString()));
@@ -68,8 +84,23 @@ public final class WorkerVerticle extends VerticleBase {
     consumer.partitionsRevokedHandler(this::abandonRevoked);
     consumer.handler(this::onRecord);
     vertx.setPeriodic(1_000, id -> checkTimeouts());
-    log.info("Worker {} starting: {}", instanceId, config.model());
-    return consumer.subscribe(config.kafka().topics().requests());
+    log.info("Worker {} starting: {}, tools {}", instanceId, config.model(),
+        config.chat().tools().stream().map(t -> t.name()).toList());
+    return checkPartitionCounts().compose(v -> consumer.subscribe(config.kafka().topics().requests()));
+  }
+
+  /** Memory partition p must hold the conversations of requests partition p: their counts must agree. */
+  private Future<Void> checkPartitionCounts() {
+    String requests = config.kafka().topics().requests();
+    String memory = config.kafka().topics().memory();
+    return consumer.partitionsFor(requests).compose(r -> consumer.partitionsFor(memory).compose(m -> {
+      if (r.isEmpty() || r.size() != m.size()) {
+        return Future.failedFuture(new IllegalStateException("topic " + memory + " has " + m.size()
+            + " partitions and " + requests + " has " + r.size() + "; they must be equal and not zero"));
+      }
+      partitionCount = r.size();
+      return Future.succeededFuture();
+    }));
   }
 
   /**
@@ -101,7 +132,8 @@ public final class WorkerVerticle extends VerticleBase {
           }
           return consumer.close();
         })
-        .eventually(() -> producer.close());
+        .eventually(() -> producer.close())
+        .eventually(() -> toolExecutor.close());
   }
 
   private Map<String, String> consumerConfig(String instanceId) {
@@ -117,11 +149,42 @@ public final class WorkerVerticle extends VerticleBase {
 
   // ---- partitions coming and going ----
 
-  /** Notes where each new partition ends now: what lies before may have been handled by its previous owner. */
+  /**
+   * Notes where each new partition ends now — what lies before may have been handled by its previous
+   * owner — and restores its memory. Its records wait until both are done.
+   */
   private void takeOver(Set<TopicPartition> assigned) {
+    List<PartitionWork> taken = new ArrayList<>();
     for (TopicPartition tp : assigned) {
-      learnHistoryEnd(tp, partitions.computeIfAbsent(tp, PartitionWork::new));
+      PartitionWork work = partitions.computeIfAbsent(tp, PartitionWork::new);
+      taken.add(work);
+      learnHistoryEnd(tp, work);
     }
+    if (!taken.isEmpty()) {
+      restoreMemory(taken);
+    }
+  }
+
+  private void restoreMemory(List<PartitionWork> works) {
+    Set<Integer> numbers = new java.util.TreeSet<>();
+    works.forEach(w -> numbers.add(w.partition.getPartition()));
+    int keep = config.chat().memory().turnsToKeep();
+    vertx.executeBlocking(() -> MemoryRestore.restore(config.kafka(), instanceId, numbers, keep), false)
+        .onComplete(restored -> {
+          List<PartitionWork> current = works.stream().filter(w -> partitions.get(w.partition) == w).toList();
+          if (current.isEmpty() || draining) {
+            return; // revoked or stopping meanwhile
+          }
+          if (restored.failed()) { // without memory no prompt would be complete: try again
+            log.warn("Memory of partitions {} not restored ({}); trying again", numbers, restored.cause().toString());
+            vertx.setTimer(1_000, id -> restoreMemory(current));
+            return;
+          }
+          for (PartitionWork work : current) {
+            work.memory = restored.result().get(work.partition.getPartition());
+            processWaiting(work);
+          }
+        });
   }
 
   private void learnHistoryEnd(TopicPartition tp, PartitionWork work) {
@@ -135,10 +198,17 @@ public final class WorkerVerticle extends VerticleBase {
         return;
       }
       work.windowEnd(end.result());
-      List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>(work.waiting);
-      work.waiting.clear();
-      waiting.forEach(r -> process(work, r));
+      processWaiting(work);
     });
+  }
+
+  private void processWaiting(PartitionWork work) {
+    if (!work.ready()) {
+      return;
+    }
+    List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>(work.waiting);
+    work.waiting.clear();
+    waiting.forEach(r -> process(work, r));
   }
 
   /**
@@ -160,7 +230,7 @@ public final class WorkerVerticle extends VerticleBase {
   private void onRecord(KafkaConsumerRecord<String, Buffer> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     PartitionWork work = partitions.computeIfAbsent(tp, PartitionWork::new);
-    if (!work.windowKnown()) {
+    if (!work.ready()) {
       work.waiting.add(record);
       return;
     }
@@ -182,18 +252,10 @@ public final class WorkerVerticle extends VerticleBase {
       if (work.mayBeRedelivered(offset)) {
         work.deferred.put(message.messageId(), new PartitionWork.Deferred(offset, message));
       } else {
-        startWhenFree(work, offset, message, 1);
+        admit(work, offset, message, 1);
       }
     } else if (request instanceof RequestRecord.Cancel cancel) {
-      Generation running = work.running.get(cancel.messageId());
-      if (running != null) {
-        running.cancel();
-      } else if (work.deferred.containsKey(cancel.messageId())) {
-        PartitionWork.Ledger ledger = work.ledgerOf(cancel.messageId());
-        ledger.ended = true; // never started here: nothing more to generate
-        PartitionWork.Deferred d = work.deferred.remove(cancel.messageId());
-        publishCancelledUnstarted(d.request(), ledger.attempts + 1).onComplete(ar -> finished(work, d.offset()));
-      }
+      cancel(work, cancel);
       finished(work, offset);
     } else if (request instanceof RequestRecord.Started started) {
       PartitionWork.Ledger l = work.ledgerOf(started.messageId());
@@ -222,14 +284,76 @@ public final class WorkerVerticle extends VerticleBase {
           log.info("Answering again: conversationId={} messageId={} attempt={}",
               d.request().conversationId(), d.request().messageId(), l.attempts + 1);
         }
-        startWhenFree(work, d.offset(), d.request(), l.attempts + 1);
+        admit(work, d.offset(), d.request(), l.attempts + 1);
       }
     }
   }
 
-  /** Queues a generation; it starts as soon as fewer than the maximum run. Consumption pauses meanwhile. */
-  private void startWhenFree(PartitionWork work, long offset, MessageRequest request, int attempt) {
-    waitingToStart.add(() -> generate(work, offset, request, attempt));
+  /**
+   * Takes a message to answer: writes its pending turn (so the transcript shows it at once) and queues it
+   * behind its conversation's earlier messages; the first of a conversation waits only for a free slot.
+   */
+  private void admit(PartitionWork work, long offset, MessageRequest request, int attempt) {
+    PartitionWork.Queued queued = new PartitionWork.Queued(offset, request, attempt, Turn.pending(request, offset));
+    sink.remember(queued.turn()).onFailure(e -> log.warn("Pending turn not stored: conversationId={} messageId={}: {}",
+        request.conversationId(), request.messageId(), e.toString()));
+    ArrayDeque<PartitionWork.Queued> conversation =
+        work.conversations.computeIfAbsent(ConversationIds.kafkaKey(request.conversationId()), k -> new ArrayDeque<>());
+    conversation.add(queued);
+    if (conversation.size() == 1) {
+      startWhenFree(work, queued);
+    } else {
+      startWaiting(); // counts the parked message toward pausing consumption
+    }
+  }
+
+  /** The conversation's head has ended (or was cancelled before it started): its next message may start. */
+  private void nextOfConversation(PartitionWork work, PartitionWork.Queued ended) {
+    String key = ConversationIds.kafkaKey(ended.request().conversationId());
+    ArrayDeque<PartitionWork.Queued> conversation = work.conversations.get(key);
+    if (conversation == null) {
+      return;
+    }
+    boolean wasHead = conversation.peekFirst() == ended;
+    conversation.remove(ended);
+    if (conversation.isEmpty()) {
+      work.conversations.remove(key);
+    } else if (wasHead) {
+      startWhenFree(work, conversation.peekFirst());
+    }
+  }
+
+  /**
+   * Stops a running message; a message not started yet ends without generating, as the attempt that would
+   * have come next. A message that already ended, or was never here, needs nothing.
+   */
+  private void cancel(PartitionWork work, RequestRecord.Cancel cancel) {
+    Generation running = work.running.get(cancel.messageId());
+    if (running != null) {
+      running.cancel();
+      return;
+    }
+    ArrayDeque<PartitionWork.Queued> conversation =
+        work.conversations.get(ConversationIds.kafkaKey(cancel.conversationId()));
+    PartitionWork.Queued queued = conversation == null ? null : conversation.stream()
+        .filter(q -> q.request().messageId().equals(cancel.messageId())).findFirst().orElse(null);
+    if (queued != null) {
+      nextOfConversation(work, queued);
+      work.ledgerOf(cancel.messageId()).ended = true;
+      publishCancelledUnstarted(queued.turn(), queued.attempt()).onComplete(ar -> finished(work, queued.offset()));
+      startWaiting();
+    } else if (work.deferred.containsKey(cancel.messageId())) {
+      PartitionWork.Ledger ledger = work.ledgerOf(cancel.messageId());
+      ledger.ended = true; // never started here: nothing more to generate
+      PartitionWork.Deferred d = work.deferred.remove(cancel.messageId());
+      publishCancelledUnstarted(Turn.pending(d.request(), d.offset()), ledger.attempts + 1)
+          .onComplete(ar -> finished(work, d.offset()));
+    }
+  }
+
+  /** Queues a conversation's head; it starts as soon as fewer than the maximum run. */
+  private void startWhenFree(PartitionWork work, PartitionWork.Queued queued) {
+    waitingToStart.add(() -> generate(work, queued));
     startWaiting();
   }
 
@@ -240,26 +364,37 @@ public final class WorkerVerticle extends VerticleBase {
     while (inFlight < config.maxConcurrentGenerations() && !waitingToStart.isEmpty()) {
       waitingToStart.poll().run();
     }
-    if (!paused && inFlight + waitingToStart.size() >= config.maxConcurrentGenerations()) {
+    int parked = partitions.values().stream().mapToInt(PartitionWork::parked).sum();
+    int taken = inFlight + waitingToStart.size() + parked;
+    if (!paused && taken >= config.maxConcurrentGenerations()) {
       paused = true;
       consumer.pause();
-    } else if (paused && inFlight + waitingToStart.size() < config.maxConcurrentGenerations()) {
+    } else if (paused && taken < config.maxConcurrentGenerations()) {
       paused = false;
       consumer.resume();
     }
   }
 
-  private void generate(PartitionWork work, long offset, MessageRequest request, int attempt) {
-    if (partitions.get(work.partition) != work) { // revoked while it waited: its new owner has it
-      return;
+  private void generate(PartitionWork work, PartitionWork.Queued queued) {
+    MessageRequest request = queued.request();
+    String key = ConversationIds.kafkaKey(request.conversationId());
+    ArrayDeque<PartitionWork.Queued> conversation = work.conversations.get(key);
+    if (partitions.get(work.partition) != work || conversation == null || conversation.peekFirst() != queued) {
+      return; // revoked while it waited (its new owner has it), or cancelled
     }
-    Generation generation = new Generation(context, sink, model, config.model().displayName(), request, attempt,
-        config.retry());
+    long offset = queued.offset();
+    // The turns before this one have all ended: a conversation's messages are answered one at a time.
+    List<ChatMessage> prompt = config.chat().memory().prompt(work.memory.before(key, offset), request.text());
+    Generation generation = new Generation(context, sink, model, config.model().displayName(), queued.turn(), request,
+        prompt, queued.attempt(), config.retry(), toolbox, config.chat().maxToolRounds());
     work.running.put(request.messageId(), generation);
     inFlight++;
     generation.run().onComplete(ar -> {
       work.running.remove(request.messageId());
       inFlight--;
+      if (partitions.get(work.partition) == work) {
+        nextOfConversation(work, queued);
+      }
       startWaiting();
       if (ar.succeeded()) {
         work.ledgerOf(request.messageId()).ended = true;
@@ -272,12 +407,14 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /**
-   * A cancel that arrived before a redelivered message was started again: it ends, without generating,
-   * as the attempt that would have come next (a terminal event alone, seq 0).
+   * A cancel that arrived before the message started: it ends, without generating, as the attempt that
+   * would have come next (a terminal event alone, seq 0), and its turn is remembered as cancelled.
    */
-  private Future<Void> publishCancelledUnstarted(MessageRequest request, int attempt) {
-    return sink.publish(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, 0,
-            System.currentTimeMillis()))
+  private Future<Void> publishCancelledUnstarted(Turn pending, int attempt) {
+    MessageRequest request = new MessageRequest(pending.conversationId(), pending.messageId(), pending.userText(), 0);
+    return sink.remember(pending.ended(Turn.Status.CANCELLED, "", List.of(), attempt))
+        .compose(v -> sink.publish(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, 0,
+            System.currentTimeMillis())))
         .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt,
             "cancelled", System.currentTimeMillis())));
   }
@@ -307,6 +444,18 @@ public final class WorkerVerticle extends VerticleBase {
     public Future<Void> publish(StreamEvent event) {
       return producer.send(KafkaProducerRecord.create(config.kafka().topics().events(),
           ConversationIds.kafkaKey(event.conversationId()), ProtocolCodec.encode(event))).mapEmpty();
+    }
+
+    @Override
+    public Future<Void> remember(Turn turn) {
+      String key = ConversationIds.kafkaKey(turn.conversationId());
+      int partition = Partitioning.partitionOf(key, partitionCount);
+      PartitionWork work = partitions.get(new TopicPartition(config.kafka().topics().requests(), partition));
+      if (work != null && work.memory != null) {
+        work.memory.apply(key, turn);
+      }
+      return producer.send(KafkaProducerRecord.create(config.kafka().topics().memory(),
+          Turn.memoryKey(key, turn.messageId()), ProtocolCodec.encode(turn), turn.ts(), partition)).mapEmpty();
     }
 
     @Override

@@ -1,8 +1,11 @@
 package dev.tokenrail.worker.model;
 
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.model.chat.StreamingChatModel;
@@ -34,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * <p>The answer is deterministic for a given conversation (its messages). A prompt containing
  * {@code #tokens=N} gets exactly N partial responses (N at most {@value #MAX_TOKENS}); otherwise 50 to 70.
  * Cancelling through the {@link StreamingHandle} stops the stream: no callback follows.
+ *
+ * <p>It uses tools the way a real model does, when they are offered: a prompt asking for the time calls
+ * {@code current_time} (with the IANA zone the prompt names, if any), {@code calculate <expression>} calls
+ * {@code calculator}; its next answer, given the tool's result, states it.
  */
 public final class DemoStreamingChatModel implements StreamingChatModel {
 
@@ -41,6 +48,10 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
 
   private static final Logger log = LoggerFactory.getLogger(DemoStreamingChatModel.class);
   private static final Pattern TOKENS_DIRECTIVE = Pattern.compile("#tokens=(\\d+)");
+  private static final Pattern CALCULATE = Pattern.compile("(?is)\\bcalculate\\s+(.+?)[\\s?!]*$");
+  private static final Pattern ASKS_FOR_TIME =
+      Pattern.compile("(?i)\\b(what time|the time|current time|time now|time is it)\\b");
+  private static final Pattern TIME_ZONE = Pattern.compile("\\b([A-Z][A-Za-z]+(?:/[A-Za-z_+-]+)+)\\b");
   private static final String INTRO =
       "I am the Tokenrail demo model, a stand-in for a real LLM: my words are made up, but they stream like the real thing.";
   private static final String[] VOCABULARY = (
@@ -65,8 +76,20 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
 
   @Override
   public void doChat(ChatRequest request, StreamingChatResponseHandler handler) {
-    String prompt = lastUserText(request.messages());
-    long seed = seedOf(request.messages());
+    List<ChatMessage> messages = request.messages();
+    long seed = seedOf(messages);
+    int inputTokens = inputTokensOf(messages);
+    if (!messages.isEmpty() && messages.get(messages.size() - 1) instanceof ToolExecutionResultMessage) {
+      List<String> words = wordsOf(toolResultsSentence(messages));
+      new DemoStream(handler, words.iterator()::next, words.size(), inputTokens, null).start();
+      return;
+    }
+    String prompt = lastUserText(messages);
+    ToolExecutionRequest call = toolCallFor(prompt, request.toolSpecifications(), seed);
+    if (call != null) {
+      new DemoStream(handler, null, 0, inputTokens, call).start();
+      return;
+    }
     Matcher m = TOKENS_DIRECTIVE.matcher(prompt);
     int count;
     if (m.find()) {
@@ -79,24 +102,80 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     } else {
       count = 50 + (int) Math.floorMod(seed, 21L);
     }
-    new DemoStream(handler, new Words(seed), count, inputTokensOf(request.messages())).start();
+    new DemoStream(handler, new Words(seed)::next, count, inputTokens, null).start();
   }
 
+  /** The tool call a prompt asks for, if that tool is offered; null for none. */
+  private static ToolExecutionRequest toolCallFor(String prompt, List<ToolSpecification> offered, long seed) {
+    java.util.Set<String> names = new java.util.HashSet<>();
+    if (offered != null) {
+      offered.forEach(t -> names.add(t.name()));
+    }
+    String id = "call_" + Long.toHexString(seed & 0xFFFFFFFFFFFFL);
+    Matcher calc = CALCULATE.matcher(prompt);
+    if (names.contains("calculator") && calc.find()) {
+      return ToolExecutionRequest.builder().id(id).name("calculator")
+          .arguments(new io.vertx.core.json.JsonObject().put("expression", calc.group(1).trim()).encode()).build();
+    }
+    if (names.contains("current_time") && ASKS_FOR_TIME.matcher(prompt).find()) {
+      Matcher zone = TIME_ZONE.matcher(prompt);
+      io.vertx.core.json.JsonObject arguments = new io.vertx.core.json.JsonObject();
+      if (zone.find()) {
+        arguments.put("timezone", zone.group(1));
+      }
+      return ToolExecutionRequest.builder().id(id).name("current_time").arguments(arguments.encode()).build();
+    }
+    return null;
+  }
+
+  /** What the demo says once its tools have answered: each result, plainly. */
+  private static String toolResultsSentence(List<ChatMessage> messages) {
+    List<String> sentences = new java.util.ArrayList<>();
+    for (int i = messages.size() - 1; i >= 0 && messages.get(i) instanceof ToolExecutionResultMessage result; i--) {
+      boolean failed = Boolean.TRUE.equals(result.isError());
+      String sentence = failed ? "The " + result.toolName() + " tool could not help: " + result.text()
+          : switch (result.toolName()) {
+            case "calculator" -> "The calculator says the result is " + result.text() + ".";
+            case "current_time" -> "The current time is " + result.text() + ".";
+            default -> "The " + result.toolName() + " tool answered: " + result.text();
+          };
+      sentences.add(0, sentence);
+    }
+    return String.join(" ", sentences);
+  }
+
+  /** Splits text into tokens of one word each, every word after the first with its leading space. */
+  private static List<String> wordsOf(String text) {
+    String[] words = text.split(" ");
+    List<String> tokens = new java.util.ArrayList<>();
+    for (int i = 0; i < words.length; i++) {
+      tokens.add(i == 0 ? words[i] : " " + words[i]);
+    }
+    return tokens;
+  }
+
+  /**
+   * Streams {@code count} tokens, then completes with the text — or, when {@code toolCall} is set, with that
+   * tool call and no text, as providers do when the model decides to call a tool.
+   */
   private final class DemoStream implements StreamingHandle, Runnable {
     private final StreamingChatResponseHandler handler;
-    private final Words words;
+    private final java.util.function.Supplier<String> words;
     private final int count;
     private final int inputTokens;
+    private final ToolExecutionRequest toolCall;
     private final StringBuilder text = new StringBuilder();
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private volatile ScheduledFuture<?> schedule;
     private int emitted;
 
-    DemoStream(StreamingChatResponseHandler handler, Words words, int count, int inputTokens) {
+    DemoStream(StreamingChatResponseHandler handler, java.util.function.Supplier<String> words, int count,
+               int inputTokens, ToolExecutionRequest toolCall) {
       this.handler = handler;
       this.words = words;
       this.count = count;
       this.inputTokens = inputTokens;
+      this.toolCall = toolCall;
     }
 
     void start() {
@@ -110,7 +189,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
       }
       try {
         if (emitted < count) {
-          String token = words.next();
+          String token = words.get();
           text.append(token);
           emitted++;
           handler.onPartialResponse(new PartialResponse(token), new PartialResponseContext(this));
@@ -118,10 +197,10 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
         }
         stop();
         handler.onCompleteResponse(ChatResponse.builder()
-            .aiMessage(AiMessage.from(text.toString()))
+            .aiMessage(toolCall != null ? AiMessage.from(toolCall) : AiMessage.from(text.toString()))
             .modelName("demo")
-            .tokenUsage(new TokenUsage(inputTokens, count))
-            .finishReason(FinishReason.STOP)
+            .tokenUsage(new TokenUsage(inputTokens, toolCall != null ? 1 : count))
+            .finishReason(toolCall != null ? FinishReason.TOOL_EXECUTION : FinishReason.STOP)
             .build());
       } catch (Throwable t) { // as langchain4j does: a failing handler callback ends the stream in onError
         stop();

@@ -1,0 +1,66 @@
+package dev.tokenrail.worker;
+
+import dev.tokenrail.model.Env;
+import dev.tokenrail.worker.memory.MemoryWindow;
+import dev.tokenrail.worker.tools.Tool;
+import dev.tokenrail.worker.tools.Toolbox;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * What a turn may draw on besides the message: the earlier turns in the memory window, and tools.
+ *
+ * @param memory         how much of the conversation the model is sent
+ * @param tools          the tools offered to the model; empty offers none (for providers that reject tools)
+ * @param maxToolRounds  model calls per turn that may call tools; the next one is offered none
+ * @param toolTimeout    a tool call that takes longer is answered with an error result
+ */
+public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout) {
+
+  public static final int DEFAULT_MAX_TOOL_ROUNDS = 5;
+  public static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofSeconds(10);
+  public static final ChatSettings DEFAULT =
+      new ChatSettings(MemoryWindow.DEFAULT, Toolbox.standardTools(), DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT);
+
+  public ChatSettings {
+    tools = List.copyOf(tools);
+  }
+
+  public ChatSettings withMemory(MemoryWindow window) {
+    return new ChatSettings(window, tools, maxToolRounds, toolTimeout);
+  }
+
+  public ChatSettings withTools(List<Tool> offered) {
+    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout);
+  }
+
+  /**
+   * {@code TOKENRAIL_MEMORY_MAX_MESSAGES}, {@code TOKENRAIL_MEMORY_MAX_TOKENS}, {@code TOKENRAIL_TOOLS}
+   * (comma-separated names, or {@code none}), {@code TOKENRAIL_MAX_TOOL_ROUNDS}, {@code TOKENRAIL_TOOL_TIMEOUT_SECONDS}.
+   */
+  public static ChatSettings fromEnv(Env env) {
+    Map<String, Tool> standard = Toolbox.standardTools().stream()
+        .collect(Collectors.toMap(Tool::name, Function.identity(), (a, b) -> a, LinkedHashMap::new));
+    String names = env.string("TOKENRAIL_TOOLS", String.join(",", standard.keySet())).trim();
+    List<Tool> tools = names.isEmpty() || names.equals("none") ? List.of() : Arrays.stream(names.split(","))
+        .map(String::trim).map(name -> {
+          Tool tool = standard.get(name);
+          if (tool == null) {
+            throw new IllegalArgumentException("TOKENRAIL_TOOLS names an unknown tool '" + name + "'; known: "
+                + String.join(", ", standard.keySet()) + ", or none");
+          }
+          return tool;
+        }).toList();
+    return new ChatSettings(
+        new MemoryWindow(env.intValue("TOKENRAIL_MEMORY_MAX_MESSAGES", MemoryWindow.DEFAULT.maxMessages(), 1, 10_000),
+            env.intValue("TOKENRAIL_MEMORY_MAX_TOKENS", MemoryWindow.DEFAULT.maxTokens(), 1, 10_000_000)),
+        tools,
+        env.intValue("TOKENRAIL_MAX_TOOL_ROUNDS", DEFAULT_MAX_TOOL_ROUNDS, 0, 50),
+        Duration.ofSeconds(env.intValue("TOKENRAIL_TOOL_TIMEOUT_SECONDS", (int) DEFAULT_TOOL_TIMEOUT.toSeconds(), 1, 3_600)));
+  }
+}

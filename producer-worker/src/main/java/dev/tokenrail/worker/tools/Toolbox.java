@@ -1,0 +1,78 @@
+package dev.tokenrail.worker.tools;
+
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import io.vertx.core.Future;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tools a worker offers the model, and how a call runs: on a worker thread pool, never on the event
+ * loop, within a timeout. Every way a call can go wrong — an unknown tool, arguments that are not a JSON
+ * object, a tool that fails or takes too long — becomes an error result the model reads and can recover
+ * from; nothing a model asks for can end the generation.
+ */
+public final class Toolbox {
+
+  private static final Logger log = LoggerFactory.getLogger(Toolbox.class);
+
+  /** What a call came to: the text the model reads, and whether it is an error. */
+  public record Outcome(String result, boolean isError) {
+  }
+
+  private final Map<String, Tool> tools = new LinkedHashMap<>();
+  private final WorkerExecutor executor;
+  private final Duration timeout;
+
+  public Toolbox(List<Tool> tools, WorkerExecutor executor, Duration timeout) {
+    tools.forEach(t -> this.tools.put(t.name(), t));
+    this.executor = executor;
+    this.timeout = timeout;
+  }
+
+  /** The tools Tokenrail ships: {@code current_time} and {@code calculator}. */
+  public static List<Tool> standardTools() {
+    return List.of(new CurrentTimeTool(), new CalculatorTool());
+  }
+
+  public List<ToolSpecification> specifications() {
+    return tools.values().stream().map(Tool::specification).toList();
+  }
+
+  /** Runs one call; the future always succeeds, with an error outcome when the call failed. */
+  public Future<Outcome> run(ToolExecutionRequest call) {
+    Tool tool = tools.get(call.name());
+    if (tool == null) {
+      return Future.succeededFuture(new Outcome("There is no tool named '" + call.name() + "'. Available: "
+          + String.join(", ", tools.keySet()) + ".", true));
+    }
+    JsonObject arguments;
+    try {
+      String raw = call.arguments();
+      arguments = raw == null || raw.isBlank() ? new JsonObject() : new JsonObject(raw);
+    } catch (DecodeException | ClassCastException e) {
+      return Future.succeededFuture(new Outcome("The arguments are not a JSON object.", true));
+    }
+    return executor.executeBlocking(() -> tool.execute(arguments), false)
+        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .map(result -> new Outcome(result, false))
+        .otherwise(failure -> {
+          if (failure instanceof ToolException e) {
+            return new Outcome(e.getMessage(), true);
+          }
+          if (failure instanceof java.util.concurrent.TimeoutException) {
+            return new Outcome("The tool did not answer within " + timeout.toMillis() + " ms.", true);
+          }
+          log.warn("Tool {} failed", call.name(), failure);
+          return new Outcome("The tool failed unexpectedly.", true); // its exception text stays in the log
+        });
+  }
+}

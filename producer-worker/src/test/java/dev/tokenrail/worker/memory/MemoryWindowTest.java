@@ -1,0 +1,77 @@
+package dev.tokenrail.worker.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.Turn;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MemoryWindowTest {
+
+  private static Turn turn(int offset, String user, Turn.Status status, String answer, List<Turn.ToolUse> tools) {
+    return Turn.pending(new MessageRequest("c", "m" + offset, user, 0), offset).ended(status, answer, tools, 1);
+  }
+
+  @Test
+  void earlierTurnsComeFirstInOrderThenTheNewMessage() {
+    List<ChatMessage> prompt = MemoryWindow.DEFAULT.prompt(List.of(
+        turn(1, "one", Turn.Status.DONE, "first answer", List.of()),
+        turn(2, "two", Turn.Status.DONE, "second answer", List.of())), "three");
+    assertThat(prompt).containsExactly(UserMessage.from("one"), AiMessage.from("first answer"),
+        UserMessage.from("two"), AiMessage.from("second answer"), UserMessage.from("three"));
+  }
+
+  @Test
+  void interruptedTurnsAreReplayedAsTheUserSawThem() {
+    List<ChatMessage> prompt = MemoryWindow.DEFAULT.prompt(List.of(
+        turn(1, "stopped", Turn.Status.CANCELLED, "half an ans", List.of()),
+        turn(2, "failed", Turn.Status.ERROR, "", List.of())), "next");
+    // The partial text the user read is what the model is told it said; nothing is invented for the failure.
+    assertThat(prompt).containsExactly(UserMessage.from("stopped"), AiMessage.from("half an ans"),
+        UserMessage.from("failed"), UserMessage.from("next"));
+  }
+
+  @Test
+  void toolRoundsAreReplayedAsCallsAndResultsBeforeTheAnswer() {
+    List<ChatMessage> prompt = MemoryWindow.DEFAULT.prompt(List.of(turn(1, "calculate 2+3", Turn.Status.DONE, "It is 5.",
+        List.of(new Turn.ToolUse("call-1", "calculator", "{\"expression\":\"2+3\"}", "5", false, 0)))), "and?");
+    assertThat(prompt).hasSize(5);
+    assertThat(((AiMessage) prompt.get(1)).toolExecutionRequests()).singleElement()
+        .satisfies(r -> assertThat(r.id()).isEqualTo("call-1"));
+    assertThat(prompt.get(2)).isInstanceOfSatisfying(ToolExecutionResultMessage.class,
+        r -> assertThat(r.text()).isEqualTo("5"));
+    assertThat(prompt.get(3)).isEqualTo(AiMessage.from("It is 5."));
+  }
+
+  @Test
+  void theWindowKeepsTheNewestWholeTurnsWithinBothLimits() {
+    List<Turn> earlier = List.of(
+        turn(1, "a".repeat(400), Turn.Status.DONE, "x", List.of()),  // ~100 tokens
+        turn(2, "b", Turn.Status.DONE, "y", List.of()),
+        turn(3, "c", Turn.Status.DONE, "z", List.of()));
+    assertThat(new MemoryWindow(5, 1_000).prompt(earlier, "d"))
+        .containsExactly(UserMessage.from("b"), AiMessage.from("y"), UserMessage.from("c"), AiMessage.from("z"),
+            UserMessage.from("d"));
+    assertThat(new MemoryWindow(100, 50).prompt(earlier, "d")).hasSize(5); // turn 1 is over the token budget
+    assertThat(new MemoryWindow(1, 1_000).prompt(earlier, "d")).containsExactly(UserMessage.from("d"));
+  }
+
+  @Test
+  void memoryKeepsTheLastEndedTurnsPerConversationAndLeavesPendingOnesOutOfPrompts() {
+    ConversationMemory memory = new ConversationMemory(2);
+    memory.apply("c", turn(1, "one", Turn.Status.DONE, "1", List.of()));
+    memory.apply("c", turn(2, "two", Turn.Status.DONE, "2", List.of()));
+    memory.apply("c", turn(3, "three", Turn.Status.DONE, "3", List.of()));
+    // Queued messages don't count towards the turns kept: they must not push history out.
+    memory.apply("c", Turn.pending(new MessageRequest("c", "m4", "four", 0), 4));
+    memory.apply("c", Turn.pending(new MessageRequest("c", "m5", "five", 0), 5));
+    assertThat(memory.before("c", 6)).extracting(Turn::userText).containsExactly("two", "three");
+    assertThat(memory.before("c", 2)).isEmpty(); // turn 1 was dropped: only the last two ended are kept
+    assertThat(memory.before("other", 5)).isEmpty();
+  }
+}
