@@ -126,6 +126,11 @@ final class CatchUpReader {
     return serialized(() -> PartitionScan.run(lookups, tp, from, () -> until, stop));
   }
 
+  /** The records at {@code offsets} of any partition (see {@link PartitionScan#fetch}). */
+  Future<List<KafkaConsumerRecord<String, Buffer>>> fetch(TopicPartition tp, java.util.NavigableSet<Long> offsets) {
+    return serialized(() -> PartitionScan.fetch(lookups, tp, offsets));
+  }
+
   /** Runs lookups on the shared consumer one after another, whatever became of the previous one. */
   private <T> Future<T> serialized(java.util.function.Supplier<Future<T>> lookup) {
     Future<T> result = lookupsBusy.transform(previous -> lookup.get());

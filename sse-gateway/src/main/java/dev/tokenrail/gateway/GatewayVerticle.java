@@ -42,6 +42,7 @@ public final class GatewayVerticle extends VerticleBase {
   private ConversationStarts starts;
   private StreamStarts streamStarts;
   private MessageHistory history;
+  private Transcripts transcripts;
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
   private HttpServer server;
@@ -76,11 +77,13 @@ public final class GatewayVerticle extends VerticleBase {
     catchUp = new CatchUpReader(vertx, config.kafka(), instanceId, reader);
     starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests);
     streamStarts = new StreamStarts(catchUp, starts, config.replayClockSkew());
+    transcripts = new Transcripts(vertx, config.kafka(), instanceId, catchUp);
     history = new MessageHistory(catchUp, config.kafka().topics().requests(), reader::partitionCount, config.replayClockSkew());
     vertx.setPeriodic(config.keepAlive().toMillis(), id -> streams.forEach(Subscription::ping));
     return reader.start()
         .compose(v -> catchUp.start(config.catchUpReaders()))
         .compose(v -> starts.start())
+        .compose(v -> transcripts.start())
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port()))
             .requestHandler(routes())
             .listen())
@@ -92,6 +95,7 @@ public final class GatewayVerticle extends VerticleBase {
     return reader.close()
         .eventually(() -> catchUp.close())
         .eventually(() -> starts.close())
+        .eventually(() -> transcripts.close())
         .eventually(() -> requests.close())
         .eventually(() -> admin.close());
   }
@@ -103,6 +107,7 @@ public final class GatewayVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(this::postMessage);
     router.get("/api/conversations/:id/events").handler(this::streamEvents);
+    router.get("/api/conversations/:id").handler(this::transcript);
     router.post("/api/conversations/:id/cancel")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(4_096))
@@ -240,12 +245,33 @@ public final class GatewayVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * The conversation's messages as the workers remembered them. A conversation whose messages were
+   * accepted but not yet taken by a worker has an empty transcript; one never seen is 404.
+   */
+  private void transcript(RoutingContext ctx) {
+    String conversationId = conversationId(ctx);
+    if (conversationId == null) {
+      return;
+    }
+    String key = ConversationIds.kafkaKey(conversationId);
+    transcripts.turns(key)
+        .compose(turns -> {
+          if (turns.isEmpty() && starts.startedAt(key).isEmpty()) {
+            return Future.failedFuture(new ApiException(404, "unknown_conversation", "No such conversation."));
+          }
+          return Future.succeededFuture(Transcripts.toJson(conversationId, turns.orElse(java.util.List.of())));
+        })
+        .onSuccess(ctx::json)
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The transcript could not be read; try again."));
+  }
+
   private void health(RoutingContext ctx) {
     ctx.json(new JsonObject().put("status", "UP"));
   }
 
   private void ready(RoutingContext ctx) {
-    if (!reader.assigned() || !starts.restored()) {
+    if (!reader.assigned() || !starts.restored() || !transcripts.restored()) {
       ctx.response().setStatusCode(503);
       ctx.json(new JsonObject().put("status", "DOWN").put("reason", "events reader not assigned"));
       return;

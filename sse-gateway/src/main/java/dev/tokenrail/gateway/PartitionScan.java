@@ -6,6 +6,9 @@ import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableSet;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -48,6 +51,42 @@ final class PartitionScan {
       return consumer.position(tp).compose(position -> position >= limit
           ? Future.succeededFuture(false)
           : next(consumer, tp, until, stop));
+    });
+  }
+
+  /**
+   * The records at {@code offsets} (sorted), read with as few seeks as they allow: after a seek, every
+   * wanted record in the fetched batch is taken. An offset that no longer holds a record (compacted away)
+   * is left out.
+   */
+  static Future<List<KafkaConsumerRecord<String, Buffer>>> fetch(KafkaConsumer<String, Buffer> consumer,
+                                                                 TopicPartition tp, NavigableSet<Long> offsets) {
+    List<KafkaConsumerRecord<String, Buffer>> found = new ArrayList<>();
+    if (offsets.isEmpty()) {
+      return Future.succeededFuture(found);
+    }
+    return consumer.assign(tp).compose(v -> fetchFrom(consumer, tp, offsets, offsets.first(), found, 0));
+  }
+
+  private static Future<List<KafkaConsumerRecord<String, Buffer>>> fetchFrom(
+      KafkaConsumer<String, Buffer> consumer, TopicPartition tp, NavigableSet<Long> offsets, Long next,
+      List<KafkaConsumerRecord<String, Buffer>> found, int emptyPolls) {
+    if (next == null) {
+      return Future.succeededFuture(found);
+    }
+    return consumer.seek(tp, next).compose(v -> consumer.poll(POLL)).compose(records -> {
+      if (records.isEmpty()) { // nothing fetched yet, or nothing there: a few tries, then what was found
+        return emptyPolls >= 10 ? Future.succeededFuture(found) : fetchFrom(consumer, tp, offsets, next, found, emptyPolls + 1);
+      }
+      long last = next - 1;
+      for (int i = 0; i < records.size(); i++) {
+        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+        last = r.offset();
+        if (offsets.contains(last)) {
+          found.add(r);
+        }
+      }
+      return fetchFrom(consumer, tp, offsets, offsets.higher(Math.max(last, next)), found, 0);
     });
   }
 }

@@ -15,7 +15,8 @@ public final class Answers {
 
   /**
    * Asserts that {@code events} hold exactly one complete attempt at answering {@code messageId}: {@code start}, the
-   * tokens with seq 1, 2, 3… and nothing missing or repeated, optionally {@code usage}, then {@code done}
+   * tokens (and tool calls with their results) with seq 1, 2, 3… and nothing missing or repeated, optionally
+   * {@code usage}, then {@code done}
    * whose text equals the concatenated tokens; ids strictly increasing, in the conversation's partition.
    *
    * @return the answer's text
@@ -45,7 +46,12 @@ public final class Answers {
       previousOffset = id.offset();
     }
     List<String> middle = mine.subList(1, mine.size() - 1).stream().map(SseClient.Event::type).toList();
-    assertThat(middle).as("between start and done").allMatch(t -> t.equals("token") || t.equals("usage"));
+    assertThat(middle).as("between start and done")
+        .allMatch(t -> t.equals("token") || t.equals("usage") || t.equals("tool_call") || t.equals("tool_result"));
+    assertThat(mine.stream().filter(e -> e.type().equals("tool_result")).map(e -> e.data().getString("toolCallId")))
+        .as("every tool call has one result, and every result a call")
+        .containsExactlyInAnyOrderElementsOf(mine.stream().filter(e -> e.type().equals("tool_call"))
+            .map(e -> e.data().getString("toolCallId")).toList());
     assertThat(middle.indexOf("usage")).as("usage, when present, comes last before done")
         .isIn(-1, middle.size() - 1);
 

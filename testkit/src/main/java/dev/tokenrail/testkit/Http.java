@@ -36,6 +36,10 @@ public final class Http {
     return r.json().getString("messageId");
   }
 
+  public static Response get(String url) {
+    return send(HttpRequest.newBuilder(URI.create(url)).GET().build());
+  }
+
   public static Response send(HttpRequest request) {
     try {
       HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
