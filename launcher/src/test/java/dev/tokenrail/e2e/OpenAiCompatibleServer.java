@@ -13,7 +13,9 @@ import java.util.function.Function;
 /**
  * An OpenAI-compatible chat completions server written for the tests: it streams
  * {@code chat.completion.chunk} frames, one per token, then a usage chunk and {@code [DONE]} — what
- * OpenAI, vLLM, Ollama and llama.cpp send — or fails as a {@link Script} says. Records every request.
+ * OpenAI, vLLM, Ollama and llama.cpp send — or streams tool calls as {@code tool_calls} deltas (each
+ * call's arguments split over several chunks, as OpenAI does), or fails, as a {@link Script} says.
+ * Records every request.
  */
 final class OpenAiCompatibleServer implements AutoCloseable {
 
@@ -26,6 +28,10 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     record Stall(List<String> tokens) implements Script {
     }
 
+    /** The model calls tools: one {@code tool_calls} delta per call, then its arguments in pieces. */
+    record CallTools(List<ToolCall> calls) implements Script {
+    }
+
     record Fail(int status, String body, java.util.Map<String, String> headers) implements Script {
       Fail(int status, String body) {
         this(status, body, java.util.Map.of());
@@ -33,7 +39,19 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     }
   }
 
+  record ToolCall(String id, String name, String arguments) {
+  }
+
   record Recorded(JsonObject body, String authorization, long receivedAtMillis) {
+    JsonArray messages() {
+      return body.getJsonArray("messages");
+    }
+
+    /** The last message's role: {@code tool} when the request carries tool results. */
+    String lastRole() {
+      return messages().getJsonObject(messages().size() - 1).getString("role");
+    }
+
     String lastUserText() {
       JsonArray messages = body.getJsonArray("messages");
       for (int i = messages.size() - 1; i >= 0; i--) {
@@ -49,11 +67,21 @@ final class OpenAiCompatibleServer implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final List<Recorded> requests = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger closedBeforeTheEnd = new java.util.concurrent.atomic.AtomicInteger();
-  private final Function<String, Script> scripts;
+  private final Function<Recorded, Script> scripts;
   private final HttpServer server;
 
+  /** Answers by the request's last user message. */
   OpenAiCompatibleServer(Function<String, Script> scripts) {
-    this.scripts = scripts;
+    this(scripts, Recorded::lastUserText);
+  }
+
+  /** Answers by the whole request. */
+  static OpenAiCompatibleServer answering(Function<Recorded, Script> scripts) {
+    return new OpenAiCompatibleServer(scripts, Function.identity());
+  }
+
+  private <T> OpenAiCompatibleServer(Function<T, Script> scripts, Function<Recorded, T> by) {
+    this.scripts = by.andThen(scripts);
     this.server = TokenrailStack.await(vertx.createHttpServer().requestHandler(this::handle).listen(0));
   }
 
@@ -78,7 +106,7 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     request.body().onSuccess(body -> {
       Recorded recorded = new Recorded(body.toJsonObject(), request.getHeader("Authorization"), System.currentTimeMillis());
       requests.add(recorded);
-      Script script = scripts.apply(recorded.lastUserText());
+      Script script = scripts.apply(recorded);
       if (script instanceof Script.Fail fail) {
         fail.headers().forEach(request.response()::putHeader);
         request.response().setStatusCode(fail.status()).putHeader("Content-Type", "application/json").end(fail.body());
@@ -93,6 +121,8 @@ final class OpenAiCompatibleServer implements AutoCloseable {
         send(response, chunk(new JsonObject().put("role", "assistant").put("content", ""), null));
         if (script instanceof Script.Stream stream) {
           streamTokens(response, stream, 0);
+        } else if (script instanceof Script.CallTools tools) {
+          streamToolCalls(response, tools.calls());
         } else if (script instanceof Script.Stall stall) {
           stall.tokens().forEach(t -> send(response, chunk(new JsonObject().put("content", t), null)));
         }
@@ -115,6 +145,23 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     }
     send(response, chunk(new JsonObject().put("content", stream.tokens().get(index)), null));
     vertx.setTimer(Math.max(1, stream.pauseMillis()), id -> streamTokens(response, stream, index + 1));
+  }
+
+  private void streamToolCalls(HttpServerResponse response, List<ToolCall> calls) {
+    for (int i = 0; i < calls.size(); i++) {
+      ToolCall call = calls.get(i);
+      send(response, chunk(new JsonObject().put("tool_calls", new JsonArray().add(new JsonObject().put("index", i)
+          .put("id", call.id()).put("type", "function")
+          .put("function", new JsonObject().put("name", call.name()).put("arguments", "")))), null));
+      String arguments = call.arguments();
+      int half = arguments.length() / 2;
+      for (String piece : List.of(arguments.substring(0, half), arguments.substring(half))) {
+        send(response, chunk(new JsonObject().put("tool_calls", new JsonArray().add(new JsonObject().put("index", i)
+            .put("function", new JsonObject().put("arguments", piece)))), null));
+      }
+    }
+    send(response, chunk(new JsonObject(), "tool_calls"));
+    response.end("data: [DONE]\n\n");
   }
 
   private static JsonObject chunk(JsonObject delta, String finishReason) {
