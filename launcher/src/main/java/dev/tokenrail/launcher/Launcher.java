@@ -5,6 +5,8 @@ import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.kafka.EmbeddedKafkaBroker;
 import dev.tokenrail.model.Env;
 import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.Telemetry;
+import dev.tokenrail.worker.WorkerMain;
 import dev.tokenrail.model.Shutdown;
 import dev.tokenrail.model.TopicSetup;
 import dev.tokenrail.worker.WorkerConfig;
@@ -67,7 +69,7 @@ public final class Launcher {
         : null;
     String bootstrap = broker != null ? broker.bootstrapServers() : "localhost:" + launch.kafkaPort();
     KafkaSettings kafka = KafkaSettings.fromEnv(env, bootstrap);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Telemetry.vertx();
     try {
       TopicSetup.ensureTopics(kafka);
       if (launch.roles().contains(LauncherConfig.Role.WORKER)) {
@@ -78,6 +80,8 @@ public final class Launcher {
         GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.fromEnv(env, bootstrap));
         await(vertx.deployVerticle(gateway));
         port = gateway.actualPort();
+      } else if (launch.roles().contains(LauncherConfig.Role.WORKER)) { // no gateway to serve /metrics
+        await(Telemetry.serveMetrics(vertx, env.intValue("TOKENRAIL_METRICS_PORT", WorkerMain.DEFAULT_METRICS_PORT, 0, 65_535)));
       }
       return new Running(vertx, Optional.ofNullable(broker), kafka.bootstrapServers(), Optional.ofNullable(port));
     } catch (Exception e) {

@@ -2,6 +2,7 @@ package dev.tokenrail.worker;
 
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.model.TraceContext;
 import dev.tokenrail.model.Turn;
 import io.vertx.core.Future;
 
@@ -11,8 +12,11 @@ import io.vertx.core.Future;
  */
 interface EventSink {
 
-  /** Completes once Kafka has acknowledged the event. Called on the verticle's context only. */
-  Future<Void> publish(StreamEvent event);
+  /**
+   * Completes once Kafka has acknowledged the event, which carries {@code trace} as its {@code traceparent}
+   * header. Called on the verticle's context only.
+   */
+  Future<Void> publish(StreamEvent event, TraceContext trace);
 
   /** Completes once Kafka has acknowledged the marker. Called on the verticle's context only. */
   Future<Void> mark(RequestRecord marker);

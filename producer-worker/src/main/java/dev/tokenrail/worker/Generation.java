@@ -16,6 +16,7 @@ import dev.langchain4j.model.output.TokenUsage;
 import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.model.TraceContext;
 import dev.tokenrail.model.Turn;
 import dev.tokenrail.worker.tools.Toolbox;
 import dev.tokenrail.worker.model.ModelErrors;
@@ -57,6 +58,8 @@ final class Generation implements StreamingChatResponseHandler {
   private final ModelRetry retry;
   private final Toolbox toolbox;
   private final int maxToolRounds;
+  private final TraceContext trace;
+  private final WorkerMetrics metrics;
   /** What the model is sent: earlier turns, the message, then each tool round's calls and results. */
   private final List<ChatMessage> messages;
   private final List<Turn.ToolUse> toolUses = new ArrayList<>();
@@ -81,7 +84,7 @@ final class Generation implements StreamingChatResponseHandler {
    */
   Generation(Context context, EventSink sink, StreamingChatModel model, String modelName, Turn pendingTurn,
              MessageRequest request, List<ChatMessage> prompt, int attempt, ModelRetry retry, Toolbox toolbox,
-             int maxToolRounds) {
+             int maxToolRounds, TraceContext trace, WorkerMetrics metrics) {
     this.context = context;
     this.sink = sink;
     this.model = model;
@@ -93,6 +96,8 @@ final class Generation implements StreamingChatResponseHandler {
     this.retry = retry;
     this.toolbox = toolbox;
     this.maxToolRounds = maxToolRounds;
+    this.trace = trace;
+    this.metrics = metrics;
   }
 
   /**
@@ -136,6 +141,9 @@ final class Generation implements StreamingChatResponseHandler {
 
   /** Stops without a terminal event: the request will be answered again by whoever owns it next. */
   void abandon() {
+    if (!ended) {
+      metrics.generationEnded("abandoned");
+    }
     ended = true;
     stopModelStream();
     terminalAcknowledged.tryFail("abandoned");
@@ -198,7 +206,11 @@ final class Generation implements StreamingChatResponseHandler {
       return;
     }
     text.append(partial);
+    if (!anyToken) {
+      metrics.firstToken(request.ts());
+    }
     anyToken = true;
+    metrics.tokenPublished();
     lastActivity = System.currentTimeMillis();
     publish(new StreamEvent.Token(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), partial));
   }
@@ -259,6 +271,7 @@ final class Generation implements StreamingChatResponseHandler {
         messages.add(ToolExecutionResultMessage.builder().id(call.id()).toolName(call.name()).text(outcome.result())
             .isError(outcome.isError()).build());
         toolUses.add(new Turn.ToolUse(call.id(), call.name(), call.arguments(), outcome.result(), outcome.isError(), round));
+        metrics.toolCalled(call.name(), outcome.isError());
       }
       round++;
       callModel();
@@ -276,8 +289,8 @@ final class Generation implements StreamingChatResponseHandler {
       long delay = wait.getAsLong();
       retries++;
       lastActivity = System.currentTimeMillis() + delay; // waiting to retry is not the model going quiet
-      log.info("Model call failed before its first token, retry {} of {} in {} ms: conversationId={} messageId={} cause={}",
-          retries, retry.maxRetries(), delay, request.conversationId(), request.messageId(), error.toString());
+      log.info("Model call failed before its first token, retry {} of {} in {} ms: conversationId={} messageId={} traceId={} cause={}",
+          retries, retry.maxRetries(), delay, request.conversationId(), request.messageId(), trace.traceId(), error.toString());
       context.owner().setTimer(delay, id -> callModel());
       return;
     }
@@ -291,21 +304,25 @@ final class Generation implements StreamingChatResponseHandler {
     ended = true;
     stopModelStream(); // a timed-out stream must not keep the provider busy
     ModelErrors.Classified c = ModelErrors.classify(error);
-    log.warn("Generation failed: conversationId={} messageId={} code={} cause={}",
-        request.conversationId(), request.messageId(), c.code().wireName(), error.toString());
+    log.warn("Generation failed: conversationId={} messageId={} attempt={} code={} traceId={} cause={}",
+        request.conversationId(), request.messageId(), attempt, c.code().wireName(), trace.traceId(), error.toString());
     publishTerminal(new StreamEvent.Error(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
         c.code(), c.message()), Turn.Status.ERROR);
   }
 
   private void publish(StreamEvent event) {
-    sink.publish(event).onFailure(e -> log.warn("Event not written: conversationId={} messageId={} seq={}: {}",
+    sink.publish(event, trace).onFailure(e -> log.warn("Event not written: conversationId={} messageId={} seq={}: {}",
         event.conversationId(), event.messageId(), event.seq(), e.toString()));
   }
 
   /** Memory first, then the terminal event, then the marker: each is written only once the one before is stored. */
   private void publishTerminal(StreamEvent event, Turn.Status outcome) {
+    metrics.generationEnded(outcome.wireName());
+    log.info("Generation ended: conversationId={} messageId={} attempt={} outcome={} chars={} toolCalls={} traceId={}",
+        request.conversationId(), request.messageId(), attempt, outcome.wireName(), text.length(), toolUses.size(),
+        trace.traceId());
     sink.remember(pendingTurn.ended(outcome, text.toString(), toolUses, attempt))
-        .compose(v -> sink.publish(event))
+        .compose(v -> sink.publish(event, trace))
         .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt,
             outcome.wireName(), now())))
         .onComplete(ok -> terminalAcknowledged.tryComplete(), failure -> terminalAcknowledged.tryFail(failure));

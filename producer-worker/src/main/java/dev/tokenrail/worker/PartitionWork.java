@@ -1,6 +1,7 @@
 package dev.tokenrail.worker;
 
 import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.TraceContext;
 import dev.tokenrail.model.Turn;
 import dev.tokenrail.worker.memory.ConversationMemory;
 import io.vertx.core.buffer.Buffer;
@@ -34,11 +35,14 @@ final class PartitionWork {
   }
 
   /** A possibly redelivered message, waiting until the worker knows its history. */
-  record Deferred(long offset, MessageRequest request) {
+  record Deferred(long offset, MessageRequest request, TraceContext trace) {
   }
 
-  /** A message this worker will answer as {@code attempt}; {@code turn} is its pending memory record. */
-  record Queued(long offset, MessageRequest request, int attempt, Turn turn) {
+  /**
+   * A message this worker will answer as {@code attempt}; {@code turn} is its pending memory record,
+   * {@code trace} the context its answer's events carry.
+   */
+  record Queued(long offset, MessageRequest request, int attempt, Turn turn, TraceContext trace) {
   }
 
   final TopicPartition partition;

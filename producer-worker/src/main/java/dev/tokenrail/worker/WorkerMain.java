@@ -1,6 +1,7 @@
 package dev.tokenrail.worker;
 
 import dev.tokenrail.model.Env;
+import dev.tokenrail.model.Telemetry;
 import dev.tokenrail.model.Shutdown;
 import dev.tokenrail.model.TopicSetup;
 import io.vertx.core.DeploymentOptions;
@@ -13,15 +14,21 @@ public final class WorkerMain {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
+  /** Where a worker on its own serves {@code /metrics} and {@code /health}. */
+  public static final int DEFAULT_METRICS_PORT = 9404;
+
   private WorkerMain() {
   }
 
   public static void main(String[] args) {
-    WorkerConfig config = WorkerConfig.fromEnv(Env.system(), "localhost:9092");
+    Env env = Env.system();
+    WorkerConfig config = WorkerConfig.fromEnv(env, "localhost:9092");
+    int metricsPort = env.intValue("TOKENRAIL_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65_535);
     TopicSetup.ensureTopics(config.kafka());
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Telemetry.vertx();
     Shutdown.onExit(vertx);
     vertx.deployVerticle(() -> new WorkerVerticle(config), new DeploymentOptions().setInstances(config.instances()))
+        .compose(id -> Telemetry.serveMetrics(vertx, metricsPort).map(id))
         .onSuccess(id -> log.info("producer-worker running: {} instance(s), Kafka at {}",
             config.instances(), config.kafka().bootstrapServers()))
         .onFailure(e -> {

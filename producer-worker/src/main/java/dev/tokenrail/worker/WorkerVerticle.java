@@ -8,7 +8,10 @@ import dev.tokenrail.model.ProtocolCodec;
 import dev.tokenrail.model.ProtocolException;
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.model.Telemetry;
+import dev.tokenrail.model.TraceContext;
 import dev.tokenrail.model.Turn;
+import io.micrometer.core.instrument.Gauge;
 import dev.tokenrail.worker.memory.MemoryRestore;
 import dev.tokenrail.worker.tools.Toolbox;
 import dev.langchain4j.data.message.ChatMessage;
@@ -60,6 +63,8 @@ public final class WorkerVerticle extends VerticleBase {
   private String instanceId;
   /** Partitions of the requests topic (and so of the memory topic), learned at start. */
   private int partitionCount;
+  private final WorkerMetrics metrics = new WorkerMetrics();
+  private final List<AutoCloseable> kafkaMetrics = new ArrayList<>();
   private KafkaConsumer<String, Buffer> consumer;
   private KafkaProducer<String, Buffer> producer;
   private int inFlight;
@@ -83,6 +88,10 @@ public final class WorkerVerticle extends VerticleBase {
     consumer.partitionsAssignedHandler(this::takeOver);
     consumer.partitionsRevokedHandler(this::abandonRevoked);
     consumer.handler(this::onRecord);
+    kafkaMetrics.add(Telemetry.bindKafka(producer.unwrap()));
+    kafkaMetrics.add(Telemetry.bindKafka(consumer.unwrap()));
+    Gauge.builder("tokenrail.generations.active", this, w -> w.inFlight)
+        .description("generations running").tag("worker", instanceId).register(Telemetry.registry());
     vertx.setPeriodic(1_000, id -> checkTimeouts());
     log.info("Worker {} starting: {}, tools {}", instanceId, config.model(),
         config.chat().tools().stream().map(t -> t.name()).toList());
@@ -132,7 +141,10 @@ public final class WorkerVerticle extends VerticleBase {
           }
           return consumer.close();
         })
-        .eventually(() -> producer.close())
+        .eventually(() -> {
+          kafkaMetrics.forEach(WorkerVerticle::closeQuietly);
+          return producer.close();
+        })
         .eventually(() -> toolExecutor.close());
   }
 
@@ -249,10 +261,11 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     if (request instanceof MessageRequest message) {
+      TraceContext trace = traceOf(record);
       if (work.mayBeRedelivered(offset)) {
-        work.deferred.put(message.messageId(), new PartitionWork.Deferred(offset, message));
+        work.deferred.put(message.messageId(), new PartitionWork.Deferred(offset, message, trace));
       } else {
-        admit(work, offset, message, 1);
+        admit(work, offset, message, 1, trace);
       }
     } else if (request instanceof RequestRecord.Cancel cancel) {
       cancel(work, cancel);
@@ -284,7 +297,7 @@ public final class WorkerVerticle extends VerticleBase {
           log.info("Answering again: conversationId={} messageId={} attempt={}",
               d.request().conversationId(), d.request().messageId(), l.attempts + 1);
         }
-        admit(work, d.offset(), d.request(), l.attempts + 1);
+        admit(work, d.offset(), d.request(), l.attempts + 1, d.trace());
       }
     }
   }
@@ -293,8 +306,8 @@ public final class WorkerVerticle extends VerticleBase {
    * Takes a message to answer: writes its pending turn (so the transcript shows it at once) and queues it
    * behind its conversation's earlier messages; the first of a conversation waits only for a free slot.
    */
-  private void admit(PartitionWork work, long offset, MessageRequest request, int attempt) {
-    PartitionWork.Queued queued = new PartitionWork.Queued(offset, request, attempt, Turn.pending(request, offset));
+  private void admit(PartitionWork work, long offset, MessageRequest request, int attempt, TraceContext trace) {
+    PartitionWork.Queued queued = new PartitionWork.Queued(offset, request, attempt, Turn.pending(request, offset), trace);
     sink.remember(queued.turn()).onFailure(e -> log.warn("Pending turn not stored: conversationId={} messageId={}: {}",
         request.conversationId(), request.messageId(), e.toString()));
     ArrayDeque<PartitionWork.Queued> conversation =
@@ -340,13 +353,14 @@ public final class WorkerVerticle extends VerticleBase {
     if (queued != null) {
       nextOfConversation(work, queued);
       work.ledgerOf(cancel.messageId()).ended = true;
-      publishCancelledUnstarted(queued.turn(), queued.attempt()).onComplete(ar -> finished(work, queued.offset()));
+      publishCancelledUnstarted(queued.turn(), queued.attempt(), queued.trace())
+          .onComplete(ar -> finished(work, queued.offset()));
       startWaiting();
     } else if (work.deferred.containsKey(cancel.messageId())) {
       PartitionWork.Ledger ledger = work.ledgerOf(cancel.messageId());
       ledger.ended = true; // never started here: nothing more to generate
       PartitionWork.Deferred d = work.deferred.remove(cancel.messageId());
-      publishCancelledUnstarted(Turn.pending(d.request(), d.offset()), ledger.attempts + 1)
+      publishCancelledUnstarted(Turn.pending(d.request(), d.offset()), ledger.attempts + 1, d.trace())
           .onComplete(ar -> finished(work, d.offset()));
     }
   }
@@ -386,7 +400,7 @@ public final class WorkerVerticle extends VerticleBase {
     // The turns before this one have all ended: a conversation's messages are answered one at a time.
     List<ChatMessage> prompt = config.chat().memory().prompt(work.memory.before(key, offset), request.text());
     Generation generation = new Generation(context, sink, model, config.model().displayName(), queued.turn(), request,
-        prompt, queued.attempt(), config.retry(), toolbox, config.chat().maxToolRounds());
+        prompt, queued.attempt(), config.retry(), toolbox, config.chat().maxToolRounds(), queued.trace(), metrics);
     work.running.put(request.messageId(), generation);
     inFlight++;
     generation.run().onComplete(ar -> {
@@ -410,11 +424,11 @@ public final class WorkerVerticle extends VerticleBase {
    * A cancel that arrived before the message started: it ends, without generating, as the attempt that
    * would have come next (a terminal event alone, seq 0), and its turn is remembered as cancelled.
    */
-  private Future<Void> publishCancelledUnstarted(Turn pending, int attempt) {
+  private Future<Void> publishCancelledUnstarted(Turn pending, int attempt, TraceContext trace) {
     MessageRequest request = new MessageRequest(pending.conversationId(), pending.messageId(), pending.userText(), 0);
     return sink.remember(pending.ended(Turn.Status.CANCELLED, "", List.of(), attempt))
         .compose(v -> sink.publish(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, 0,
-            System.currentTimeMillis())))
+            System.currentTimeMillis()), trace))
         .compose(v -> sink.mark(new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt,
             "cancelled", System.currentTimeMillis())));
   }
@@ -441,9 +455,11 @@ public final class WorkerVerticle extends VerticleBase {
 
   private final EventSink sink = new EventSink() {
     @Override
-    public Future<Void> publish(StreamEvent event) {
-      return producer.send(KafkaProducerRecord.create(config.kafka().topics().events(),
-          ConversationIds.kafkaKey(event.conversationId()), ProtocolCodec.encode(event))).mapEmpty();
+    public Future<Void> publish(StreamEvent event, TraceContext trace) {
+      KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(config.kafka().topics().events(),
+          ConversationIds.kafkaKey(event.conversationId()), ProtocolCodec.encode(event));
+      record.addHeader(TraceContext.HEADER, trace.header());
+      return producer.send(record).mapEmpty();
     }
 
     @Override
@@ -464,6 +480,25 @@ public final class WorkerVerticle extends VerticleBase {
           ConversationIds.kafkaKey(marker.conversationId()), ProtocolCodec.encode(marker))).mapEmpty();
     }
   };
+
+  /** The request's trace, continued by this worker; a request without one starts a trace here. */
+  private static TraceContext traceOf(KafkaConsumerRecord<String, Buffer> record) {
+    for (var header : record.headers()) {
+      if (header.key().equals(TraceContext.HEADER)) {
+        return TraceContext.parse(header.value().toString(StandardCharsets.UTF_8)).map(TraceContext::child)
+            .orElseGet(TraceContext::newTrace);
+      }
+    }
+    return TraceContext.newTrace();
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      log.debug("Closing {} failed: {}", closeable, e.toString());
+    }
+  }
 
   private void checkTimeouts() {
     long now = System.currentTimeMillis();

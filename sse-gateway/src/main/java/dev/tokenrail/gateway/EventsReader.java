@@ -1,5 +1,6 @@
 package dev.tokenrail.gateway;
 
+import dev.tokenrail.model.Telemetry;
 import dev.tokenrail.model.KafkaSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -35,6 +36,8 @@ final class EventsReader {
   private KafkaConsumer<String, Buffer> consumer;
   private long[] liveNext = new long[0];
   private boolean assigned;
+  private AutoCloseable kafkaMetrics;
+  private volatile long lag;
 
   EventsReader(Vertx vertx, KafkaSettings kafka, String clientId) {
     this.vertx = vertx;
@@ -51,6 +54,7 @@ final class EventsReader {
     config.put("fetch.max.wait.ms", "100");
     consumer = KafkaConsumer.create(vertx, config);
     consumer.exceptionHandler(e -> log.warn("Events reader error: {}", e.toString()));
+    kafkaMetrics = Telemetry.bindKafka(consumer.unwrap());
     String topic = kafka.topics().events();
     return consumer.partitionsFor(topic)
         .compose(infos -> {
@@ -79,7 +83,38 @@ final class EventsReader {
   }
 
   Future<Void> close() {
+    if (kafkaMetrics != null) {
+      try {
+        kafkaMetrics.close();
+      } catch (Exception e) {
+        log.debug("Closing the reader's metrics failed: {}", e.toString());
+      }
+    }
     return consumer == null ? Future.succeededFuture() : consumer.close();
+  }
+
+  /** Records of the topic not yet read, as last sampled ({@link #sampleLag}). */
+  long lag() {
+    return lag;
+  }
+
+  /** Asks Kafka where each partition ends and compares with where live delivery is. */
+  void sampleLag() {
+    if (!assigned) {
+      return;
+    }
+    String topic = kafka.topics().events();
+    java.util.Set<TopicPartition> partitions = new java.util.HashSet<>();
+    for (int p = 0; p < liveNext.length; p++) {
+      partitions.add(new TopicPartition(topic, p));
+    }
+    consumer.endOffsets(partitions).onSuccess(ends -> {
+      long behind = 0;
+      for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+        behind += Math.max(0, e.getValue() - liveNext[e.getKey().getPartition()]);
+      }
+      lag = behind;
+    });
   }
 
   boolean assigned() {

@@ -2,6 +2,7 @@ package dev.tokenrail.gateway;
 
 import dev.tokenrail.model.Env;
 import dev.tokenrail.model.Shutdown;
+import dev.tokenrail.model.Telemetry;
 import dev.tokenrail.model.TopicSetup;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
@@ -18,7 +19,7 @@ public final class GatewayMain {
   public static void main(String[] args) {
     GatewayConfig config = GatewayConfig.fromEnv(Env.system(), "localhost:9092");
     TopicSetup.ensureTopics(config.kafka());
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Telemetry.vertx();
     Shutdown.onExit(vertx);
     GatewayVerticle gateway = new GatewayVerticle(config);
     vertx.deployVerticle(gateway)

@@ -5,6 +5,9 @@ import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.Partitioning;
 import dev.tokenrail.model.ProtocolCodec;
 import dev.tokenrail.model.RequestRecord;
+import dev.tokenrail.model.Telemetry;
+import dev.tokenrail.model.TraceContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -43,6 +46,8 @@ public final class GatewayVerticle extends VerticleBase {
   private StreamStarts streamStarts;
   private MessageHistory history;
   private Transcripts transcripts;
+  private GatewayMetrics metrics;
+  private AutoCloseable requestsMetrics;
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
   private HttpServer server;
@@ -72,6 +77,7 @@ public final class GatewayVerticle extends VerticleBase {
   public Future<?> start() {
     String instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
     requests = KafkaProducer.create(vertx, requestsProducerConfig(instanceId));
+    requestsMetrics = Telemetry.bindKafka(requests.unwrap());
     admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
     reader = new EventsReader(vertx, config.kafka(), instanceId);
     catchUp = new CatchUpReader(vertx, config.kafka(), instanceId, reader);
@@ -80,6 +86,9 @@ public final class GatewayVerticle extends VerticleBase {
     transcripts = new Transcripts(vertx, config.kafka(), instanceId, catchUp);
     history = new MessageHistory(catchUp, config.kafka().topics().requests(), reader::partitionCount, config.replayClockSkew());
     vertx.setPeriodic(config.keepAlive().toMillis(), id -> streams.forEach(Subscription::ping));
+    metrics = new GatewayMetrics(instanceId);
+    metrics.gauges(streams::size, () -> reader.lag());
+    vertx.setPeriodic(5_000, id -> reader.sampleLag());
     return reader.start()
         .compose(v -> catchUp.start(config.catchUpReaders()))
         .compose(v -> starts.start())
@@ -96,7 +105,14 @@ public final class GatewayVerticle extends VerticleBase {
         .eventually(() -> catchUp.close())
         .eventually(() -> starts.close())
         .eventually(() -> transcripts.close())
-        .eventually(() -> requests.close())
+        .eventually(() -> {
+          try {
+            requestsMetrics.close();
+          } catch (Exception e) {
+            log.debug("Closing the producer's metrics failed: {}", e.toString());
+          }
+          return requests.close();
+        })
         .eventually(() -> admin.close());
   }
 
@@ -113,6 +129,7 @@ public final class GatewayVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(4_096))
         .handler(this::cancelMessage);
     router.get("/health").handler(this::health);
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(Telemetry.registry()));
     router.get("/ready").handler(this::ready);
     router.get("/").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
         .sendFile("webroot/index.html"));
@@ -153,13 +170,24 @@ public final class GatewayVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     String key = ConversationIds.kafkaKey(conversationId);
     MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s, now);
+    // The client's trace continues here, or one starts: it travels with the request to the worker and its events.
+    TraceContext trace = TraceContext.parse(ctx.request().getHeader(TraceContext.HEADER)).map(TraceContext::child)
+        .orElseGet(TraceContext::newTrace);
+    KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(config.kafka().topics().requests(), key,
+        ProtocolCodec.encode(request));
+    record.addHeader(TraceContext.HEADER, trace.header());
     // The conversation's start is recorded first: once the request itself is stored the answer is 202,
     // never a 503 that would make the client post the same message twice.
     starts.recordStart(key, now)
-        .compose(v -> requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(), key,
-            ProtocolCodec.encode(request))))
-        .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
-            .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode()))
+        .compose(v -> requests.send(record))
+        .onSuccess(m -> {
+          metrics.accepted();
+          log.info("Accepted: conversationId={} messageId={} traceId={}", conversationId, request.messageId(),
+              trace.traceId());
+          ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+              .putHeader(TraceContext.HEADER, trace.header())
+              .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode());
+        })
         .onFailure(e -> {
           log.warn("Request not accepted by Kafka: conversationId={}: {}", conversationId, e.toString());
           ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again.");
@@ -236,7 +264,7 @@ public final class GatewayVerticle extends VerticleBase {
       streams.remove(subscription);
       subscription.closed();
     });
-    subscription.open(config.sseWriteQueueBytes(), catchUp::catchUp);
+    subscription.open(config.sseWriteQueueBytes(), catchUp::catchUp, metrics);
     start.resetReason().ifPresent(subscription::reset);
     if (start.fromOffset().isPresent()) {
       catchUp.catchUp(subscription);

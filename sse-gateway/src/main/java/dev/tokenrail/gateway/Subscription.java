@@ -1,5 +1,6 @@
 package dev.tokenrail.gateway;
 
+import dev.tokenrail.model.EventType;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.function.Consumer;
 
@@ -34,6 +35,7 @@ final class Subscription {
   private Mode mode = Mode.CATCHING_UP;
   private boolean closed;
   private Consumer<Subscription> onDrainedWhileBehind = s -> { };
+  private GatewayMetrics metrics;
 
   Subscription(HttpServerResponse response, String conversationId, String kafkaKey, int partition, long nextOffset) {
     this.response = response;
@@ -47,8 +49,9 @@ final class Subscription {
    * Sends the headers and the opening. At most {@code writeQueueBytes} wait in the gateway for this
    * client; {@code whenDrainedBehind} restarts delivery after a stall.
    */
-  void open(int writeQueueBytes, Consumer<Subscription> whenDrainedBehind) {
+  void open(int writeQueueBytes, Consumer<Subscription> whenDrainedBehind, GatewayMetrics gatewayMetrics) {
     this.onDrainedWhileBehind = whenDrainedBehind;
+    this.metrics = gatewayMetrics;
     response.setWriteQueueMaxSize(writeQueueBytes);
     response.setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -65,8 +68,12 @@ final class Subscription {
     }
     response.write(event.frame());
     nextOffset = event.offset() + 1;
+    if (event.event().type() == EventType.TOKEN) {
+      metrics.tokenRelayed(event.event().ts());
+    }
     if (response.writeQueueFull()) {
       mode = Mode.BEHIND;
+      metrics.slowClientFallback();
     }
   }
 
