@@ -1,5 +1,8 @@
 package dev.tokenrail.model;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -131,8 +134,12 @@ public final class ProtocolCodec {
     return json.toBuffer();
   }
 
+  /**
+   * Decodes an event. Read with a streaming parser into its scalar fields — no intermediate map: gateways
+   * decode every event they relay, so this is on the hot path of every token.
+   */
   public static StreamEvent decodeEvent(Buffer value) {
-    Fields f = Fields.parse(value);
+    Fields f = Fields.parseFlat(value);
     String typeName = f.string("type");
     EventType type = EventType.fromWireName(typeName)
         .orElseThrow(() -> new ProtocolException("unknown event type '" + typeName + "'"));
@@ -163,6 +170,53 @@ public final class ProtocolCodec {
 
   /** Typed, validating access to the fields of one JSON object. */
   private record Fields(JsonObject json) {
+
+    private static final JsonFactory JSON = new JsonFactory();
+    /** Stands for a nested object or array in a flat read: present, but no scalar. */
+    private static final Object NESTED = new Object();
+
+    /**
+     * The top-level fields of a JSON object whose values that matter are scalars; nested values are
+     * skipped (and fail any typed access). Rejects what {@link #parse} rejects: empty input, malformed
+     * JSON, anything but one object.
+     */
+    static Fields parseFlat(Buffer value) {
+      if (value == null || value.length() == 0) {
+        throw new ProtocolException("empty record");
+      }
+      JsonObject fields = new JsonObject(new java.util.HashMap<>(16));
+      try (JsonParser p = JSON.createParser(value.getBytes())) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          throw new ProtocolException("expected a JSON object");
+        }
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+          String name = p.currentName();
+          JsonToken v = p.nextToken();
+          Object scalar = switch (v) {
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                ? (Object) p.getDoubleValue() // out of range: fails as "must be an integer"
+                : (Object) p.getLongValue();
+            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            case START_OBJECT, START_ARRAY -> {
+              p.skipChildren();
+              yield NESTED;
+            }
+            default -> throw new ProtocolException("malformed JSON");
+          };
+          fields.getMap().put(name, scalar);
+        }
+        if (p.nextToken() != null) {
+          throw new ProtocolException("malformed JSON: content after the object");
+        }
+      } catch (java.io.IOException e) { // JsonParseException and the parser's other read errors
+        throw new ProtocolException("malformed JSON", e);
+      }
+      return new Fields(fields);
+    }
 
     static Fields parse(Buffer value) {
       if (value == null || value.length() == 0) {

@@ -217,8 +217,16 @@ final class CatchUpReader {
       });
     }
 
-    /** Writes the batch to the subscriptions it belongs to; true once the read reached live delivery. */
+    /** Writes the batch to the subscriptions it belongs to (one write each); true once the read reached live delivery. */
     private boolean deliverUntilLive(int partition, KafkaConsumerRecords<String, Buffer> records, List<Subscription> active) {
+      try {
+        return deliverBatch(partition, records, active);
+      } finally {
+        active.forEach(Subscription::flush);
+      }
+    }
+
+    private boolean deliverBatch(int partition, KafkaConsumerRecords<String, Buffer> records, List<Subscription> active) {
       long liveNext = live.liveNext(partition);
       for (int i = 0; i < records.size(); i++) {
         KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);

@@ -9,6 +9,7 @@ import io.vertx.kafka.client.common.PartitionInfo;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,6 +53,8 @@ final class EventsReader {
     // A token is worth delivering at once: answer a fetch as soon as any byte is there.
     config.put("fetch.min.bytes", "1");
     config.put("fetch.max.wait.ms", "100");
+    // Under load a poll brings many records of each conversation; they become one write per client.
+    config.put("max.poll.records", "5000");
     consumer = KafkaConsumer.create(vertx, config);
     consumer.exceptionHandler(e -> log.warn("Events reader error: {}", e.toString()));
     kafkaMetrics = Telemetry.bindKafka(consumer.unwrap());
@@ -75,7 +78,7 @@ final class EventsReader {
               });
         })
         .onSuccess(v -> {
-          consumer.handler(this::dispatch);
+          consumer.batchHandler(this::dispatch); // a whole poll in one event-loop task, no per-record hop
           assigned = true;
           log.info("Events reader assigned all {} partitions of {}", liveNext.length, topic);
         })
@@ -149,20 +152,26 @@ final class EventsReader {
     return subscriptions.values().stream().flatMap(List::stream).filter(s -> s.mode() == mode).count();
   }
 
-  private void dispatch(KafkaConsumerRecord<String, Buffer> record) {
-    liveNext[record.partition()] = record.offset() + 1;
-    List<Subscription> listeners = subscriptions.get(record.key());
-    if (listeners == null) {
-      return;
-    }
-    Optional<EventFrame> frame = EventFrame.of(record);
-    if (frame.isEmpty()) {
-      return;
-    }
-    for (Subscription subscription : listeners) {
-      if (subscription.mode() == Subscription.Mode.LIVE) {
-        subscription.deliver(frame.get());
+  /** Hands a poll's records to their live subscriptions, then writes once to each client that got any. */
+  private void dispatch(KafkaConsumerRecords<String, Buffer> records) {
+    List<Subscription> written = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      KafkaConsumerRecord<String, Buffer> record = records.recordAt(i);
+      liveNext[record.partition()] = record.offset() + 1;
+      List<Subscription> listeners = subscriptions.get(record.key());
+      if (listeners == null) {
+        continue;
+      }
+      Optional<EventFrame> frame = EventFrame.of(record);
+      if (frame.isEmpty()) {
+        continue;
+      }
+      for (Subscription subscription : listeners) {
+        if (subscription.mode() == Subscription.Mode.LIVE && subscription.deliver(frame.get())) {
+          written.add(subscription);
+        }
       }
     }
+    written.forEach(Subscription::flush);
   }
 }

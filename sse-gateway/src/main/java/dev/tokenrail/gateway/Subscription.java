@@ -1,6 +1,7 @@
 package dev.tokenrail.gateway;
 
 import dev.tokenrail.model.EventType;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.function.Consumer;
 
@@ -36,6 +37,9 @@ final class Subscription {
   private boolean closed;
   private Consumer<Subscription> onDrainedWhileBehind = s -> { };
   private GatewayMetrics metrics;
+  private int writeQueueBytes;
+  /** Frames delivered since the last flush: one batch of records becomes one write to the socket. */
+  private Buffer pending;
 
   Subscription(HttpServerResponse response, String conversationId, String kafkaKey, int partition, long nextOffset) {
     this.response = response;
@@ -52,6 +56,7 @@ final class Subscription {
   void open(int writeQueueBytes, Consumer<Subscription> whenDrainedBehind, GatewayMetrics gatewayMetrics) {
     this.onDrainedWhileBehind = whenDrainedBehind;
     this.metrics = gatewayMetrics;
+    this.writeQueueBytes = writeQueueBytes;
     response.setWriteQueueMaxSize(writeQueueBytes);
     response.setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8")
@@ -61,17 +66,42 @@ final class Subscription {
     response.write(SseFrames.opening(RETRY_MILLIS));
   }
 
-  /** Writes an event unless this client already has it; stops queueing when the socket is full. */
-  void deliver(EventFrame event) {
+  /**
+   * Adds an event to this client's pending write unless the client already has it. The caller
+   * {@link #flush}es after its batch of records; a pending write as large as the write queue is written
+   * at once. Returns true when this started a pending write, so the caller knows to flush it.
+   */
+  boolean deliver(EventFrame event) {
     if (closed || event.offset() < nextOffset) {
-      return;
+      return false;
     }
-    response.write(event.frame());
+    boolean started = pending == null;
+    if (started) {
+      pending = Buffer.buffer(512);
+    }
+    pending.appendBuffer(event.frame());
     nextOffset = event.offset() + 1;
     if (event.event().type() == EventType.TOKEN) {
       metrics.tokenRelayed(event.event().ts());
     }
-    if (response.writeQueueFull()) {
+    if (pending.length() >= writeQueueBytes) {
+      flush();
+    }
+    return started;
+  }
+
+  /**
+   * Writes the pending events as one write — a token per write would cost a syscall and a client wakeup
+   * each; a batch of records costs one per client. Stops queueing when the socket is full.
+   */
+  void flush() {
+    Buffer out = pending;
+    pending = null;
+    if (out == null || closed) {
+      return;
+    }
+    response.write(out);
+    if (mode != Mode.BEHIND && response.writeQueueFull()) {
       mode = Mode.BEHIND;
       metrics.slowClientFallback();
     }
@@ -83,6 +113,7 @@ final class Subscription {
   }
 
   void reset(String reason) {
+    flush();
     if (!closed) {
       response.write(SseFrames.reset(conversationId, reason));
     }
@@ -96,7 +127,7 @@ final class Subscription {
 
   /** Keep-alive, only when nothing is waiting: a queued event keeps the stream alive anyway. */
   void ping() {
-    if (!closed && !response.writeQueueFull()) {
+    if (!closed && pending == null && !response.writeQueueFull()) {
       response.write(SseFrames.ping());
     }
   }
