@@ -76,6 +76,10 @@ final class Generation implements StreamingChatResponseHandler {
   private long lastActivity = startedAt;
   private long nextSeq;
   private boolean ended;
+  private boolean abandoned;
+  /** Set once the {@code started} marker is stored; events made before wait in {@link #held}. */
+  private boolean started;
+  private final List<Runnable> held = new ArrayList<>();
   private volatile StreamingHandle streamingHandle;
 
   /**
@@ -102,19 +106,40 @@ final class Generation implements StreamingChatResponseHandler {
 
   /**
    * Starts the generation; the future completes once its terminal event and its {@code ended} marker are
-   * acknowledged by Kafka. If the {@code started} marker cannot be written, nothing is generated.
+   * acknowledged by Kafka. The model is called at once, so its time to first token overlaps the
+   * {@code started} marker's write; no event is published before the marker is stored, and if it cannot
+   * be, the model stream is stopped and nothing is published.
    */
   Future<Void> run() {
+    StreamEvent.Start start = new StreamEvent.Start(request.conversationId(), request.messageId(), attempt, nextSeq++,
+        now(), modelName);
     sink.mark(new RequestRecord.Started(request.conversationId(), request.messageId(), attempt, now()))
-        .onFailure(terminalAcknowledged::tryFail)
+        .onFailure(e -> {
+          ended = true;
+          held.clear();
+          stopModelStream();
+          terminalAcknowledged.tryFail(e);
+        })
         .onSuccess(v -> {
-          if (ended) { // cancelled or abandoned while the marker was being written
+          if (abandoned) {
             return;
           }
-          publish(new StreamEvent.Start(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), modelName));
-          callModel();
+          started = true;
+          publishNow(start);
+          held.forEach(Runnable::run); // tokens, or even the end, that came while the marker was written
+          held.clear();
         });
+    callModel();
     return terminalAcknowledged.future();
+  }
+
+  /** Runs now if the {@code started} marker is stored, else once it is. */
+  private void whenStarted(Runnable action) {
+    if (started) {
+      action.run();
+    } else {
+      held.add(action);
+    }
   }
 
   private void callModel() {
@@ -145,6 +170,8 @@ final class Generation implements StreamingChatResponseHandler {
       metrics.generationEnded("abandoned");
     }
     ended = true;
+    abandoned = true;
+    held.clear();
     stopModelStream();
     terminalAcknowledged.tryFail("abandoned");
   }
@@ -311,12 +338,20 @@ final class Generation implements StreamingChatResponseHandler {
   }
 
   private void publish(StreamEvent event) {
+    whenStarted(() -> publishNow(event));
+  }
+
+  private void publishNow(StreamEvent event) {
     sink.publish(event, trace).onFailure(e -> log.warn("Event not written: conversationId={} messageId={} seq={}: {}",
         event.conversationId(), event.messageId(), event.seq(), e.toString()));
   }
 
   /** Memory first, then the terminal event, then the marker: each is written only once the one before is stored. */
   private void publishTerminal(StreamEvent event, Turn.Status outcome) {
+    whenStarted(() -> writeEnd(event, outcome));
+  }
+
+  private void writeEnd(StreamEvent event, Turn.Status outcome) {
     metrics.generationEnded(outcome.wireName());
     log.info("Generation ended: conversationId={} messageId={} attempt={} outcome={} chars={} toolCalls={} traceId={}",
         request.conversationId(), request.messageId(), attempt, outcome.wireName(), text.length(), toolUses.size(),
