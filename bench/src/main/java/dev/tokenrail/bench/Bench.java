@@ -15,17 +15,19 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmark: starts an embedded broker, a worker and a gateway with the demo model in this JVM, then
- * streams {@code --conversations} answers of {@code --tokens} tokens at {@code --tokens-per-second} each
- * to as many SSE clients, and reports per-token latency (client receive time − event {@code ts}) and
- * whether every token arrived.
+ * The benchmark. Without a scenario it runs all of it ({@link FullBenchmark}) and writes
+ * {@code bench/results/}; {@code --quick} runs the same with smaller sizes, in a few minutes. Each
+ * starts an embedded broker, a worker and a gateway with the demo model in this JVM.
  *
  * <pre>
- * java -jar bench/target/bench.jar [latency] [--conversations 100] [--tokens 500] [--tokens-per-second 50]
+ * java -jar bench/target/bench.jar [--quick] [--streams 1000] [--tokens 1500] [--throughput-tokens 2000]
+ *                                            [--connections 15000] [--kafka-samples 10000] [--out bench/results]
+ * java -jar bench/target/bench.jar latency [--conversations 100] [--tokens 500] [--tokens-per-second 50]
  *                                            [--warmup-tokens 300] [--linger-ms 5] [--sse-write-queue-bytes 16384]
  * java -jar bench/target/bench.jar replay  [--tokens 100000]     catch-up speed to one client
  * java -jar bench/target/bench.jar stalled [--clients 200]       memory per stalled client
  * java -jar bench/target/bench.jar cancel  [--cancels 50]        POST /cancel -> cancelled
+ * java -jar bench/target/bench.jar throughput [--streams 1000] [--tokens 300] [--baseline true]
  * </pre>
  */
 public final class Bench {
@@ -34,15 +36,21 @@ public final class Bench {
   }
 
   public static void main(String[] args) throws Exception {
-    String scenario = args.length > 0 && !args[0].startsWith("--") ? args[0] : "latency";
-    Map<String, String> options = parse(scenario.equals("latency") && args.length > 0 && args[0].startsWith("--")
-        ? args : java.util.Arrays.copyOfRange(args, Math.min(1, args.length), args.length));
+    if (args.length == 0 || args[0].startsWith("--")) { // the whole benchmark
+      boolean quick = args.length > 0 && args[0].equals("--quick");
+      String[] rest = java.util.Arrays.copyOfRange(args, quick ? 1 : 0, args.length);
+      FullBenchmark.run(quick, parse(rest), "java -jar bench/target/bench.jar " + String.join(" ", args));
+      System.exit(0); // the load generator's and the stack's non-daemon threads
+    }
+    String scenario = args[0];
+    Map<String, String> options = parse(java.util.Arrays.copyOfRange(args, 1, args.length));
     switch (scenario) {
       case "latency" -> latency(options);
       case "replay" -> ReplayScenario.run(options);
       case "stalled" -> StalledClientsScenario.run(options);
       case "cancel" -> CancelScenario.run(options);
-      default -> throw new IllegalArgumentException("scenarios: latency (default), replay, stalled, cancel");
+      case "throughput" -> throughput(options);
+      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput");
     }
   }
 
@@ -72,6 +80,25 @@ public final class Bench {
         BenchStack.await(load.close());
       }
     }
+  }
+
+  /** Relay throughput alone, Kafka path then in-process baseline: for profiling. */
+  private static void throughput(Map<String, String> options) throws Exception {
+    int streams = Integer.parseInt(options.getOrDefault("streams", "1000"));
+    long tokens = Long.parseLong(options.getOrDefault("tokens", "300"));
+    boolean baseline = Boolean.parseBoolean(options.getOrDefault("baseline", "true"));
+    try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 50, 200)) {
+      Vertx load = Vertx.vertx();
+      try {
+        ThroughputScenario.viaKafka(stack, load, "tput", streams, tokens);
+        if (baseline) {
+          ThroughputScenario.inProcess(load, "tput-base", streams, tokens);
+        }
+      } finally {
+        BenchStack.await(load.close());
+      }
+    }
+    System.exit(0);
   }
 
   record Result(boolean complete) {
@@ -136,7 +163,7 @@ public final class Bench {
     Map<String, String> options = new java.util.HashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
-        throw new IllegalArgumentException("usage: bench [latency|replay|stalled|cancel] [--option value]...");
+        throw new IllegalArgumentException("usage: bench [--quick|latency|replay|stalled|cancel] [--option value]...");
       }
       options.put(args[i].substring(2), args[++i]);
     }

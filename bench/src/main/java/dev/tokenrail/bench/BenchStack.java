@@ -4,6 +4,7 @@ import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.kafka.EmbeddedKafkaBroker;
 import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.Telemetry;
 import dev.tokenrail.model.TopicSetup;
 import dev.tokenrail.model.Topics;
 import dev.tokenrail.worker.WorkerConfig;
@@ -22,11 +23,17 @@ final class BenchStack implements AutoCloseable {
   private final EmbeddedKafkaBroker broker;
   private final Vertx vertx;
   private final GatewayVerticle gateway;
+  private final KafkaSettings kafka;
 
-  private BenchStack(EmbeddedKafkaBroker broker, Vertx vertx, GatewayVerticle gateway) {
+  private BenchStack(EmbeddedKafkaBroker broker, Vertx vertx, GatewayVerticle gateway, KafkaSettings kafka) {
     this.broker = broker;
     this.vertx = vertx;
     this.gateway = gateway;
+    this.kafka = kafka;
+  }
+
+  KafkaSettings kafka() {
+    return kafka;
   }
 
   static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs) throws Exception {
@@ -40,7 +47,7 @@ final class BenchStack implements AutoCloseable {
     TopicSetup.ensureTopics(kafka);
     System.out.printf("Producers' linger.ms = %d; demo model %d tokens/s after %d ms; SSE write queue %d bytes%n",
         lingerMs, tokensPerSecond, ttftMs, sseWriteQueueBytes);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Telemetry.vertx(); // as in production: Vert.x's and Tokenrail's metrics are on
     await(vertx.deployVerticle(() -> new WorkerVerticle(WorkerConfig.of(kafka,
         ModelSettings.demo(tokensPerSecond, ttftMs), WorkerConfig.defaultMaxConcurrentGenerations())),
         new DeploymentOptions()));
@@ -48,7 +55,7 @@ final class BenchStack implements AutoCloseable {
     GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0, defaults.maxTextBytes(), defaults.keepAlive(),
         defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes));
     await(vertx.deployVerticle(gateway));
-    return new BenchStack(broker, vertx, gateway);
+    return new BenchStack(broker, vertx, gateway, kafka);
   }
 
   int port() {

@@ -22,6 +22,8 @@ final class StreamClient {
   private long expectedSeq;
   private long tokens;
   private String failure;
+  private long postedAt;
+  private long firstTokenAt;
 
   StreamClient(String conversationId, LatencyHistogram latencies) {
     this.conversationId = conversationId;
@@ -43,6 +45,16 @@ final class StreamClient {
           response.handler(frames);
           return null;
         });
+  }
+
+  /** When the message this client waits for was posted (epoch millis), for the time to first token. */
+  void posted(long epochMillis) {
+    postedAt = epochMillis;
+  }
+
+  /** POST → first token at this client, in ms; -1 before both happened. */
+  long timeToFirstTokenMillis() {
+    return postedAt == 0 || firstTokenAt == 0 ? -1 : firstTokenAt - postedAt;
   }
 
   Future<Void> finished() {
@@ -85,6 +97,9 @@ final class StreamClient {
     expectedSeq = seq + 1;
     switch (type) {
       case "token" -> {
+        if (tokens == 0) {
+          firstTokenAt = receivedAt;
+        }
         tokens++;
         text.append(event.getString("text"));
         latencies.record(receivedAt - event.getLong("ts"));

@@ -1,0 +1,129 @@
+package dev.tokenrail.bench;
+
+import dev.tokenrail.gateway.InProcessRelay;
+import dev.tokenrail.model.ConversationIds;
+import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.ProtocolCodec;
+import dev.tokenrail.model.StreamEvent;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Relay throughput with many concurrent streams: token events written to the events topic as fast as a
+ * producer can (the worker and the model are not what is measured here) and relayed by the gateway to
+ * one SSE client per conversation; beside it, the gateway's SSE writer fed in-process, no Kafka.
+ */
+final class ThroughputScenario {
+
+  record Result(long tokens, double seconds) {
+    double tokensPerSecond() {
+      return tokens / seconds;
+    }
+  }
+
+  private ThroughputScenario() {
+  }
+
+  /** Through Kafka and the gateway's events reader. */
+  static Result viaKafka(BenchStack stack, Vertx load, String run, int streams, long perStream) throws Exception {
+    AtomicLong firstAt = new AtomicLong();
+    AtomicLong lastAt = new AtomicLong();
+    HttpClient http = client(load, streams);
+    List<CountingClient> clients = connect(http, stack.port(), run, streams, perStream, firstAt, lastAt);
+    Thread producer = new Thread(() -> produce(stack.kafka(), run, streams, perStream), "bench-producer");
+    producer.start();
+    Result result = await(clients, streams * perStream, firstAt, lastAt, "via Kafka");
+    producer.join();
+    BenchStack.await(http.shutdown(0, TimeUnit.SECONDS)); // SSE streams never end on their own
+    return result;
+  }
+
+  /** The same SSE writer fed by {@link InProcessRelay} on an event loop of its own, as the gateway has. */
+  static Result inProcess(Vertx load, String run, int streams, long perStream) throws Exception {
+    Vertx server = Vertx.vertx();
+    try {
+      InProcessRelay relay = new InProcessRelay(streams, perStream);
+      BenchStack.await(server.deployVerticle(relay));
+      AtomicLong firstAt = new AtomicLong();
+      AtomicLong lastAt = new AtomicLong();
+      HttpClient http = client(load, streams);
+      List<CountingClient> clients = connect(http, relay.port(), run, streams, perStream, firstAt, lastAt);
+      Result result = await(clients, streams * perStream, firstAt, lastAt, "in-process");
+      BenchStack.await(http.shutdown(0, TimeUnit.SECONDS));
+      return result;
+    } finally {
+      BenchStack.await(server.close());
+    }
+  }
+
+  private static HttpClient client(Vertx load, int streams) {
+    return load.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(streams + 16));
+  }
+
+  private static List<CountingClient> connect(HttpClient http, int port, String run, int streams, long perStream,
+                                              AtomicLong firstAt, AtomicLong lastAt) throws Exception {
+    List<CountingClient> clients = new ArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      clients.add(new CountingClient(run + "-" + i, perStream, firstAt, lastAt));
+    }
+    BenchStack.await(Future.all(clients.stream().map(c -> c.connect(http, port)).toList()));
+    return clients;
+  }
+
+  private static Result await(List<CountingClient> clients, long expected, AtomicLong firstAt, AtomicLong lastAt,
+                              String label) throws Exception {
+    Future<?> all = Future.all(clients.stream().map(CountingClient::finished).toList());
+    long started = System.nanoTime();
+    while (!all.isComplete()) {
+      long received = clients.stream().mapToLong(CountingClient::tokens).sum();
+      Progress.line("throughput %-10s %,d / %,d tokens received", label, received, expected);
+      try {
+        all.toCompletionStage().toCompletableFuture().get(2, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (System.nanoTime() - started > 600e9) {
+          throw new IllegalStateException(label + ": not every token arrived within 10 minutes");
+        }
+      }
+    }
+    long received = clients.stream().mapToLong(CountingClient::tokens).sum();
+    double seconds = Math.max(1e-3, (lastAt.get() - firstAt.get()) / 1e9);
+    Progress.done("throughput %-10s %,d tokens in %.1f s: %,.0f tokens/s", label, received, seconds, received / seconds);
+    return new Result(received, seconds);
+  }
+
+  /** Token events of {@code streams} conversations, round-robin, as fast as the producer takes them. */
+  private static void produce(KafkaSettings kafka, String run, int streams, long perStream) {
+    Map<String, Object> config = new HashMap<>();
+    config.put("bootstrap.servers", kafka.bootstrapServers());
+    config.put("acks", "all");
+    config.put("enable.idempotence", "true");
+    config.put("linger.ms", Integer.toString(kafka.producerLingerMs()));
+    config.put("compression.type", System.getProperty("bench.compression", "lz4"));
+    config.put("batch.size", Integer.toString(256 * 1024));
+    config.put("key.serializer", StringSerializer.class.getName());
+    config.put("value.serializer", ByteArraySerializer.class.getName());
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config)) {
+      for (long seq = 1; seq <= perStream; seq++) {
+        for (int i = 0; i < streams; i++) {
+          String conversation = run + "-" + i;
+          byte[] value = ProtocolCodec.encode(new StreamEvent.Token(conversation, "m", 1, seq, System.currentTimeMillis(),
+              " token")).getBytes();
+          producer.send(new ProducerRecord<>(kafka.topics().events(), ConversationIds.kafkaKey(conversation), value));
+        }
+      }
+    }
+  }
+}
