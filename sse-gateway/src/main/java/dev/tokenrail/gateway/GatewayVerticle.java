@@ -176,10 +176,13 @@ public final class GatewayVerticle extends VerticleBase {
     KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(config.kafka().topics().requests(), key,
         ProtocolCodec.encode(request));
     record.addHeader(TraceContext.HEADER, trace.header());
-    // The conversation's start is recorded first: once the request itself is stored the answer is 202,
-    // never a 503 that would make the client post the same message twice.
-    starts.recordStart(key, now)
-        .compose(v -> requests.send(record))
+    // The conversation's start (its first message only) is written beside the request, not before it: one
+    // round trip less on the way to the first token. The answer is about the request: 202 once it is
+    // stored, even if the start record is not (the next message of the conversation writes it again).
+    Future<Void> start = starts.recordStart(key, now)
+        .onFailure(e -> log.warn("Conversation start not stored: conversationId={}: {}", conversationId, e.toString()));
+    requests.send(record)
+        .compose(m -> start.otherwiseEmpty())
         .onSuccess(m -> {
           metrics.accepted();
           log.info("Accepted: conversationId={} messageId={} traceId={}", conversationId, request.messageId(),
@@ -328,6 +331,8 @@ public final class GatewayVerticle extends VerticleBase {
     c.put("max.block.ms", "5000");
     c.put("request.timeout.ms", "4000");
     c.put("delivery.timeout.ms", "10000");
+    // A message is one record a user waits on, not part of a stream of thousands: send it at once.
+    c.put("linger.ms", "0");
     return c;
   }
 }
