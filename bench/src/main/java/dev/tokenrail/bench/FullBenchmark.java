@@ -88,11 +88,16 @@ final class FullBenchmark {
         results.getJsonObject("latency").put("lowLoad", new JsonObject().put("streams", plan.lowLoadStreams())
             .put("p50Ms", lowLoad.percentileMillis(0.5)).put("p99Ms", lowLoad.percentileMillis(0.99))
             .put("p999Ms", lowLoad.percentileMillis(0.999)).put("allAnswersComplete", lowComplete));
-        // POST -> first token is measured at low load: 1,000 posts at once on a saturated machine measure the queue.
-        results.put("ttftOverheadP50Ms", lowLoadTtft.percentileMillis(0.5))
-            .put("ttftOverheadP99Ms", lowLoadTtft.percentileMillis(0.99))
-            .put("ttftOverheadAtFullLoad", new JsonObject().put("streams", plan.streams())
-                .put("p50Ms", ttftOverhead.percentileMillis(0.5)).put("p99Ms", ttftOverhead.percentileMillis(0.99)));
+        // POST -> first token, one message at a time (a burst of posts would measure its own queue).
+        Progress.phase("time to first token: " + TTFT_MESSAGES + " messages, one every " + TTFT_PACE_MS + " ms");
+        LatencyHistogram paced = timeToFirstToken(load, stack, plan);
+        results.put("ttftOverheadP50Ms", paced.percentileMillis(0.5))
+            .put("ttftOverheadP99Ms", paced.percentileMillis(0.99))
+            .put("ttftOverheadBursts", new JsonObject()
+                .put("postedAtOnce" + plan.streams(), new JsonObject().put("p50Ms", ttftOverhead.percentileMillis(0.5))
+                    .put("p99Ms", ttftOverhead.percentileMillis(0.99)))
+                .put("postedAtOnce" + plan.lowLoadStreams(), new JsonObject().put("p50Ms", lowLoadTtft.percentileMillis(0.5))
+                    .put("p99Ms", lowLoadTtft.percentileMillis(0.99))));
 
         Progress.phase(String.format("relay throughput: %d streams x %,d tokens", plan.streams(), plan.throughputPerStream()));
         ThroughputScenario.Result viaKafka = ThroughputScenario.viaKafka(stack, load, "tput", plan.streams(),
@@ -121,6 +126,39 @@ final class FullBenchmark {
     System.out.println(BenchResults.markdown(results));
   }
 
+  private static final int TTFT_MESSAGES = 200;
+  private static final int TTFT_PACE_MS = 50;
+
+  /** POST → first token at the client, minus the demo model's own time to first token, for paced messages. */
+  private static LatencyHistogram timeToFirstToken(Vertx load, BenchStack stack, Plan plan) throws Exception {
+    HttpClient http = load.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(TTFT_MESSAGES + 16));
+    HttpClient posts = load.createHttpClient(new PoolOptions().setHttp1MaxSize(4));
+    List<StreamClient> clients = new ArrayList<>();
+    for (int i = 0; i < TTFT_MESSAGES; i++) {
+      clients.add(new StreamClient("ttft-" + i, new LatencyHistogram()));
+    }
+    BenchStack.await(Future.all(clients.stream().map(c -> c.connect(http, stack.port())).toList()));
+    for (int i = 0; i < TTFT_MESSAGES; i++) {
+      clients.get(i).posted(System.currentTimeMillis());
+      Bench.post(posts, stack.port(), "ttft-" + i, "#tokens=5 first token " + i);
+      Thread.sleep(TTFT_PACE_MS); // the pace of the load generator, on its own thread
+    }
+    BenchStack.await(Future.all(clients.stream().map(StreamClient::finished).toList()));
+    LatencyHistogram overhead = new LatencyHistogram();
+    LatencyHistogram postToStart = new LatencyHistogram();
+    for (StreamClient c : clients) {
+      overhead.record(Math.max(0, c.timeToFirstTokenMillis() - plan.ttftMs()));
+      postToStart.record(c.postToStartMillis());
+    }
+    BenchStack.await(http.shutdown(0, TimeUnit.SECONDS));
+    BenchStack.await(posts.shutdown(0, TimeUnit.SECONDS));
+    Progress.done("first token: POST -> first token minus the model's %d ms: p50 %.0f ms, p99 %.0f ms "
+            + "(POST -> start event p50 %.0f ms)", plan.ttftMs(), overhead.percentileMillis(0.5),
+        overhead.percentileMillis(0.99), postToStart.percentileMillis(0.5));
+    return overhead;
+  }
+
   private static LatencyHistogram kafkaBaseline(BenchStack stack, int samples) throws Exception {
     String topic = stack.kafka().topics().prefix() + "e2e-latency";
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.kafka().bootstrapServers()))) {
@@ -142,10 +180,12 @@ final class FullBenchmark {
     BenchStack.await(Future.all(clients.stream().map(c -> c.connect(http, stack.port())).toList()));
     HttpClient posts = load.createHttpClient(new PoolOptions().setHttp1MaxSize(32));
     long started = System.nanoTime();
+    long postsStarted = System.currentTimeMillis();
     BenchStack.await(Future.all(IntStream.range(0, plan.streams()).mapToObj(i -> {
       clients.get(i).posted(System.currentTimeMillis());
       return Bench.post(posts, stack.port(), round + "-" + i, "#tokens=" + tokens + " benchmark " + i);
     }).toList()));
+    Progress.line("%-8s %d messages posted (202) in %d ms", round, plan.streams(), System.currentTimeMillis() - postsStarted);
     Future<?> all = Future.all(clients.stream().map(StreamClient::finished).toList());
     long expected = (long) plan.streams() * tokens;
     while (!all.isComplete()) {
@@ -158,9 +198,13 @@ final class FullBenchmark {
         }
       }
     }
+    LatencyHistogram postToStart = new LatencyHistogram();
     for (StreamClient c : clients) {
       ttftOverhead.record(Math.max(0, c.timeToFirstTokenMillis() - plan.ttftMs()));
+      postToStart.record(c.postToStartMillis());
     }
+    Progress.line("%-8s POST -> start event p50 %.0f ms, p99 %.0f ms", round, postToStart.percentileMillis(0.5),
+        postToStart.percentileMillis(0.99));
     long failures = clients.stream().filter(c -> c.failure() != null).count();
     long received = clients.stream().mapToLong(StreamClient::tokens).sum();
     BenchStack.await(http.shutdown(0, TimeUnit.SECONDS)); // SSE streams never end on their own

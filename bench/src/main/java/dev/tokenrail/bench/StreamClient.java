@@ -24,6 +24,7 @@ final class StreamClient {
   private String failure;
   private long postedAt;
   private long firstTokenAt;
+  private long startTs;
 
   StreamClient(String conversationId, LatencyHistogram latencies) {
     this.conversationId = conversationId;
@@ -55,6 +56,11 @@ final class StreamClient {
   /** POST → first token at this client, in ms; -1 before both happened. */
   long timeToFirstTokenMillis() {
     return postedAt == 0 || firstTokenAt == 0 ? -1 : firstTokenAt - postedAt;
+  }
+
+  /** POST → the worker's start event (its ts), in ms. */
+  long postToStartMillis() {
+    return startTs - postedAt;
   }
 
   Future<Void> finished() {
@@ -96,6 +102,7 @@ final class StreamClient {
     }
     expectedSeq = seq + 1;
     switch (type) {
+      case "start" -> startTs = event.getLong("ts");
       case "token" -> {
         if (tokens == 0) {
           firstTokenAt = receivedAt;
