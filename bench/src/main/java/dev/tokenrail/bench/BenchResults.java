@@ -38,12 +38,12 @@ final class BenchResults {
                                   int streams, int lowLoadStreams) throws IOException {
     DefaultCategoryDataset data = new DefaultCategoryDataset();
     for (double q : PLOTTED) {
-      String label = "p" + new java.math.BigDecimal(q * 100).stripTrailingZeros().toPlainString();
+      String label = new java.math.BigDecimal(q * 100).stripTrailingZeros().toPlainString();
       data.addValue(pipeline.percentileMillis(q), "Tokenrail (" + streams + " streams x 50 tokens/s)", label);
       data.addValue(lowLoad.percentileMillis(q), "Tokenrail (" + lowLoadStreams + " streams x 50 tokens/s)", label);
       data.addValue(kafka.percentileMillis(q), "raw Kafka produce->consume (one record at a time)", label);
     }
-    JFreeChart chart = ChartFactory.createLineChart("Token latency: event ts -> SSE client", "percentile", "ms",
+    JFreeChart chart = ChartFactory.createLineChart("Token latency: event ts -> SSE client", "percentile (%)", "ms",
         data, PlotOrientation.VERTICAL, true, false, false);
     chart.getCategoryPlot().getRenderer().setSeriesStroke(0, new BasicStroke(2.5f));
     chart.getCategoryPlot().getRenderer().setSeriesStroke(1, new BasicStroke(2.5f));
