@@ -53,7 +53,7 @@ final class BenchStack implements AutoCloseable {
         new DeploymentOptions()));
     GatewayConfig defaults = GatewayConfig.defaults(kafka, 0);
     GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0, defaults.maxTextBytes(), defaults.keepAlive(),
-        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes));
+        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes, defaults.http()));
     await(vertx.deployVerticle(gateway));
     return new BenchStack(broker, vertx, gateway, kafka);
   }

@@ -15,9 +15,10 @@ import java.time.Duration;
  * @param catchUpReaders    consumers that serve resumes and replays
  * @param sseWriteQueueBytes bytes a stream may queue in the gateway before it counts as behind and is
  *                          continued from the log instead: the memory bound of a stalled client
+ * @param http              request size limits and CORS
  */
 public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Duration keepAlive,
-                            Duration replayClockSkew, int catchUpReaders, int sseWriteQueueBytes) {
+                            Duration replayClockSkew, int catchUpReaders, int sseWriteQueueBytes, HttpPolicy http) {
 
   public static final int DEFAULT_MAX_TEXT_BYTES = 32 * 1024;
   /** A quarter of Vert.x's default: the kernel's socket buffer takes bursts, the log takes the rest. */
@@ -31,17 +32,22 @@ public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Dur
         Duration.ofSeconds(env.intValue("TOKENRAIL_SSE_KEEPALIVE_SECONDS", 15, 1, 3_600)),
         Duration.ofMillis(env.intValue("TOKENRAIL_REPLAY_CLOCK_SKEW_MS", 5_000, 0, 600_000)),
         env.intValue("TOKENRAIL_CATCHUP_READERS", 2, 1, 64),
-        env.intValue("TOKENRAIL_SSE_WRITE_QUEUE_BYTES", DEFAULT_SSE_WRITE_QUEUE_BYTES, 1_024, 16 * 1024 * 1024));
+        env.intValue("TOKENRAIL_SSE_WRITE_QUEUE_BYTES", DEFAULT_SSE_WRITE_QUEUE_BYTES, 1_024, 16 * 1024 * 1024),
+        HttpPolicy.fromEnv(env));
   }
 
   /** The defaults, on a given cluster and port. */
   public static GatewayConfig defaults(KafkaSettings kafka, int port) {
     return new GatewayConfig(kafka, port, DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), Duration.ofSeconds(5), 2,
-        DEFAULT_SSE_WRITE_QUEUE_BYTES);
+        DEFAULT_SSE_WRITE_QUEUE_BYTES, HttpPolicy.DEFAULT);
   }
 
   public GatewayConfig withKeepAlive(Duration interval) {
-    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders, sseWriteQueueBytes);
+    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http);
+  }
+
+  public GatewayConfig withHttp(HttpPolicy policy) {
+    return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, policy);
   }
 
   /** The request body limit: the text limit plus room for JSON escaping and the envelope. */

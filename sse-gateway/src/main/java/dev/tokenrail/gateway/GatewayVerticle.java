@@ -18,7 +18,9 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
@@ -48,6 +50,7 @@ public final class GatewayVerticle extends VerticleBase {
   private Transcripts transcripts;
   private GatewayMetrics metrics;
   private AutoCloseable requestsMetrics;
+  private final ChatPage chatPage = ChatPage.load();
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
   private HttpServer server;
@@ -93,7 +96,10 @@ public final class GatewayVerticle extends VerticleBase {
         .compose(v -> catchUp.start(config.catchUpReaders()))
         .compose(v -> starts.start())
         .compose(v -> transcripts.start())
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port()))
+        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port())
+                // the request line is the method, the target and the version: room for the first and last
+                .setMaxInitialLineLength(config.http().maxUrlBytes() + 32)
+                .setMaxHeaderSize(config.http().maxHeaderBytes()))
             .requestHandler(routes())
             .listen())
         .onSuccess(s -> server = s);
@@ -118,6 +124,18 @@ public final class GatewayVerticle extends VerticleBase {
 
   private Router routes() {
     Router router = Router.router(vertx);
+    router.route().handler(ctx -> { // no response is ever sniffed into another type by a browser
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
+    if (!config.http().corsOrigins().isEmpty()) {
+      router.route("/api/*").handler(CorsHandler.create()
+          .addOrigins(config.http().corsOrigins())
+          .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST))
+          .allowedHeaders(java.util.Set.of("Content-Type", "Authorization", "Last-Event-ID", TraceContext.HEADER))
+          .exposedHeaders(java.util.Set.of(TraceContext.HEADER))
+          .maxAgeSeconds(600));
+    }
     router.post("/api/conversations/:id/messages")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
@@ -131,10 +149,10 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/health").handler(this::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(Telemetry.registry()));
     router.get("/ready").handler(this::ready);
-    router.get("/").handler(ctx -> ctx.response().putHeader("Content-Type", "text/html; charset=utf-8")
-        .sendFile("webroot/index.html"));
+    router.get("/").handler(chatPage::serve);
 
     router.errorHandler(400, ctx -> ApiErrors.badRequest(ctx, "bad_request", "The request is malformed."));
+    router.errorHandler(403, ctx -> ApiErrors.send(ctx, 403, "origin_not_allowed", "This origin may not call the API."));
     router.errorHandler(404, ctx -> ApiErrors.send(ctx, 404, "not_found", "No such resource."));
     router.errorHandler(405, ctx -> ApiErrors.send(ctx, 405, "method_not_allowed", "Method not allowed here."));
     router.errorHandler(413, ctx -> ApiErrors.send(ctx, 413, "body_too_large", "The request body is too large."));
