@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  * java -jar bench/target/bench.jar stalled [--clients 200]       memory per stalled client
  * java -jar bench/target/bench.jar cancel  [--cancels 50]        POST /cancel -> cancelled
  * java -jar bench/target/bench.jar throughput [--streams 1000] [--tokens 300] [--baseline true]
+ * java -jar bench/target/bench.jar restore [--turns 100000] [--conversations 10000]   memory restore speed
  * </pre>
  */
 public final class Bench {
@@ -50,7 +51,8 @@ public final class Bench {
       case "stalled" -> StalledClientsScenario.run(options);
       case "cancel" -> CancelScenario.run(options);
       case "throughput" -> throughput(options);
-      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput");
+      case "restore" -> RestoreScenario.run(options);
+      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | restore");
     }
   }
 
