@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tokenrail.model.ConversationIds;
 import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.model.ProtocolCodec;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.WorkerConfig;
@@ -148,19 +151,26 @@ class FailureSemanticsTest {
   }
 
   @Test
-  void aPoisonRecordIsDeadLetteredAndDoesNotStallItsPartition() {
+  void poisonRecordsAreDeadLetteredAndDoNotStallTheirPartition() {
     String conversation = "after-poison";
     KafkaSettings kafka = stack.kafka();
+    MessageRequest keyless;
     Map<String, Object> producerConfig = new HashMap<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
         "key.serializer", StringSerializer.class.getName(), "value.serializer", ByteArraySerializer.class.getName()));
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig);
          SseClient client = SseClient.connect(eventsUrl(conversation))) {
       producer.send(new ProducerRecord<>(kafka.topics().requests(), conversation,
           "{\"not\": \"a request\"".getBytes(StandardCharsets.UTF_8))).get();
+      // A well-formed message without a key, in the same partition: it belongs to no conversation.
+      keyless = new MessageRequest(conversation, ConversationIds.newMessageId(), "no key", System.currentTimeMillis());
+      producer.send(new ProducerRecord<>(kafka.topics().requests(),
+          Partitioning.partitionOf(conversation, TokenrailStack.PARTITIONS), null,
+          ProtocolCodec.encode(keyless).getBytes())).get();
       String messageId = Http.postMessage(stack.baseUrl(), conversation, "after the poison");
       List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
       assertThat(events.get(events.size() - 1).type()).isEqualTo("done");
       assertThat(events.get(events.size() - 1).data().getString("messageId")).isEqualTo(messageId);
+      assertThat(events).noneMatch(e -> keyless.messageId().equals(e.data().getString("messageId")));
     } catch (Exception e) {
       throw new AssertionError(e);
     }
@@ -173,13 +183,17 @@ class FailureSemanticsTest {
       List<ConsumerRecord<String, byte[]>> seen = Collections.synchronizedList(new ArrayList<>());
       await().atMost(PATIENCE).until(() -> {
         dlq.poll(Duration.ofMillis(200)).forEach(seen::add);
-        return !seen.isEmpty();
+        return seen.size() >= 2;
       });
-      ConsumerRecord<String, byte[]> dead = seen.get(0);
+      // The two land in different partitions of the dead-letter topic: no order between them.
+      ConsumerRecord<String, byte[]> dead = seen.stream().filter(r -> r.key() != null).findFirst().orElseThrow();
       assertThat(dead.key()).isEqualTo(conversation);
       assertThat(new String(dead.value(), StandardCharsets.UTF_8)).isEqualTo("{\"not\": \"a request\"");
       assertThat(new String(dead.headers().lastHeader("tokenrail-dlq-reason").value(), StandardCharsets.UTF_8))
           .contains("malformed JSON");
+      ConsumerRecord<String, byte[]> unkeyed = seen.stream().filter(r -> r.key() == null).findFirst().orElseThrow();
+      assertThat(new String(unkeyed.headers().lastHeader("tokenrail-dlq-reason").value(), StandardCharsets.UTF_8))
+          .contains("needs the conversation's key");
     }
   }
 

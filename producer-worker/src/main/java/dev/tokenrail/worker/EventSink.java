@@ -8,7 +8,7 @@ import io.vertx.core.Future;
 
 /**
  * Where a generation writes: events to the events topic, markers to the requests topic, turns to the
- * memory topic; all in the conversation's partition.
+ * memory topic — all under one conversation's key (the key of its request records), so in its partition.
  */
 interface EventSink {
 

@@ -35,14 +35,15 @@ final class PartitionWork {
   }
 
   /** A possibly redelivered message, waiting until the worker knows its history. */
-  record Deferred(long offset, MessageRequest request, TraceContext trace) {
+  record Deferred(long offset, String key, MessageRequest request, TraceContext trace) {
   }
 
   /**
-   * A message this worker will answer as {@code attempt}; {@code turn} is its pending memory record,
+   * A message this worker will answer as {@code attempt}; {@code key} is its record's key — the
+   * conversation's key on every topic, as the gateway chose it — {@code turn} its pending memory record,
    * {@code trace} the context its answer's events carry.
    */
-  record Queued(long offset, MessageRequest request, int attempt, Turn turn, TraceContext trace) {
+  record Queued(long offset, String key, MessageRequest request, int attempt, Turn turn, TraceContext trace) {
   }
 
   final TopicPartition partition;

@@ -1,7 +1,6 @@
 package dev.tokenrail.worker;
 
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.tokenrail.model.ConversationIds;
 import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.Partitioning;
 import dev.tokenrail.model.ProtocolCodec;
@@ -267,6 +266,9 @@ public final class WorkerVerticle extends VerticleBase {
     work.offsets.track(offset);
     RequestRecord request;
     try {
+      if (record.key() == null) { // a conversation's records are keyed: this one belongs to none
+        throw new ProtocolException("a request record needs the conversation's key");
+      }
       request = ProtocolCodec.decodeRequest(record.value());
     } catch (ProtocolException e) {
       deadLetter(record, e.getMessage()).onComplete(ar -> finished(work, offset));
@@ -276,12 +278,12 @@ public final class WorkerVerticle extends VerticleBase {
     if (request instanceof MessageRequest message) {
       TraceContext trace = traceOf(record);
       if (work.mayBeRedelivered(offset)) {
-        work.deferred.put(message.messageId(), new PartitionWork.Deferred(offset, message, trace));
+        work.deferred.put(message.messageId(), new PartitionWork.Deferred(offset, record.key(), message, trace));
       } else {
-        admit(work, offset, message, 1, trace);
+        admit(work, offset, record.key(), message, 1, trace);
       }
     } else if (request instanceof RequestRecord.Cancel cancel) {
-      cancel(work, cancel);
+      cancel(work, record.key(), cancel);
       finished(work, offset);
     } else if (request instanceof RequestRecord.Started started) {
       PartitionWork.Ledger l = work.ledgerOf(started.messageId());
@@ -310,7 +312,7 @@ public final class WorkerVerticle extends VerticleBase {
           log.info("Answering again: conversationId={} messageId={} attempt={}",
               d.request().conversationId(), d.request().messageId(), l.attempts + 1);
         }
-        admit(work, d.offset(), d.request(), l.attempts + 1, d.trace());
+        admit(work, d.offset(), d.key(), d.request(), l.attempts + 1, d.trace());
       }
     }
   }
@@ -319,12 +321,14 @@ public final class WorkerVerticle extends VerticleBase {
    * Takes a message to answer: writes its pending turn (so the transcript shows it at once) and queues it
    * behind its conversation's earlier messages; the first of a conversation waits only for a free slot.
    */
-  private void admit(PartitionWork work, long offset, MessageRequest request, int attempt, TraceContext trace) {
-    PartitionWork.Queued queued = new PartitionWork.Queued(offset, request, attempt, Turn.pending(request, offset), trace);
-    sink.remember(queued.turn()).onFailure(e -> log.warn("Pending turn not stored: conversationId={} messageId={}: {}",
+  private void admit(PartitionWork work, long offset, String key, MessageRequest request, int attempt,
+                     TraceContext trace) {
+    PartitionWork.Queued queued = new PartitionWork.Queued(offset, key, request, attempt, Turn.pending(request, offset),
+        trace);
+    sinkFor(key).remember(queued.turn()).onFailure(e -> log.warn("Pending turn not stored: conversationId={} messageId={}: {}",
         request.conversationId(), request.messageId(), e.toString()));
     ArrayDeque<PartitionWork.Queued> conversation =
-        work.conversations.computeIfAbsent(ConversationIds.kafkaKey(request.conversationId()), k -> new ArrayDeque<>());
+        work.conversations.computeIfAbsent(key, k -> new ArrayDeque<>());
     conversation.add(queued);
     if (conversation.size() == 1) {
       startWhenFree(work, queued);
@@ -335,7 +339,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   /** The conversation's head has ended (or was cancelled before it started): its next message may start. */
   private void nextOfConversation(PartitionWork work, PartitionWork.Queued ended) {
-    String key = ConversationIds.kafkaKey(ended.request().conversationId());
+    String key = ended.key();
     ArrayDeque<PartitionWork.Queued> conversation = work.conversations.get(key);
     if (conversation == null) {
       return;
@@ -353,27 +357,27 @@ public final class WorkerVerticle extends VerticleBase {
    * Stops a running message; a message not started yet ends without generating, as the attempt that would
    * have come next. A message that already ended, or was never here, needs nothing.
    */
-  private void cancel(PartitionWork work, RequestRecord.Cancel cancel) {
+  private void cancel(PartitionWork work, String key, RequestRecord.Cancel cancel) {
     Generation running = work.running.get(cancel.messageId());
     if (running != null) {
       running.cancel();
       return;
     }
     ArrayDeque<PartitionWork.Queued> conversation =
-        work.conversations.get(ConversationIds.kafkaKey(cancel.conversationId()));
+        work.conversations.get(key);
     PartitionWork.Queued queued = conversation == null ? null : conversation.stream()
         .filter(q -> q.request().messageId().equals(cancel.messageId())).findFirst().orElse(null);
     if (queued != null) {
       nextOfConversation(work, queued);
       work.ledgerOf(cancel.messageId()).ended = true;
-      publishCancelledUnstarted(queued.turn(), queued.attempt(), queued.trace())
+      publishCancelledUnstarted(sinkFor(key), queued.turn(), queued.attempt(), queued.trace())
           .onComplete(ar -> finished(work, queued.offset()));
       startWaiting();
     } else if (work.deferred.containsKey(cancel.messageId())) {
       PartitionWork.Ledger ledger = work.ledgerOf(cancel.messageId());
       ledger.ended = true; // never started here: nothing more to generate
       PartitionWork.Deferred d = work.deferred.remove(cancel.messageId());
-      publishCancelledUnstarted(Turn.pending(d.request(), d.offset()), ledger.attempts + 1, d.trace())
+      publishCancelledUnstarted(sinkFor(key), Turn.pending(d.request(), d.offset()), ledger.attempts + 1, d.trace())
           .onComplete(ar -> finished(work, d.offset()));
     }
   }
@@ -404,7 +408,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private void generate(PartitionWork work, PartitionWork.Queued queued) {
     MessageRequest request = queued.request();
-    String key = ConversationIds.kafkaKey(request.conversationId());
+    String key = queued.key();
     ArrayDeque<PartitionWork.Queued> conversation = work.conversations.get(key);
     if (partitions.get(work.partition) != work || conversation == null || conversation.peekFirst() != queued) {
       return; // revoked while it waited (its new owner has it), or cancelled
@@ -412,7 +416,7 @@ public final class WorkerVerticle extends VerticleBase {
     long offset = queued.offset();
     // The turns before this one have all ended: a conversation's messages are answered one at a time.
     List<ChatMessage> prompt = config.chat().memory().prompt(work.memory.before(key, offset), request.text());
-    Generation generation = new Generation(context, sink, model, config.model().displayName(), queued.turn(), request,
+    Generation generation = new Generation(context, sinkFor(key), model, config.model().displayName(), queued.turn(), request,
         prompt, queued.attempt(), config.retry(), toolbox, config.chat().maxToolRounds(), queued.trace(), metrics);
     work.running.put(request.messageId(), generation);
     inFlight++;
@@ -437,7 +441,7 @@ public final class WorkerVerticle extends VerticleBase {
    * A cancel that arrived before the message started: it ends, without generating, as the attempt that
    * would have come next (a terminal event alone, seq 0), and its turn is remembered as cancelled.
    */
-  private Future<Void> publishCancelledUnstarted(Turn pending, int attempt, TraceContext trace) {
+  private Future<Void> publishCancelledUnstarted(EventSink sink, Turn pending, int attempt, TraceContext trace) {
     MessageRequest request = new MessageRequest(pending.conversationId(), pending.messageId(), pending.userText(), 0);
     return sink.remember(pending.ended(Turn.Status.CANCELLED, "", List.of(), attempt))
         .compose(v -> sink.publish(new StreamEvent.Cancelled(request.conversationId(), request.messageId(), attempt, 0,
@@ -490,33 +494,35 @@ public final class WorkerVerticle extends VerticleBase {
     return producer.send(copy).mapEmpty();
   }
 
-  private final EventSink sink = new EventSink() {
-    @Override
-    public Future<Void> publish(StreamEvent event, TraceContext trace) {
-      KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(config.kafka().topics().events(),
-          ConversationIds.kafkaKey(event.conversationId()), ProtocolCodec.encode(event));
-      record.addHeader(TraceContext.HEADER, trace.header());
-      return producer.send(record).mapEmpty();
-    }
-
-    @Override
-    public Future<Void> remember(Turn turn) {
-      String key = ConversationIds.kafkaKey(turn.conversationId());
-      int partition = Partitioning.partitionOf(key, partitionCount);
-      PartitionWork work = partitions.get(new TopicPartition(config.kafka().topics().requests(), partition));
-      if (work != null && work.memory != null) {
-        work.memory.apply(key, turn);
+  /** Writes for the conversation whose records have {@code key}, to its partition of every topic. */
+  private EventSink sinkFor(String key) {
+    int partition = Partitioning.partitionOf(key, partitionCount);
+    return new EventSink() {
+      @Override
+      public Future<Void> publish(StreamEvent event, TraceContext trace) {
+        KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(config.kafka().topics().events(), key,
+            ProtocolCodec.encode(event));
+        record.addHeader(TraceContext.HEADER, trace.header());
+        return producer.send(record).mapEmpty();
       }
-      return producer.send(KafkaProducerRecord.create(config.kafka().topics().memory(),
-          Turn.memoryKey(key, turn.messageId()), ProtocolCodec.encode(turn), turn.ts(), partition)).mapEmpty();
-    }
 
-    @Override
-    public Future<Void> mark(RequestRecord marker) {
-      return producer.send(KafkaProducerRecord.create(config.kafka().topics().requests(),
-          ConversationIds.kafkaKey(marker.conversationId()), ProtocolCodec.encode(marker))).mapEmpty();
-    }
-  };
+      @Override
+      public Future<Void> remember(Turn turn) {
+        PartitionWork work = partitions.get(new TopicPartition(config.kafka().topics().requests(), partition));
+        if (work != null && work.memory != null) {
+          work.memory.apply(key, turn);
+        }
+        return producer.send(KafkaProducerRecord.create(config.kafka().topics().memory(),
+            Turn.memoryKey(key, turn.messageId()), ProtocolCodec.encode(turn), turn.ts(), partition)).mapEmpty();
+      }
+
+      @Override
+      public Future<Void> mark(RequestRecord marker) {
+        return producer.send(KafkaProducerRecord.create(config.kafka().topics().requests(), key,
+            ProtocolCodec.encode(marker))).mapEmpty();
+      }
+    };
+  }
 
   /** The request's trace, continued by this worker; a request without one starts a trace here. */
   private static TraceContext traceOf(KafkaConsumerRecord<String, Buffer> record) {
