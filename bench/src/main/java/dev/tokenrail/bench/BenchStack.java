@@ -53,7 +53,7 @@ final class BenchStack implements AutoCloseable {
         new DeploymentOptions()));
     GatewayConfig defaults = GatewayConfig.defaults(kafka, 0);
     GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0, defaults.maxTextBytes(), defaults.keepAlive(),
-        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes, defaults.http()));
+        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes, defaults.http(), defaults.auth()));
     await(vertx.deployVerticle(gateway));
     return new BenchStack(broker, vertx, gateway, kafka);
   }

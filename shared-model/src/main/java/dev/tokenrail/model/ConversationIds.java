@@ -29,6 +29,26 @@ public final class ConversationIds {
   }
 
   /**
+   * The key of {@code conversationId} as {@code subject}'s conversation: two subjects using the same id
+   * have two conversations, in every topic. Without a subject (authentication off) it is the id itself.
+   * The subject appears only as a hash (no personal data in keys); '~' never occurs in an id, so a scoped
+   * key can't equal an unscoped one.
+   */
+  public static String kafkaKey(String subject, String conversationId) {
+    if (subject == null) {
+      return kafkaKey(conversationId);
+    }
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(subject.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return "~" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest).substring(0, 22) + "~"
+          + conversationId;
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
    * A new message id: a UUIDv7 (RFC 9562), random but ordered by the millisecond it was made in, which
    * is when the gateway accepted the message. That time tells a gateway where in the events topic the
    * message's answer starts ({@link #acceptedAt}), without an index.

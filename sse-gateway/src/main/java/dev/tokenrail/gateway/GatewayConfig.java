@@ -16,9 +16,11 @@ import java.time.Duration;
  * @param sseWriteQueueBytes bytes a stream may queue in the gateway before it counts as behind and is
  *                          continued from the log instead: the memory bound of a stalled client
  * @param http              request size limits and CORS
+ * @param auth              how API calls are authenticated; {@link AuthSettings#NONE} leaves the API open
  */
 public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Duration keepAlive,
-                            Duration replayClockSkew, int catchUpReaders, int sseWriteQueueBytes, HttpPolicy http) {
+                            Duration replayClockSkew, int catchUpReaders, int sseWriteQueueBytes, HttpPolicy http,
+                            AuthSettings auth) {
 
   public static final int DEFAULT_MAX_TEXT_BYTES = 32 * 1024;
   /** A quarter of Vert.x's default: the kernel's socket buffer takes bursts, the log takes the rest. */
@@ -33,21 +35,28 @@ public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Dur
         Duration.ofMillis(env.intValue("TOKENRAIL_REPLAY_CLOCK_SKEW_MS", 5_000, 0, 600_000)),
         env.intValue("TOKENRAIL_CATCHUP_READERS", 2, 1, 64),
         env.intValue("TOKENRAIL_SSE_WRITE_QUEUE_BYTES", DEFAULT_SSE_WRITE_QUEUE_BYTES, 1_024, 16 * 1024 * 1024),
-        HttpPolicy.fromEnv(env));
+        HttpPolicy.fromEnv(env),
+        AuthSettings.fromEnv(env));
   }
 
   /** The defaults, on a given cluster and port. */
   public static GatewayConfig defaults(KafkaSettings kafka, int port) {
     return new GatewayConfig(kafka, port, DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), Duration.ofSeconds(5), 2,
-        DEFAULT_SSE_WRITE_QUEUE_BYTES, HttpPolicy.DEFAULT);
+        DEFAULT_SSE_WRITE_QUEUE_BYTES, HttpPolicy.DEFAULT, AuthSettings.NONE);
   }
 
   public GatewayConfig withKeepAlive(Duration interval) {
-    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http);
+    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http, auth);
   }
 
   public GatewayConfig withHttp(HttpPolicy policy) {
-    return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, policy);
+    return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, policy,
+        auth);
+  }
+
+  public GatewayConfig withAuth(AuthSettings settings) {
+    return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http,
+        settings);
   }
 
   /** The request body limit: the text limit plus room for JSON escaping and the envelope. */

@@ -79,6 +79,12 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     String instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
+    if (!config.auth().enabled()) {
+      log.warn("AUTHENTICATION IS OFF: anyone who reaches this gateway can read and write every conversation."
+          + " Set TOKENRAIL_JWT_SECRET or TOKENRAIL_JWT_PUBLIC_KEY to require bearer tokens.");
+    } else {
+      log.info("API calls need a bearer JWT: {}", config.auth());
+    }
     requests = KafkaProducer.create(vertx, requestsProducerConfig(instanceId));
     requestsMetrics = Telemetry.bindKafka(requests.unwrap());
     admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
@@ -136,6 +142,10 @@ public final class GatewayVerticle extends VerticleBase {
           .exposedHeaders(java.util.Set.of(TraceContext.HEADER))
           .maxAgeSeconds(600));
     }
+    if (config.auth().enabled()) { // every API call, after CORS (a preflight carries no token) and before any body
+      GatewayAuth auth = GatewayAuth.create(vertx, config.auth());
+      router.route("/api/*").handler(auth::handle);
+    }
     router.post("/api/conversations/:id/messages")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
@@ -186,7 +196,7 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     long now = System.currentTimeMillis();
-    String key = ConversationIds.kafkaKey(conversationId);
+    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
     MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s, now);
     // The client's trace continues here, or one starts: it travels with the request to the worker and its events.
     TraceContext trace = TraceContext.parse(ctx.request().getHeader(TraceContext.HEADER)).map(TraceContext::child)
@@ -234,7 +244,7 @@ public final class GatewayVerticle extends VerticleBase {
       ApiErrors.badRequest(ctx, "invalid_message_id", "The body needs the 'messageId' of a message.");
       return;
     }
-    String key = ConversationIds.kafkaKey(conversationId);
+    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
     history.status(key, messageId)
         .compose(status -> switch (status) {
           case UNKNOWN -> Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message."));
@@ -266,7 +276,7 @@ public final class GatewayVerticle extends VerticleBase {
     if (conversationId == null) {
       return;
     }
-    String key = ConversationIds.kafkaKey(conversationId);
+    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
     int partition = Partitioning.partitionOf(key, reader.partitionCount());
     streamStarts.resolve(ctx, key, partition)
         .onSuccess(start -> openStream(ctx, conversationId, key, partition, start))
@@ -305,7 +315,7 @@ public final class GatewayVerticle extends VerticleBase {
     if (conversationId == null) {
       return;
     }
-    String key = ConversationIds.kafkaKey(conversationId);
+    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
     transcripts.turns(key)
         .compose(turns -> {
           if (turns.isEmpty() && starts.startedAt(key).isEmpty()) {

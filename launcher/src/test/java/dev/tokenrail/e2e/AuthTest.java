@@ -1,0 +1,183 @@
+package dev.tokenrail.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tokenrail.gateway.AuthSettings;
+import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.model.ConversationIds;
+import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.testkit.Http;
+import dev.tokenrail.testkit.SseClient;
+import dev.tokenrail.worker.WorkerConfig;
+import dev.tokenrail.worker.WorkerVerticle;
+import dev.tokenrail.worker.model.ModelSettings;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * With a JWT secret configured, every API call needs a valid bearer token, and a conversation belongs to
+ * the token's subject: another subject using the same conversation id has a conversation of its own and
+ * can't read, cancel or resume into the first one's — not even with a forged {@code Last-Event-ID}.
+ */
+@ExtendWith(SharedKafka.class)
+class AuthTest {
+
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+  private static final String SECRET = "test-secret-of-at-least-thirty-two-characters";
+  private static final String ISSUER = "https://issuer.example";
+  private static final String AUDIENCE = "tokenrail";
+  private static TokenrailStack stack; // no gateway of its own: the test starts one with auth
+  private static String base;
+  private static JWTAuth signer;
+  private static JWTAuth otherSigner;
+
+  @BeforeAll
+  static void start() {
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, WorkerConfig>) null, 0);
+    TokenrailStack.await(stack.vertx().deployVerticle(new WorkerVerticle(
+        WorkerConfig.of(stack.kafka(), ModelSettings.demo(500, 10), 1_000).withDrainTimeout(Duration.ZERO))));
+    GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
+        .withAuth(AuthSettings.hs256(SECRET, ISSUER, AUDIENCE)));
+    base = "http://localhost:" + gateway.actualPort();
+    signer = hs256(SECRET);
+    otherSigner = hs256("another-secret-of-at-least-thirty-two-chars");
+  }
+
+  @AfterAll
+  static void stop() {
+    stack.close();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"missing", "expired", "not-yet-valid", "wrong-signature", "wrong-issuer", "wrong-audience",
+      "alg-none", "no-subject", "garbage"})
+  void aCallWithoutAValidTokenIs401WithAChallengeAndStoresNothing(String kind) {
+    long now = System.currentTimeMillis() / 1000;
+    JsonObject claims = claims("alice");
+    String token = switch (kind) {
+      case "missing" -> null;
+      case "expired" -> signer.generateToken(claims.put("exp", now - 60));
+      case "not-yet-valid" -> signer.generateToken(claims.put("nbf", now + 600));
+      case "wrong-signature" -> otherSigner.generateToken(claims);
+      case "wrong-issuer" -> signer.generateToken(claims.put("iss", "https://someone.else"));
+      case "wrong-audience" -> signer.generateToken(claims.put("aud", "another-service"));
+      case "alg-none" -> unsigned(claims);
+      case "no-subject" -> signer.generateToken(claims("alice").put("sub", ""));
+      default -> "not.a.jwt";
+    };
+    HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(base + "/api/conversations/auth-" + kind + "/messages"))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("text", "hello").encode()));
+    if (token != null) {
+      post.header("Authorization", "Bearer " + token);
+    }
+    Http.Response r = Http.send(post.build());
+    assertThat(r.status()).isEqualTo(401);
+    assertThat(r.json().getJsonObject("error").getString("code")).isEqualTo("unauthorized");
+    assertThat(Http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations/auth-" + kind)).build()).status())
+        .as("the transcript route needs a token too").isEqualTo(401);
+  }
+
+  @Test
+  void theChallengeHeaderNamesBearerAndHealthStaysOpen() throws Exception {
+    var response = java.net.http.HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(base + "/api/conversations/c1/events")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).isEqualTo(401);
+    assertThat(response.headers().firstValue("WWW-Authenticate").orElse("")).startsWith("Bearer");
+    assertThat(Http.get(base + "/health").status()).isEqualTo(200);
+  }
+
+  @Test
+  void twoSubjectsWithTheSameConversationIdHaveSeparateConversations() {
+    // An id whose two scoped keys share a partition: a forged Last-Event-ID then points into the right
+    // partition, and only the key keeps the other subject's events out.
+    String id = IntStream.range(0, 10_000).mapToObj(i -> "shared-" + i)
+        .filter(c -> Partitioning.partitionOf(ConversationIds.kafkaKey("alice", c), TokenrailStack.PARTITIONS)
+            == Partitioning.partitionOf(ConversationIds.kafkaKey("bob", c), TokenrailStack.PARTITIONS))
+        .findFirst().orElseThrow();
+    String alice = signer.generateToken(claims("alice"));
+    String bob = signer.generateToken(claims("bob"));
+
+    String aliceMessage;
+    String aliceFirstEventId;
+    try (SseClient a = SseClient.connect(eventsUrl(id) + "?access_token=" + alice)) { // as a browser's EventSource
+      aliceMessage = post(alice, id, "#tokens=20 alice's secret answer");
+      List<SseClient.Event> events = a.awaitTerminal(PATIENCE);
+      assertThat(events).allSatisfy(e -> assertThat(e.data().getString("messageId")).isEqualTo(aliceMessage));
+      aliceFirstEventId = events.get(0).id();
+    }
+
+    // Bob, on the same id, with Alice's position as his Last-Event-ID: he sees only his own answer.
+    try (SseClient b = SseClient.connect(eventsUrl(id), Map.of("Authorization", "Bearer " + bob,
+        "Last-Event-ID", aliceFirstEventId))) {
+      String bobMessage = post(bob, id, "#tokens=5 bob's answer");
+      List<SseClient.Event> events = b.awaitEvent(e -> e.type().equals("done"), PATIENCE);
+      assertThat(events).isNotEmpty()
+          .allSatisfy(e -> assertThat(e.data().getString("messageId")).isEqualTo(bobMessage));
+    }
+
+    // Alice's conversation is not there for Bob: no transcript of hers, no cancel of her message.
+    JsonObject bobsTranscript = get(bob, "/api/conversations/" + id).json();
+    assertThat(bobsTranscript.getJsonArray("messages").encode()).doesNotContain(aliceMessage).doesNotContain("secret");
+    Http.Response cancel = Http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations/" + id + "/cancel"))
+        .header("Authorization", "Bearer " + bob).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("messageId", aliceMessage).encode())).build());
+    assertThat(cancel.status()).isEqualTo(404);
+    assertThat(get(signer.generateToken(claims("carol")), "/api/conversations/" + id).status())
+        .as("a subject who never used the id: as if it didn't exist").isEqualTo(404);
+    assertThat(get(alice, "/api/conversations/" + id).json().getJsonArray("messages").encode()).contains(aliceMessage);
+  }
+
+  private static String post(String token, String conversation, String text) {
+    Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations/" + conversation + "/messages"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("text", text).encode())).build());
+    assertThat(r.status()).isEqualTo(202);
+    return r.json().getString("messageId");
+  }
+
+  private static Http.Response get(String token, String path) {
+    return Http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token).build());
+  }
+
+  private static JsonObject claims(String subject) {
+    long now = System.currentTimeMillis() / 1000;
+    return new JsonObject().put("sub", subject).put("iss", ISSUER).put("aud", AUDIENCE).put("iat", now)
+        .put("exp", now + 600);
+  }
+
+  private static JWTAuth hs256(String secret) {
+    return JWTAuth.create(stack.vertx(), new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+        .setJWTOptions(new JWTOptions().setNoTimestamp(true)));
+  }
+
+  /** A token that claims {@code alg: none}: no signature at all. */
+  private static String unsigned(JsonObject claims) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    return b64.encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "."
+        + b64.encodeToString(claims.encode().getBytes(StandardCharsets.UTF_8)) + ".";
+  }
+
+  private static String eventsUrl(String conversation) {
+    return base + "/api/conversations/" + conversation + "/events";
+  }
+}
