@@ -7,6 +7,7 @@ import dev.tokenrail.model.ProtocolCodec;
 import dev.tokenrail.model.ProtocolException;
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.model.MeterScope;
 import dev.tokenrail.model.Telemetry;
 import dev.tokenrail.model.TraceContext;
 import dev.tokenrail.model.Turn;
@@ -63,7 +64,7 @@ public final class WorkerVerticle extends VerticleBase {
   /** Partitions of the requests topic (and so of the memory topic), learned at start. */
   private int partitionCount;
   private final WorkerMetrics metrics = new WorkerMetrics();
-  private final List<AutoCloseable> kafkaMetrics = new ArrayList<>();
+  private final MeterScope meters = new MeterScope();
   private KafkaConsumer<String, Buffer> consumer;
   private KafkaProducer<String, Buffer> producer;
   private int inFlight;
@@ -90,10 +91,10 @@ public final class WorkerVerticle extends VerticleBase {
     consumer.partitionsAssignedHandler(this::takeOver);
     consumer.partitionsRevokedHandler(this::abandonRevoked);
     consumer.handler(this::onRecord);
-    kafkaMetrics.add(Telemetry.bindKafka(producer.unwrap()));
-    kafkaMetrics.add(Telemetry.bindKafka(consumer.unwrap()));
-    Gauge.builder("tokenrail.generations.active", this, w -> w.inFlight)
-        .description("generations running").tag("worker", instanceId).register(Telemetry.registry());
+    meters.bindKafka(producer.unwrap());
+    meters.bindKafka(consumer.unwrap());
+    meters.add(Gauge.builder("tokenrail.generations.active", this, w -> w.inFlight)
+        .description("generations running").tag("worker", instanceId).register(Telemetry.registry()));
     vertx.setPeriodic(1_000, id -> checkTimeouts());
     log.info("Worker {} starting: {}, tools {}", instanceId, config.model(),
         config.chat().tools().stream().map(t -> t.name()).toList());
@@ -144,7 +145,7 @@ public final class WorkerVerticle extends VerticleBase {
           return commitPending().transform(ar -> consumer.close()); // what finished while draining
         })
         .eventually(() -> {
-          kafkaMetrics.forEach(WorkerVerticle::closeQuietly);
+          meters.close();
           return producer.close();
         })
         .eventually(() -> toolExecutor.close());
@@ -533,14 +534,6 @@ public final class WorkerVerticle extends VerticleBase {
       }
     }
     return TraceContext.newTrace();
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      log.debug("Closing {} failed: {}", closeable, e.toString());
-    }
   }
 
   private void checkTimeouts() {

@@ -1,6 +1,5 @@
 package dev.tokenrail.model;
 
-import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -9,12 +8,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.producer.Producer;
 
 /**
  * One Prometheus registry per process for Tokenrail's meters, Vert.x's own (HTTP server, event loops,
- * worker pools) and the Kafka clients'. Every role of a process reports to it; {@code GET /metrics}
+ * worker pools) and the Kafka clients' (bound per verticle through a {@link MeterScope}). Every role of a process reports to it; {@code GET /metrics}
  * serves it.
  */
 public final class Telemetry {
@@ -33,20 +30,6 @@ public final class Telemetry {
     VertxOptions options = new VertxOptions()
         .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true));
     return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(REGISTRY)).build();
-  }
-
-  /** Reports a Kafka client's own metrics (request latency, lag, throughput); close the result with the client. */
-  public static AutoCloseable bindKafka(Object nativeClient) {
-    KafkaClientMetrics metrics;
-    if (nativeClient instanceof Producer<?, ?> p) {
-      metrics = new KafkaClientMetrics(p);
-    } else if (nativeClient instanceof Consumer<?, ?> c) {
-      metrics = new KafkaClientMetrics(c);
-    } else {
-      throw new IllegalArgumentException("not a Kafka producer or consumer: " + nativeClient);
-    }
-    metrics.bindTo(REGISTRY);
-    return metrics;
   }
 
   /**

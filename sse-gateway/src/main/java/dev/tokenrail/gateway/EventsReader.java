@@ -1,6 +1,6 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.Telemetry;
+import dev.tokenrail.model.MeterScope;
 import dev.tokenrail.model.KafkaSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -37,10 +37,12 @@ final class EventsReader {
   private KafkaConsumer<String, Buffer> consumer;
   private long[] liveNext = new long[0];
   private boolean assigned;
-  private AutoCloseable kafkaMetrics;
   private volatile long lag;
 
-  EventsReader(Vertx vertx, KafkaSettings kafka, String clientId) {
+  private final MeterScope meters;
+
+  EventsReader(Vertx vertx, KafkaSettings kafka, String clientId, MeterScope meters) {
+    this.meters = meters;
     this.vertx = vertx;
     this.kafka = kafka;
     this.clientId = clientId;
@@ -57,7 +59,7 @@ final class EventsReader {
     config.put("max.poll.records", "5000");
     consumer = KafkaConsumer.create(vertx, config);
     consumer.exceptionHandler(e -> log.warn("Events reader error: {}", e.toString()));
-    kafkaMetrics = Telemetry.bindKafka(consumer.unwrap());
+    meters.bindKafka(consumer.unwrap());
     String topic = kafka.topics().events();
     return consumer.partitionsFor(topic)
         .compose(infos -> {
@@ -86,13 +88,6 @@ final class EventsReader {
   }
 
   Future<Void> close() {
-    if (kafkaMetrics != null) {
-      try {
-        kafkaMetrics.close();
-      } catch (Exception e) {
-        log.debug("Closing the reader's metrics failed: {}", e.toString());
-      }
-    }
     return consumer == null ? Future.succeededFuture() : consumer.close();
   }
 

@@ -1,5 +1,6 @@
 package dev.tokenrail.gateway;
 
+import dev.tokenrail.model.MeterScope;
 import dev.tokenrail.model.Telemetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -14,34 +15,41 @@ final class GatewayMetrics {
 
   private final MeterRegistry registry = Telemetry.registry();
   private final String gateway;
+  private final MeterScope scope;
   private final Counter accepted;
   private final Counter relayed;
   private final Counter fallbacks;
   private final Timer tokenLatency;
 
-  GatewayMetrics(String gateway) {
+  /** Every meter is tagged with {@code gateway} and belongs to {@code scope}: gone when the gateway stops. */
+  GatewayMetrics(String gateway, MeterScope scope) {
     this.gateway = gateway;
+    this.scope = scope;
     this.accepted = Counter.builder("tokenrail.messages.accepted").description("messages stored in the requests topic")
         .tag("gateway", gateway).register(registry);
+    scope.add(accepted);
     this.relayed = Counter.builder("tokenrail.tokens.relayed").description("token events written to SSE clients")
         .tag("gateway", gateway).register(registry);
+    scope.add(relayed);
     this.fallbacks = Counter.builder("tokenrail.sse.slow.client.fallbacks")
         .description("streams whose socket filled up, continued from the log once drained")
         .tag("gateway", gateway).register(registry);
+    scope.add(fallbacks);
     this.tokenLatency = Timer.builder("tokenrail.token.latency")
         .description("from a token event's ts (the worker created it) to its write to an SSE client")
         .tag("gateway", gateway)
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
         .register(registry);
+    scope.add(tokenLatency);
   }
 
   /** Gauges read on scrape: open streams and how far the events reader is behind the topic's end. */
   void gauges(Supplier<Number> openStreams, Supplier<Number> readerLag) {
-    Gauge.builder("tokenrail.sse.connections", openStreams).description("open SSE streams").tag("gateway", gateway)
-        .register(registry);
-    Gauge.builder("tokenrail.events.reader.lag", readerLag)
+    scope.add(Gauge.builder("tokenrail.sse.connections", openStreams).description("open SSE streams")
+        .tag("gateway", gateway).register(registry));
+    scope.add(Gauge.builder("tokenrail.events.reader.lag", readerLag)
         .description("records of the events topic not yet read by the gateway's live reader (sampled every 5 s)")
-        .tag("gateway", gateway).register(registry);
+        .tag("gateway", gateway).register(registry));
   }
 
   void accepted() {

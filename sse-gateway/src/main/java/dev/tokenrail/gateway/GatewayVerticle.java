@@ -1,6 +1,7 @@
 package dev.tokenrail.gateway;
 
 import dev.tokenrail.model.ConversationIds;
+import dev.tokenrail.model.MeterScope;
 import dev.tokenrail.model.MessageRequest;
 import dev.tokenrail.model.Partitioning;
 import dev.tokenrail.model.ProtocolCodec;
@@ -49,7 +50,8 @@ public final class GatewayVerticle extends VerticleBase {
   private MessageHistory history;
   private Transcripts transcripts;
   private GatewayMetrics metrics;
-  private AutoCloseable requestsMetrics;
+  /** This gateway's meters and its Kafka clients' metrics, removed when it stops. */
+  private final MeterScope meters = new MeterScope();
   private final ChatPage chatPage = ChatPage.load();
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
@@ -86,16 +88,16 @@ public final class GatewayVerticle extends VerticleBase {
       log.info("API calls need a bearer JWT: {}", config.auth());
     }
     requests = KafkaProducer.create(vertx, requestsProducerConfig(instanceId));
-    requestsMetrics = Telemetry.bindKafka(requests.unwrap());
+    meters.bindKafka(requests.unwrap());
     admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
-    reader = new EventsReader(vertx, config.kafka(), instanceId);
+    reader = new EventsReader(vertx, config.kafka(), instanceId, meters);
     catchUp = new CatchUpReader(vertx, config.kafka(), instanceId, reader);
     starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests);
     streamStarts = new StreamStarts(catchUp, starts, config.replayClockSkew());
     transcripts = new Transcripts(vertx, config.kafka(), instanceId, catchUp);
     history = new MessageHistory(catchUp, config.kafka().topics().requests(), reader::partitionCount, config.replayClockSkew());
     vertx.setPeriodic(config.keepAlive().toMillis(), id -> streams.forEach(Subscription::ping));
-    metrics = new GatewayMetrics(instanceId);
+    metrics = new GatewayMetrics(instanceId, meters);
     metrics.gauges(streams::size, () -> reader.lag());
     vertx.setPeriodic(5_000, id -> reader.sampleLag());
     return reader.start()
@@ -118,11 +120,7 @@ public final class GatewayVerticle extends VerticleBase {
         .eventually(() -> starts.close())
         .eventually(() -> transcripts.close())
         .eventually(() -> {
-          try {
-            requestsMetrics.close();
-          } catch (Exception e) {
-            log.debug("Closing the producer's metrics failed: {}", e.toString());
-          }
+          meters.close();
           return requests.close();
         })
         .eventually(() -> admin.close());
