@@ -1,6 +1,6 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.EventId;
+import dev.tokenrail.model.MeterScope;
 import dev.tokenrail.model.ProtocolCodec;
 import dev.tokenrail.model.StreamEvent;
 import io.vertx.core.AbstractVerticle;
@@ -32,6 +32,8 @@ public final class InProcessRelay extends AbstractVerticle {
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private final List<String> ids = new ArrayList<>();
   private final long[] sent;
+  private final MeterScope meters = new MeterScope();
+  private GatewayMetrics metrics;
   private HttpServer server;
   private long offset;
   private int next;
@@ -51,11 +53,12 @@ public final class InProcessRelay extends AbstractVerticle {
 
   @Override
   public void start(Promise<Void> started) {
+    metrics = new GatewayMetrics("in-process-relay", meters);
     vertx.createHttpServer().requestHandler(request -> {
       String path = request.path(); // /api/conversations/{id}/events
       String id = path.substring("/api/conversations/".length(), path.length() - "/events".length());
       Subscription s = new Subscription(request.response(), id, id, 0, 0);
-      s.open(GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES, this::drained, new GatewayMetrics("in-process-relay"));
+      s.open(GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES, this::drained, metrics);
       s.goLive();
       subscriptions.put(id, s);
       ids.add(id);
@@ -67,6 +70,11 @@ public final class InProcessRelay extends AbstractVerticle {
       server = s;
       started.complete();
     }).onFailure(started::fail);
+  }
+
+  @Override
+  public void stop() {
+    meters.close();
   }
 
   private void drained(Subscription s) {
@@ -95,10 +103,8 @@ public final class InProcessRelay extends AbstractVerticle {
       String id = ids.get(i);
       long seq = ++sent[i];
       Buffer record = ProtocolCodec.encode(new StreamEvent.Token(id, "m", 1, seq, System.currentTimeMillis(), " token"));
-      StreamEvent event = ProtocolCodec.decodeEvent(record); // as the events reader validates each record
-      long o = offset++;
       Subscription s = subscriptions.get(id);
-      if (s.deliver(new EventFrame(o, event, SseFrames.event(new EventId(0, o).encode(), event.type().wireName(), record)))) {
+      if (s.deliver(EventFrame.of(0, offset++, record))) { // decoded and framed as the events reader does
         touched.add(s);
       }
       written++;

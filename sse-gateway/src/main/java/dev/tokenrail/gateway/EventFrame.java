@@ -20,16 +20,19 @@ record EventFrame(long offset, StreamEvent event, Buffer frame) {
 
   /** The record as a frame, or empty (logged) when it is not a protocol v1 event. */
   static Optional<EventFrame> of(KafkaConsumerRecord<String, Buffer> record) {
-    StreamEvent event;
     try {
-      event = ProtocolCodec.decodeEvent(record.value());
+      return Optional.of(of(record.partition(), record.offset(), record.value()));
     } catch (ProtocolException e) {
       log.warn("Skipping an events record that is not protocol v1 at {}-{}@{}: {}",
           record.topic(), record.partition(), record.offset(), e.getMessage());
       return Optional.empty();
     }
-    Buffer frame = SseFrames.event(new EventId(record.partition(), record.offset()).encode(),
-        event.type().wireName(), record.value());
-    return Optional.of(new EventFrame(record.offset(), event, frame));
+  }
+
+  /** The record value at {@code partition}/{@code offset}, validated and framed; throws if it is not v1. */
+  static EventFrame of(int partition, long offset, Buffer value) {
+    StreamEvent event = ProtocolCodec.decodeEvent(value);
+    Buffer frame = SseFrames.event(new EventId(partition, offset).encode(), event.type().wireName(), value);
+    return new EventFrame(offset, event, frame);
   }
 }
