@@ -29,12 +29,14 @@ final class ConversationStarts {
 
   private static final Logger log = LoggerFactory.getLogger(ConversationStarts.class);
 
+  private final Vertx vertx;
   private final KafkaSettings kafka;
   private final KafkaProducer<String, Buffer> producer;
   private final Map<String, Long> startedAt = new HashMap<>();
   private final TopicFollower follower;
 
   ConversationStarts(Vertx vertx, KafkaSettings kafka, String clientId, KafkaProducer<String, Buffer> producer) {
+    this.vertx = vertx;
     this.kafka = kafka;
     this.producer = producer;
     this.follower = new TopicFollower(vertx, kafka, clientId + "-starts", kafka.topics().conversations(), this::apply);
@@ -58,15 +60,30 @@ final class ConversationStarts {
     return t == null ? OptionalLong.empty() : OptionalLong.of(t);
   }
 
-  /** Records the conversation's start if this gateway has not seen one; completes once Kafka has it. */
+  /**
+   * Records the conversation's start if this gateway has not seen one; completes once Kafka has it. A
+   * write that fails is tried again a second later, once — without the record {@code ?from=start} would
+   * find nothing of a conversation that never gets another message — and by the conversation's next
+   * message after that.
+   */
   Future<Void> recordStart(String kafkaKey, long acceptedAt) {
+    return recordStart(kafkaKey, acceptedAt, true);
+  }
+
+  private Future<Void> recordStart(String kafkaKey, long acceptedAt, boolean retry) {
     if (startedAt.containsKey(kafkaKey)) {
       return Future.succeededFuture();
     }
     startedAt.put(kafkaKey, acceptedAt);
     return producer.send(KafkaProducerRecord.create(kafka.topics().conversations(), kafkaKey,
             ProtocolCodec.encodeConversationStart(acceptedAt)))
-        .onFailure(e -> startedAt.remove(kafkaKey, acceptedAt)) // not stored: the next message tries again
+        .onFailure(e -> {
+          startedAt.remove(kafkaKey, acceptedAt);
+          log.warn("Conversation start not stored{}: {}", retry ? ", trying again in 1 s" : "", e.toString());
+          if (retry) {
+            vertx.setTimer(1_000, id -> recordStart(kafkaKey, acceptedAt, false));
+          }
+        })
         .mapEmpty();
   }
 

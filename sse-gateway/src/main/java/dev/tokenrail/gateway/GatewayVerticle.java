@@ -205,10 +205,7 @@ public final class GatewayVerticle extends VerticleBase {
     // The conversation's start (its first message only) is written beside the request, not before it: one
     // round trip less on the way to the first token. The answer is about the request: 202 once it is
     // stored, even if the start record is not (the next message of the conversation writes it again).
-    Future<Void> start = starts.recordStart(key, now).onFailure(e -> {
-      log.warn("Conversation start not stored, trying again in 1 s: conversationId={}: {}", conversationId, e.toString());
-      vertx.setTimer(1_000, id -> starts.recordStart(key, now)); // without it ?from=start would find nothing
-    });
+    Future<Void> start = starts.recordStart(key, now);
     requests.send(record)
         .compose(m -> start.otherwiseEmpty())
         .onSuccess(m -> {
