@@ -29,11 +29,13 @@ public final class Toolbox {
   }
 
   private final Map<String, Tool> tools = new LinkedHashMap<>();
+  private final List<ToolSpecification> specifications;
   private final WorkerExecutor executor;
   private final Duration timeout;
 
   public Toolbox(List<Tool> tools, WorkerExecutor executor, Duration timeout) {
     tools.forEach(t -> this.tools.put(t.name(), t));
+    this.specifications = tools.stream().map(Tool::specification).toList();
     this.executor = executor;
     this.timeout = timeout;
   }
@@ -43,8 +45,9 @@ public final class Toolbox {
     return List.of(new CurrentTimeTool(), new CalculatorTool());
   }
 
+  /** Offered with every model call of every turn: made once. */
   public List<ToolSpecification> specifications() {
-    return tools.values().stream().map(Tool::specification).toList();
+    return specifications;
   }
 
   /** Runs one call; the future always succeeds, with an error outcome when the call failed. */
