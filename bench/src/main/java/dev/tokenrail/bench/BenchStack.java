@@ -1,5 +1,6 @@
 package dev.tokenrail.bench;
 
+import dev.tokenrail.gateway.ClientLimits;
 import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.kafka.EmbeddedKafkaBroker;
@@ -53,7 +54,8 @@ final class BenchStack implements AutoCloseable {
         new DeploymentOptions()));
     GatewayConfig defaults = GatewayConfig.defaults(kafka, 0);
     GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0, defaults.maxTextBytes(), defaults.keepAlive(),
-        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes, defaults.http(), defaults.auth()));
+        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes, defaults.http(), defaults.auth(),
+        ClientLimits.UNLIMITED, defaults.modelName()));
     await(vertx.deployVerticle(gateway));
     return new BenchStack(broker, vertx, gateway, kafka);
   }

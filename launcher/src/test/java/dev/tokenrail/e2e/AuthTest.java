@@ -2,7 +2,6 @@ package dev.tokenrail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.gateway.AuthSettings;
 import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.model.ConversationIds;
 import dev.tokenrail.model.Partitioning;
@@ -40,13 +39,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class AuthTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(60);
-  private static final String SECRET = "test-secret-of-at-least-thirty-two-characters";
-  private static final String ISSUER = "https://issuer.example";
-  private static final String AUDIENCE = "tokenrail";
   private static TokenrailStack stack; // no gateway of its own: the test starts one with auth
   private static String base;
-  private static JWTAuth signer;
-  private static JWTAuth otherSigner;
+  private static TestTokens signer;
+  private static TestTokens otherSigner;
 
   @BeforeAll
   static void start() {
@@ -54,10 +50,10 @@ class AuthTest {
     TokenrailStack.await(stack.vertx().deployVerticle(new WorkerVerticle(
         WorkerConfig.of(stack.kafka(), ModelSettings.demo(500, 10), 1_000).withDrainTimeout(Duration.ZERO))));
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
-        .withAuth(AuthSettings.hs256(SECRET, ISSUER, AUDIENCE)));
+        .withAuth(TestTokens.SETTINGS));
     base = "http://localhost:" + gateway.actualPort();
-    signer = hs256(SECRET);
-    otherSigner = hs256("another-secret-of-at-least-thirty-two-chars");
+    signer = new TestTokens(stack.vertx());
+    otherSigner = new TestTokens(stack.vertx(), "another-secret-of-at-least-thirty-two-chars");
   }
 
   @AfterAll
@@ -73,13 +69,13 @@ class AuthTest {
     JsonObject claims = claims("alice");
     String token = switch (kind) {
       case "missing" -> null;
-      case "expired" -> signer.generateToken(claims.put("exp", now - 60));
-      case "not-yet-valid" -> signer.generateToken(claims.put("nbf", now + 600));
-      case "wrong-signature" -> otherSigner.generateToken(claims);
-      case "wrong-issuer" -> signer.generateToken(claims.put("iss", "https://someone.else"));
-      case "wrong-audience" -> signer.generateToken(claims.put("aud", "another-service"));
+      case "expired" -> signer.sign(claims.put("exp", now - 60));
+      case "not-yet-valid" -> signer.sign(claims.put("nbf", now + 600));
+      case "wrong-signature" -> otherSigner.sign(claims);
+      case "wrong-issuer" -> signer.sign(claims.put("iss", "https://someone.else"));
+      case "wrong-audience" -> signer.sign(claims.put("aud", "another-service"));
       case "alg-none" -> unsigned(claims);
-      case "no-subject" -> signer.generateToken(claims("alice").put("sub", ""));
+      case "no-subject" -> signer.sign(claims("alice").put("sub", ""));
       default -> "not.a.jwt";
     };
     HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(base + "/api/conversations/auth-" + kind + "/messages"))
@@ -113,8 +109,8 @@ class AuthTest {
         .filter(c -> Partitioning.partitionOf(ConversationIds.kafkaKey("alice", c), TokenrailStack.PARTITIONS)
             == Partitioning.partitionOf(ConversationIds.kafkaKey("bob", c), TokenrailStack.PARTITIONS))
         .findFirst().orElseThrow();
-    String alice = signer.generateToken(claims("alice"));
-    String bob = signer.generateToken(claims("bob"));
+    String alice = signer.sign(claims("alice"));
+    String bob = signer.sign(claims("bob"));
 
     String aliceMessage;
     String aliceFirstEventId;
@@ -141,9 +137,76 @@ class AuthTest {
         .header("Authorization", "Bearer " + bob).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("messageId", aliceMessage).encode())).build());
     assertThat(cancel.status()).isEqualTo(404);
-    assertThat(get(signer.generateToken(claims("carol")), "/api/conversations/" + id).status())
+    assertThat(get(signer.sign(claims("carol")), "/api/conversations/" + id).status())
         .as("a subject who never used the id: as if it didn't exist").isEqualTo(404);
     assertThat(get(alice, "/api/conversations/" + id).json().getJsonArray("messages").encode()).contains(aliceMessage);
+  }
+
+  /**
+   * Keys from an identity provider's JWKS URL (served here by a Vert.x server, as an IdP would): a token
+   * signed with the published RSA key passes, one signed with another RSA key doesn't; with
+   * {@code protectMetrics}, {@code /metrics} needs a token too.
+   */
+  @Test
+  void keysComeFromAJwksUrlAndMetricsCanRequireAToken() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    java.security.KeyPair published = generator.generateKeyPair();
+    java.security.KeyPair unpublished = generator.generateKeyPair();
+    java.security.interfaces.RSAPublicKey key = (java.security.interfaces.RSAPublicKey) published.getPublic();
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    JsonObject jwks = new JsonObject().put("keys", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("kty", "RSA").put("use", "enc").put("kid", "encryption-key").put("alg", "RSA-OAEP")
+            .put("n", b64.encodeToString(unsignedBytes(key.getModulus())))
+            .put("e", b64.encodeToString(unsignedBytes(key.getPublicExponent()))))
+        .add(new JsonObject().put("kty", "RSA").put("use", "sig").put("kid", "key-1").put("alg", "RS256")
+            .put("n", b64.encodeToString(unsignedBytes(key.getModulus())))
+            .put("e", b64.encodeToString(unsignedBytes(key.getPublicExponent())))));
+    io.vertx.core.http.HttpServer idp = TokenrailStack.await(stack.vertx().createHttpServer()
+        .requestHandler(r -> r.response().putHeader("Content-Type", "application/json").end(jwks.encode()))
+        .listen(0));
+    GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
+        .withAuth(dev.tokenrail.gateway.AuthSettings.jwks(
+            URI.create("http://localhost:" + idp.actualPort() + "/.well-known/jwks.json"), TestTokens.ISSUER,
+            TestTokens.AUDIENCE).withProtectedMetrics()));
+    String jwksBase = "http://localhost:" + gateway.actualPort();
+    try {
+      String good = rs256(published, "key-1").generateToken(claims("dana"));
+      String forged = rs256(unpublished, "key-1").generateToken(claims("dana"));
+      HttpRequest.Builder transcript = HttpRequest.newBuilder(URI.create(jwksBase + "/api/conversations/jwks-1"));
+      assertThat(Http.send(transcript.copy().header("Authorization", "Bearer " + good).build()).status())
+          .as("a known subject's unknown conversation: past authentication, then 404").isEqualTo(404);
+      assertThat(Http.send(transcript.copy().header("Authorization", "Bearer " + forged).build()).status()).isEqualTo(401);
+      assertThat(Http.send(transcript.copy().header("Authorization", "Bearer " + signer.forSubject("dana")).build())
+          .status()).as("HS256 is not accepted by a JWKS-configured gateway").isEqualTo(401);
+
+      assertThat(Http.get(jwksBase + "/metrics").status()).isEqualTo(401);
+      Http.Response metrics = Http.send(HttpRequest.newBuilder(URI.create(jwksBase + "/metrics"))
+          .header("Authorization", "Bearer " + good).build());
+      assertThat(metrics.status()).isEqualTo(200);
+      assertThat(metrics.body()).contains("tokenrail_");
+      assertThat(Http.get(base + "/metrics").status()).as("open unless configured").isEqualTo(200);
+      assertThat(Http.get(jwksBase + "/health").status()).isEqualTo(200);
+    } finally {
+      TokenrailStack.await(stack.vertx().undeploy(gateway.deploymentID()));
+      TokenrailStack.await(idp.close());
+    }
+  }
+
+  private static JWTAuth rs256(java.security.KeyPair keys, String kid) {
+    String pem = "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(keys.getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+    return JWTAuth.create(stack.vertx(), new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(pem).setId(kid))
+        .setJWTOptions(new JWTOptions().setAlgorithm("RS256").setNoTimestamp(true)
+            .setHeader(new JsonObject().put("kid", kid))));
+  }
+
+  /** A JWK's big-endian number: no sign byte. */
+  private static byte[] unsignedBytes(java.math.BigInteger n) {
+    byte[] bytes = n.toByteArray();
+    return bytes[0] == 0 ? java.util.Arrays.copyOfRange(bytes, 1, bytes.length) : bytes;
   }
 
   private static String post(String token, String conversation, String text) {
@@ -159,15 +222,7 @@ class AuthTest {
   }
 
   private static JsonObject claims(String subject) {
-    long now = System.currentTimeMillis() / 1000;
-    return new JsonObject().put("sub", subject).put("iss", ISSUER).put("aud", AUDIENCE).put("iat", now)
-        .put("exp", now + 600);
-  }
-
-  private static JWTAuth hs256(String secret) {
-    return JWTAuth.create(stack.vertx(), new JWTAuthOptions()
-        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
-        .setJWTOptions(new JWTOptions().setNoTimestamp(true)));
+    return TestTokens.claims(subject);
   }
 
   /** A token that claims {@code alg: none}: no signature at all. */

@@ -2,13 +2,23 @@ package dev.tokenrail.gateway;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks the bearer JWT of an API call (vertx-auth-jwt: signature, {@code exp}, {@code nbf}, and the
@@ -18,25 +28,78 @@ import java.util.List;
  */
 final class GatewayAuth {
 
+  private static final Logger log = LoggerFactory.getLogger(GatewayAuth.class);
   static final String SUBJECT = "tokenrail.subject";
+  /** How often the JWKS is fetched again, so keys an identity provider rotates in are picked up. */
+  static final Duration JWKS_REFRESH = Duration.ofMinutes(5);
 
-  private final JWTAuth jwt;
+  private final Vertx vertx;
+  private final AuthSettings settings;
+  /** Replaced whole when the JWKS is fetched again; read on the event loop. */
+  private volatile JWTAuth jwt;
 
-  private GatewayAuth(JWTAuth jwt) {
-    this.jwt = jwt;
+  private GatewayAuth(Vertx vertx, AuthSettings settings) {
+    this.vertx = vertx;
+    this.settings = settings;
   }
 
-  static GatewayAuth create(Vertx vertx, AuthSettings settings) {
+  /**
+   * Ready once the keys are known: at once for a secret or a PEM key; after the first fetch for a JWKS
+   * URL (which fails the gateway's start if the URL doesn't answer with keys — better than a gateway that
+   * turns every caller away). Later fetches that fail keep the keys the gateway has.
+   */
+  static Future<GatewayAuth> create(Vertx vertx, AuthSettings settings) {
+    GatewayAuth auth = new GatewayAuth(vertx, settings);
+    if (settings.jwksUrl().isEmpty()) {
+      auth.jwt = JWTAuth.create(vertx, auth.options(List.of()));
+      return Future.succeededFuture(auth);
+    }
+    HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000));
+    return auth.fetchKeys(client).map(v -> {
+      vertx.setPeriodic(JWKS_REFRESH.toMillis(), id -> auth.fetchKeys(client)
+          .onFailure(e -> log.warn("JWKS refresh from {} failed; keeping the keys we have: {}", settings.jwksUrl().get(),
+              e.toString())));
+      return auth;
+    });
+  }
+
+  private Future<Void> fetchKeys(HttpClient client) {
+    URI url = settings.jwksUrl().orElseThrow();
+    return client.request(new RequestOptions().setAbsoluteURI(url.toString()).setTimeout(10_000))
+        .compose(request -> request.send())
+        .compose(response -> response.statusCode() == 200 ? response.body()
+            : Future.failedFuture("JWKS " + url + " answered " + response.statusCode()))
+        .map(body -> {
+          List<JsonObject> keys = new ArrayList<>();
+          JsonArray array = new JsonObject(body).getJsonArray("keys");
+          for (int i = 0; array != null && i < array.size(); i++) {
+            JsonObject key = array.getJsonObject(i);
+            // Signing keys only; an encryption key in the set is not ours to verify with.
+            if (!"enc".equals(key.getString("use"))) {
+              keys.add(key);
+            }
+          }
+          if (keys.isEmpty()) {
+            throw new IllegalStateException("JWKS " + url + " has no signing keys");
+          }
+          jwt = JWTAuth.create(vertx, options(keys));
+          log.info("JWT keys from {}: {}", url, keys.stream().map(k -> k.getString("kid", "(no kid)")).toList());
+          return null;
+        });
+  }
+
+  private JWTAuthOptions options(List<JsonObject> jwks) {
     JWTAuthOptions options = new JWTAuthOptions();
     settings.hmacSecret().ifPresent(secret ->
         options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
     settings.publicKeyPem().ifPresent(pem ->
         options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(settings.publicKeyAlgorithm()).setBuffer(pem)));
+    jwks.forEach(options::addJwk);
     JWTOptions checks = new JWTOptions().setLeeway(5);
     settings.issuer().ifPresent(checks::setIssuer);
     settings.audience().ifPresent(a -> checks.setAudience(List.of(a)));
     options.setJWTOptions(checks);
-    return new GatewayAuth(JWTAuth.create(vertx, options));
+    return options;
   }
 
   /** Puts the caller's subject on the context and continues, or answers 401. */

@@ -2,6 +2,7 @@ package dev.tokenrail.gateway;
 
 import dev.tokenrail.model.Env;
 import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.model.ModelName;
 import java.time.Duration;
 
 /**
@@ -17,10 +18,12 @@ import java.time.Duration;
  *                          continued from the log instead: the memory bound of a stalled client
  * @param http              request size limits and CORS
  * @param auth              how API calls are authenticated; {@link AuthSettings#NONE} leaves the API open
+ * @param limits            message rate and open streams per subject, open streams per gateway
+ * @param modelName         the model {@code GET /v1/models} lists (the workers' configured model)
  */
 public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Duration keepAlive,
                             Duration replayClockSkew, int catchUpReaders, int sseWriteQueueBytes, HttpPolicy http,
-                            AuthSettings auth) {
+                            AuthSettings auth, ClientLimits limits, String modelName) {
 
   public static final int DEFAULT_MAX_TEXT_BYTES = 32 * 1024;
   /** A quarter of Vert.x's default: the kernel's socket buffer takes bursts, the log takes the rest. */
@@ -36,27 +39,41 @@ public record GatewayConfig(KafkaSettings kafka, int port, int maxTextBytes, Dur
         env.intValue("TOKENRAIL_CATCHUP_READERS", 2, 1, 64),
         env.intValue("TOKENRAIL_SSE_WRITE_QUEUE_BYTES", DEFAULT_SSE_WRITE_QUEUE_BYTES, 1_024, 16 * 1024 * 1024),
         HttpPolicy.fromEnv(env),
-        AuthSettings.fromEnv(env));
+        AuthSettings.fromEnv(env),
+        ClientLimits.fromEnv(env),
+        ModelName.fromEnv(env));
   }
 
   /** The defaults, on a given cluster and port. */
   public static GatewayConfig defaults(KafkaSettings kafka, int port) {
     return new GatewayConfig(kafka, port, DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), Duration.ofSeconds(5), 2,
-        DEFAULT_SSE_WRITE_QUEUE_BYTES, HttpPolicy.DEFAULT, AuthSettings.NONE);
+        DEFAULT_SSE_WRITE_QUEUE_BYTES, HttpPolicy.DEFAULT, AuthSettings.NONE,
+        ClientLimits.DEFAULT, "demo");
   }
 
   public GatewayConfig withKeepAlive(Duration interval) {
-    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http, auth);
+    return new GatewayConfig(kafka, port, maxTextBytes, interval, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http,
+        auth, limits, modelName);
   }
 
   public GatewayConfig withHttp(HttpPolicy policy) {
     return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, policy,
-        auth);
+        auth, limits, modelName);
   }
 
   public GatewayConfig withAuth(AuthSettings settings) {
     return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http,
-        settings);
+        settings, limits, modelName);
+  }
+
+  public GatewayConfig withLimits(ClientLimits clientLimits) {
+    return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http,
+        auth, clientLimits, modelName);
+  }
+
+  public GatewayConfig withModelName(String name) {
+    return new GatewayConfig(kafka, port, maxTextBytes, keepAlive, replayClockSkew, catchUpReaders, sseWriteQueueBytes, http,
+        auth, limits, name);
   }
 
   /** The request body limit: the text limit plus room for JSON escaping and the envelope. */

@@ -55,6 +55,9 @@ public final class GatewayVerticle extends VerticleBase {
   private final ChatPage chatPage = ChatPage.load();
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
+  private SubjectLimits limits;
+  /** Null when authentication is off. */
+  private GatewayAuth auth;
   private HttpServer server;
 
   public GatewayVerticle(GatewayConfig config) {
@@ -100,7 +103,12 @@ public final class GatewayVerticle extends VerticleBase {
     metrics = new GatewayMetrics(instanceId, meters);
     metrics.gauges(streams::size, () -> reader.lag());
     vertx.setPeriodic(5_000, id -> reader.sampleLag());
-    return reader.start()
+    limits = new SubjectLimits(config.limits());
+    vertx.setPeriodic(60_000, id -> limits.evictIdle());
+    Future<GatewayAuth> authReady = config.auth().enabled() ? GatewayAuth.create(vertx, config.auth())
+        : Future.succeededFuture();
+    return authReady.onSuccess(a -> auth = a)
+        .compose(v -> reader.start())
         .compose(v -> catchUp.start(config.catchUpReaders()))
         .compose(v -> starts.start())
         .compose(v -> transcripts.start())
@@ -140,9 +148,12 @@ public final class GatewayVerticle extends VerticleBase {
           .exposedHeaders(java.util.Set.of(TraceContext.HEADER))
           .maxAgeSeconds(600));
     }
-    if (config.auth().enabled()) { // every API call, after CORS (a preflight carries no token) and before any body
-      GatewayAuth auth = GatewayAuth.create(vertx, config.auth());
+    if (auth != null) { // every API call, after CORS (a preflight carries no token) and before any body
       router.route("/api/*").handler(auth::handle);
+      router.route("/v1/*").handler(auth::handle);
+      if (config.auth().protectMetrics()) {
+        router.get("/metrics").handler(auth::handle);
+      }
     }
     router.post("/api/conversations/:id/messages")
         .consumes("application/json")
@@ -191,6 +202,9 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (s.getBytes(StandardCharsets.UTF_8).length > config.maxTextBytes()) {
       ApiErrors.send(ctx, 413, "text_too_long", "'text' is longer than " + config.maxTextBytes() + " bytes.");
+      return;
+    }
+    if (!withinRate(ctx)) {
       return;
     }
     long now = System.currentTimeMillis();
@@ -252,6 +266,41 @@ public final class GatewayVerticle extends VerticleBase {
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The cancel could not be stored; try again."));
   }
 
+  /** Takes one message from the caller's rate limit; false after answering 429 when it has none left. */
+  private boolean withinRate(RoutingContext ctx) {
+    java.util.OptionalLong retryAfter = limits.tryMessage(ctx.get(GatewayAuth.SUBJECT));
+    if (retryAfter.isPresent()) {
+      ctx.response().putHeader("Retry-After", Long.toString(retryAfter.getAsLong()));
+      ApiErrors.send(ctx, 429, "rate_limited", "Too many messages; try again in " + retryAfter.getAsLong() + " s.");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Counts the stream in against the caller's and the gateway's caps until its response ends or its
+   * connection closes; false after answering 429 (the caller's cap) or 503 (the gateway's).
+   */
+  private boolean admitStream(RoutingContext ctx) {
+    String subject = ctx.get(GatewayAuth.SUBJECT);
+    switch (limits.tryOpenStream(subject)) {
+      case ADMITTED -> {
+        ctx.addEndHandler(v -> limits.closeStream(subject));
+        return true;
+      }
+      case SUBJECT_FULL -> {
+        ctx.response().putHeader("Retry-After", "10");
+        ApiErrors.send(ctx, 429, "too_many_streams",
+            "You have " + config.limits().maxStreamsPerSubject() + " streams open; close one first.");
+      }
+      case GATEWAY_FULL -> {
+        ctx.response().putHeader("Retry-After", "5");
+        ApiErrors.send(ctx, 503, "gateway_full", "This gateway has no room for another stream; try again.");
+      }
+    }
+    return false;
+  }
+
   /** The body as a JSON object, or null after answering 400. */
   private static JsonObject jsonBody(RoutingContext ctx) {
     JsonObject body;
@@ -269,6 +318,9 @@ public final class GatewayVerticle extends VerticleBase {
   private void streamEvents(RoutingContext ctx) {
     String conversationId = conversationId(ctx);
     if (conversationId == null) {
+      return;
+    }
+    if (!admitStream(ctx)) {
       return;
     }
     String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);

@@ -11,9 +11,14 @@ import java.time.Duration;
 /** Small blocking HTTP calls for tests, over the JDK's client. */
 public final class Http {
 
-  public record Response(int status, String contentType, String body) {
+  public record Response(int status, String contentType, String body, java.net.http.HttpHeaders headers) {
     public JsonObject json() {
       return new JsonObject(body);
+    }
+
+    /** The named response header, or null. */
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
     }
   }
 
@@ -43,7 +48,7 @@ public final class Http {
   public static Response send(HttpRequest request) {
     try {
       HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-      return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body());
+      return new Response(r.statusCode(), r.headers().firstValue("Content-Type").orElse(""), r.body(), r.headers());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     } catch (InterruptedException e) {

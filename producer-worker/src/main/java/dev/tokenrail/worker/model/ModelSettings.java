@@ -1,6 +1,7 @@
 package dev.tokenrail.worker.model;
 
 import dev.tokenrail.model.Env;
+import dev.tokenrail.model.ModelName;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -20,8 +21,8 @@ public record ModelSettings(
 
   public enum Provider { DEMO, OPENAI, ANTHROPIC }
 
-  public static final String DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
-  public static final String DEFAULT_ANTHROPIC_MODEL = "claude-3-5-haiku-latest";
+  public static final String DEFAULT_OPENAI_MODEL = ModelName.DEFAULT_OPENAI_MODEL;
+  public static final String DEFAULT_ANTHROPIC_MODEL = ModelName.DEFAULT_ANTHROPIC_MODEL;
 
   public static ModelSettings demo(int tokensPerSecond, int ttftMs) {
     return new ModelSettings(Provider.DEMO, Optional.empty(), Optional.empty(), DEFAULT_OPENAI_MODEL,
@@ -62,11 +63,7 @@ public record ModelSettings(
 
   /** What {@code start} events say in {@code model}. */
   public String displayName() {
-    return switch (provider) {
-      case DEMO -> "demo";
-      case OPENAI -> "openai:" + openAiModel;
-      case ANTHROPIC -> "anthropic:" + anthropicModel;
-    };
+    return ModelName.of(provider.name(), openAiModel, anthropicModel);
   }
 
   @Override
