@@ -21,9 +21,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,25 +128,7 @@ class ObservabilityTest {
   }
 
   private static List<ConsumerRecord<String, byte[]>> eventsOf(String conversation) {
-    Map<String, Object> config = new HashMap<>();
-    config.put("bootstrap.servers", stack.kafka().bootstrapServers());
-    config.put("key.deserializer", StringDeserializer.class.getName());
-    config.put("value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class.getName());
-    List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
-      var partitions = consumer.partitionsFor(stack.kafka().topics().events()).stream()
-          .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<org.apache.kafka.common.TopicPartition, Long> ends = consumer.endOffsets(partitions);
-      while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
-        consumer.poll(Duration.ofMillis(200)).forEach(r -> {
-          if (conversation.equals(r.key())) {
-            found.add(r);
-          }
-        });
-      }
-    }
-    return found;
+    return TopicContents.readAll(stack.kafka().bootstrapServers(), stack.kafka().topics().events()).stream()
+        .filter(r -> conversation.equals(r.key())).toList();
   }
 }

@@ -3,15 +3,21 @@ package dev.tokenrail.e2e;
 import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.model.ModelSettings;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code openai} provider: langchain4j's real OpenAI streaming client against an OpenAI-compatible
@@ -26,10 +32,18 @@ class OpenAiProviderTest {
 
   private static OpenAiCompatibleServer model;
   private static TokenrailStack stack;
+  /** Every log line of the JVM from before the stack starts: where an API key must never show. */
+  private static final ListAppender<ILoggingEvent> LOGS = new ListAppender<>();
 
   @BeforeAll
   static void start() {
+    LOGS.start();
+    ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).addAppender(LOGS);
     model = new OpenAiCompatibleServer(prompt -> {
+      if (prompt.contains("fail-401")) { // as OpenAI answers a bad key: with the key in the message
+        return new OpenAiCompatibleServer.Script.Fail(401, "{\"error\":{\"message\":\"Incorrect API key provided: "
+            + API_KEY + ".\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
+      }
       if (prompt.contains("fail-500")) {
         return new OpenAiCompatibleServer.Script.Fail(500, "{\"error\":{\"message\":\"internal detail sk-leak\"}}");
       }
@@ -43,6 +57,7 @@ class OpenAiProviderTest {
 
   @AfterAll
   static void stop() {
+    ((Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).detachAppender(LOGS);
     stack.close();
     model.close();
   }
@@ -83,6 +98,35 @@ class OpenAiProviderTest {
     assertThat(error.type()).isEqualTo("error");
     assertThat(error.data().getString("code")).isEqualTo("invalid_request");
     assertThat(error.data().getString("message")).doesNotContain("bad request detail");
+  }
+
+  /**
+   * The provider refuses the key and quotes it back, as OpenAI does. The key went out (the request carried
+   * it), yet it is nowhere: not in the error event, not in any record in Kafka, not in a log line or a
+   * logged stack trace, not in the metrics.
+   */
+  @Test
+  void theApiKeyNeverAppearsInEventsKafkaLogsOrMetrics() {
+    SseClient.Event error = terminalOf("openai-401", "please fail-401");
+    assertThat(error.type()).isEqualTo("error");
+    assertThat(model.requests()).anySatisfy(r -> assertThat(r.authorization()).isEqualTo("Bearer " + API_KEY));
+    assertThat(error.data().encode()).doesNotContain(API_KEY);
+
+    for (String topic : List.of(stack.kafka().topics().events(), stack.kafka().topics().requests(),
+        stack.kafka().topics().memory())) {
+      assertThat(TopicContents.readAll(stack.kafka().bootstrapServers(), topic))
+          .as("records of %s", topic).isNotEmpty()
+          .allSatisfy(r -> assertThat(new String(r.value(), StandardCharsets.UTF_8)).doesNotContain(API_KEY));
+    }
+    assertThat(LOGS.list).as("log lines so far").hasSizeGreaterThan(10).allSatisfy(line -> {
+      assertThat(line.getFormattedMessage()).doesNotContain(API_KEY);
+      if (line.getThrowableProxy() != null) {
+        assertThat(ThrowableProxyUtil.asString(line.getThrowableProxy())).doesNotContain(API_KEY);
+      }
+    });
+    assertThat(LOGS.list).as("the refusal was logged (without the key)")
+        .anySatisfy(line -> assertThat(line.getFormattedMessage()).containsAnyOf("401", "authentication", "Authentication"));
+    assertThat(Http.get(stack.baseUrl() + "/metrics").body()).doesNotContain(API_KEY);
   }
 
   private static SseClient.Event terminalOf(String conversation, String prompt) {

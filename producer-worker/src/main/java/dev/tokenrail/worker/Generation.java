@@ -14,6 +14,7 @@ import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.tokenrail.model.MessageRequest;
+import dev.tokenrail.model.Redaction;
 import dev.tokenrail.model.RequestRecord;
 import dev.tokenrail.model.StreamEvent;
 import dev.tokenrail.model.TraceContext;
@@ -317,7 +318,8 @@ final class Generation implements StreamingChatResponseHandler {
       retries++;
       lastActivity = System.currentTimeMillis() + delay; // waiting to retry is not the model going quiet
       log.info("Model call failed before its first token, retry {} of {} in {} ms: conversationId={} messageId={} traceId={} cause={}",
-          retries, retry.maxRetries(), delay, request.conversationId(), request.messageId(), trace.traceId(), error.toString());
+          retries, retry.maxRetries(), delay, request.conversationId(), request.messageId(), trace.traceId(),
+          Redaction.describe(error));
       context.owner().setTimer(delay, id -> callModel());
       return;
     }
@@ -332,7 +334,8 @@ final class Generation implements StreamingChatResponseHandler {
     stopModelStream(); // a timed-out stream must not keep the provider busy
     ModelErrors.Classified c = ModelErrors.classify(error);
     log.warn("Generation failed: conversationId={} messageId={} attempt={} code={} traceId={} cause={}",
-        request.conversationId(), request.messageId(), attempt, c.code().wireName(), trace.traceId(), error.toString());
+        request.conversationId(), request.messageId(), attempt, c.code().wireName(), trace.traceId(),
+        Redaction.describe(error));
     publishTerminal(new StreamEvent.Error(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
         c.code(), c.message()), Turn.Status.ERROR);
   }

@@ -23,6 +23,12 @@ public final class Answers {
    */
   public static String assertCompleteAnswer(List<SseClient.Event> events, String conversationId, String messageId,
                                      int partitions) {
+    return assertCompleteAnswer(events, conversationId, conversationId, messageId, partitions);
+  }
+
+  /** As above, for a conversation whose Kafka key is {@code kafkaKey} (scoped to a subject when auth is on). */
+  public static String assertCompleteAnswer(List<SseClient.Event> events, String conversationId, String kafkaKey,
+                                            String messageId, int partitions) {
     List<SseClient.Event> mine = events.stream()
         .filter(e -> messageId.equals(e.data().getString("messageId")))
         .toList();
@@ -37,7 +43,7 @@ public final class Answers {
       assertThat(mine.get(i).data().getLong("seq")).as("seq of event %d", i).isEqualTo(i);
       assertThat(mine.get(i).data().getInteger("attempt")).as("attempt of event %d", i).isEqualTo(attempt);
     }
-    int expectedPartition = Partitioning.partitionOf(conversationId, partitions);
+    int expectedPartition = Partitioning.partitionOf(kafkaKey, partitions);
     long previousOffset = -1;
     for (SseClient.Event e : mine) {
       EventId id = EventId.parse(e.id()).orElseThrow(() -> new AssertionError("unparseable id " + e.id()));

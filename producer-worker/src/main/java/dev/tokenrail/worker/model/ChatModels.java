@@ -3,6 +3,7 @@ package dev.tokenrail.worker.model;
 import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
+import dev.tokenrail.model.Redaction;
 import java.time.Duration;
 
 /** Builds the langchain4j streaming model the settings name. */
@@ -16,6 +17,9 @@ public final class ChatModels {
   }
 
   public static StreamingChatModel create(ModelSettings settings) {
+    // Whatever quotes a key back (a provider's error body, an exception) is logged through Redaction.
+    settings.openAiApiKey().ifPresent(Redaction::register);
+    settings.anthropicApiKey().ifPresent(Redaction::register);
     return switch (settings.provider()) {
       case DEMO -> new DemoStreamingChatModel(settings.demoTokensPerSecond(), Duration.ofMillis(settings.demoTtftMs()));
       case OPENAI -> {

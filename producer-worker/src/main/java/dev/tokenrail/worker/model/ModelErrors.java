@@ -23,6 +23,19 @@ public final class ModelErrors {
   private ModelErrors() {
   }
 
+  /** The provider refused the key or doesn't know the model: only an operator can fix that, not a retry. */
+  public static boolean isConfigurationError(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof AuthenticationException || t instanceof ModelNotFoundException) {
+        return true;
+      }
+      if (t instanceof HttpException http && (http.statusCode() == 401 || http.statusCode() == 403)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static Classified classify(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
       if (t instanceof RateLimitException) {

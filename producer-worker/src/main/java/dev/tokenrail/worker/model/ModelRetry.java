@@ -18,6 +18,9 @@ public record ModelRetry(int maxRetries, long baseMillis, long capMillis) {
   public static final ModelRetry NONE = new ModelRetry(0, 0, 0);
 
   public static boolean retriable(Throwable error) {
+    if (ModelErrors.isConfigurationError(error)) { // a refused key or an unknown model stays so
+      return false;
+    }
     ErrorCode code = ModelErrors.classify(error).code();
     return code == ErrorCode.RATE_LIMITED || code == ErrorCode.MODEL_UNAVAILABLE || code == ErrorCode.TIMEOUT;
   }

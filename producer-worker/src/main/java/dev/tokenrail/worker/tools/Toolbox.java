@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import dev.tokenrail.model.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class Toolbox {
           if (failure instanceof java.util.concurrent.TimeoutException) {
             return new Outcome("The tool did not answer within " + timeout.toMillis() + " ms.", true);
           }
-          log.warn("Tool {} failed", call.name(), failure);
+          log.warn("Tool {} failed: {}", call.name(), Redaction.describe(failure));
           return new Outcome("The tool failed unexpectedly.", true); // its exception text stays in the log
         });
   }
