@@ -9,6 +9,9 @@ compose() { if command -v docker-compose >/dev/null; then docker-compose "$@"; e
 project=tokenrail-smoke-$$
 port=${TOKENRAIL_HTTP_PORT:-18080}
 export TOKENRAIL_HTTP_PORT=$port
+# Authentication is on in docker-compose.yml: a secret for this run, and a token minted with it.
+export TOKENRAIL_JWT_SECRET=${TOKENRAIL_JWT_SECRET:-$(openssl rand -hex 32)}
+token=$(scripts/mint-token.sh smoke-user 600)
 out=$(mktemp)
 cleanup() { compose -p "$project" down -v --remove-orphans >/dev/null 2>&1 || true; rm -f "$out"; }
 trap cleanup EXIT
@@ -23,18 +26,20 @@ done
 curl -sf "localhost:$port/ready" >/dev/null || { compose -p "$project" logs --tail 50; echo "compose smoke: not ready"; exit 1; }
 echo "compose smoke: ready through the load balancer in $(( $(date +%s) - started )) s"
 
-curl -sN --max-time 60 "localhost:$port/api/conversations/smoke-1/events" > "$out" &
+status=$(curl -s -o /dev/null -w '%{http_code}' "localhost:$port/api/conversations/smoke-1")
+[ "$status" = 401 ] || { echo "compose smoke: FAILED (no token got $status, not 401)"; exit 1; }
+curl -sN --max-time 60 -H "Authorization: Bearer $token" "localhost:$port/api/conversations/smoke-1/events" > "$out" &
 reader=$!
 # The stream carries events from the moment it is open: wait for the gateway's opening comment.
 for _ in $(seq 1 50); do grep -q ': connected' "$out" && break; sleep 0.1; done
-curl -sf -X POST -H 'Content-Type: application/json' -d '{"text":"#tokens=25 compose smoke"}' \
+curl -sf -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d '{"text":"#tokens=25 compose smoke"}' \
   "localhost:$port/api/conversations/smoke-1/messages" >/dev/null
 for _ in $(seq 1 300); do grep -q '^event: done' "$out" && break; sleep 0.1; done
 kill "$reader" 2>/dev/null || true
 
 tokens=$(grep -c '^event: token' "$out" || true)
 if [ "$tokens" = 25 ] && grep -q '^event: done' "$out"; then
-  echo "compose smoke: 25 tokens and done through nginx, 2 gateways, 2 workers"
+  echo "compose smoke: 401 without a token; with one, 25 tokens and done through nginx, 2 gateways, 2 workers"
 else
   echo "compose smoke: FAILED (tokens=$tokens)"; cat "$out"; compose -p "$project" logs --tail 50; exit 1
 fi
