@@ -57,7 +57,7 @@ public final class InProcessRelay extends AbstractVerticle {
     vertx.createHttpServer().requestHandler(request -> {
       String path = request.path(); // /api/conversations/{id}/events
       String id = path.substring("/api/conversations/".length(), path.length() - "/events".length());
-      Subscription s = new Subscription(request.response(), id, id, 0, 0);
+      Subscription s = new Subscription(request.response(), StreamFormat.NATIVE, id, id, 0, 0);
       s.open(GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES, this::drained, metrics);
       s.goLive();
       subscriptions.put(id, s);

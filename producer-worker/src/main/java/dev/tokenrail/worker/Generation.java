@@ -149,6 +149,7 @@ final class Generation implements StreamingChatResponseHandler {
     }
     lastActivity = System.currentTimeMillis();
     ChatRequest.Builder chat = ChatRequest.builder().messages(messages);
+    request.completion().ifPresent(c -> CompletionPrompt.applySettings(c, chat));
     toolsOffered = round < maxToolRounds && !toolbox.specifications().isEmpty();
     if (toolsOffered) {
       chat.toolSpecifications(toolbox.specifications());

@@ -416,7 +416,9 @@ public final class WorkerVerticle extends VerticleBase {
     }
     long offset = queued.offset();
     // The turns before this one have all ended: a conversation's messages are answered one at a time.
-    List<ChatMessage> prompt = config.chat().memory().prompt(work.memory.before(key, offset), request.text());
+    List<ChatMessage> prompt = request.completion().isPresent()
+        ? CompletionPrompt.of(request.completion().get(), request.text())
+        : config.chat().memory().prompt(work.memory.before(key, offset), request.text());
     Generation generation = new Generation(context, sinkFor(key), model, config.model().displayName(), queued.turn(), request,
         prompt, queued.attempt(), config.retry(), toolbox, config.chat().maxToolRounds(), queued.trace(), metrics);
     work.running.put(request.messageId(), generation);

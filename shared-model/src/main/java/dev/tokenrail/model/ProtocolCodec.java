@@ -30,6 +30,7 @@ public final class ProtocolCodec {
         .put("messageId", record.messageId());
     if (record instanceof MessageRequest m) {
       json.put("type", "message").put("text", m.text()).put("ts", m.ts());
+      m.completion().ifPresent(c -> json.put("completion", encode(c)));
     } else if (record instanceof RequestRecord.Cancel c) {
       json.put("type", "cancel").put("ts", c.ts());
     } else if (record instanceof RequestRecord.Started s) {
@@ -46,12 +47,46 @@ public final class ProtocolCodec {
     String c = f.string("conversationId");
     String m = f.string("messageId");
     return switch (type) {
-      case "message" -> new MessageRequest(c, m, f.string("text"), f.longValue("ts"));
+      case "message" -> new MessageRequest(c, m, f.string("text"), f.longValue("ts"), f.optionalObject("completion")
+          .map(ProtocolCodec::decodeCompletion));
       case "cancel" -> new RequestRecord.Cancel(c, m, f.longValue("ts"));
       case "started" -> new RequestRecord.Started(c, m, f.intValue("attempt"), f.longValue("ts"));
       case "ended" -> new RequestRecord.Ended(c, m, f.intValue("attempt"), f.string("outcome"), f.longValue("ts"));
       default -> throw new ProtocolException("unknown request type '" + type + "'");
     };
+  }
+
+  private static JsonObject encode(CompletionOptions c) {
+    JsonArray history = new JsonArray();
+    c.history().forEach(p -> history.add(new JsonObject().put("role", p.role()).put("content", p.content())));
+    JsonObject json = new JsonObject().put("history", history);
+    c.temperature().ifPresent(t -> json.put("temperature", t));
+    c.maxTokens().ifPresent(n -> json.put("maxTokens", n));
+    return json;
+  }
+
+  private static CompletionOptions decodeCompletion(JsonObject json) {
+    Fields f = new Fields(json);
+    List<CompletionOptions.Prior> history = new ArrayList<>();
+    for (Object o : f.array("history")) {
+      if (!(o instanceof JsonObject prior)) {
+        throw new ProtocolException("field 'history' must hold objects");
+      }
+      Fields p = new Fields(prior);
+      try {
+        history.add(new CompletionOptions.Prior(p.string("role"), p.string("content")));
+      } catch (IllegalArgumentException e) {
+        throw new ProtocolException(e.getMessage());
+      }
+    }
+    Object temperature = json.getValue("temperature");
+    Object maxTokens = json.getValue("maxTokens");
+    if (temperature != null && !(temperature instanceof Number) || maxTokens != null && !(maxTokens instanceof Number)) {
+      throw new ProtocolException("'temperature' and 'maxTokens' must be numbers");
+    }
+    return new CompletionOptions(history,
+        java.util.Optional.ofNullable(temperature).map(t -> ((Number) t).doubleValue()),
+        java.util.Optional.ofNullable(maxTokens).map(n -> ((Number) n).intValue()));
   }
 
   // ---- conversation starts (compacted topic) ----
@@ -240,6 +275,14 @@ public final class ProtocolCodec {
 
     JsonArray array(String name) {
       return required(name, JsonArray.class);
+    }
+
+    java.util.Optional<JsonObject> optionalObject(String name) {
+      Object value = json.getValue(name);
+      if (value != null && !(value instanceof JsonObject)) {
+        throw new ProtocolException("field '" + name + "' must be an object");
+      }
+      return java.util.Optional.ofNullable((JsonObject) value);
     }
 
     boolean bool(String name) {

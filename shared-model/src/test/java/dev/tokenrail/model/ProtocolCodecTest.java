@@ -41,6 +41,11 @@ class ProtocolCodecTest {
   void everyRequestRecordSurvivesARoundTrip() {
     List<RequestRecord> records = List.of(
         new MessageRequest(C, M, "What is Kafka?", 42),
+        new MessageRequest(C, M, "And Vert.x?", 42, java.util.Optional.of(new CompletionOptions(List.of(
+            new CompletionOptions.Prior("system", "Be brief."), new CompletionOptions.Prior("user", "What is Kafka?"),
+            new CompletionOptions.Prior("assistant", "A log.")), java.util.Optional.of(0.2), java.util.Optional.of(64)))),
+        new MessageRequest(C, M, "Defaults", 42, java.util.Optional.of(new CompletionOptions(List.of(),
+            java.util.Optional.empty(), java.util.Optional.empty()))),
         new RequestRecord.Cancel(C, M, 43),
         new RequestRecord.Started(C, M, 2, 44),
         new RequestRecord.Ended(C, M, 2, "done", 45));

@@ -5,7 +5,11 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Every error answer of the API: {@code {"error": {"code": "...", "message": "..."}}}. */
+/**
+ * Every error answer of the API: {@code {"error": {"code": "...", "message": "..."}}}; on the
+ * OpenAI-compatible routes ({@code /v1/...}) in OpenAI's shape, {@code {"error": {"message", "type",
+ * "param", "code"}}}, so OpenAI clients raise their usual exceptions.
+ */
 final class ApiErrors {
 
   private static final Logger log = LoggerFactory.getLogger(ApiErrors.class);
@@ -18,10 +22,24 @@ final class ApiErrors {
       ctx.response().reset();
       return;
     }
+    JsonObject error = ctx.request().path() != null && ctx.request().path().startsWith("/v1/")
+        ? openAiError(status, code, message)
+        : new JsonObject().put("code", code).put("message", message);
     ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
-        .end(new JsonObject().put("error", new JsonObject().put("code", code).put("message", message)).encode());
+        .end(new JsonObject().put("error", error).encode());
+  }
+
+  static JsonObject openAiError(int status, String code, String message) {
+    String type = switch (status) {
+      case 401 -> "authentication_error";
+      case 403 -> "permission_error";
+      case 404 -> "not_found_error";
+      case 429 -> "rate_limit_error";
+      default -> status >= 500 ? "server_error" : "invalid_request_error";
+    };
+    return new JsonObject().put("message", message).put("type", type).putNull("param").put("code", code);
   }
 
   static void badRequest(RoutingContext ctx, String code, String message) {

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * One events record, validated once and framed for SSE: the record's own bytes as {@code data:}, never
  * re-encoded, with its position as {@code id:}. Live delivery and catch-up both make frames here.
  */
-record EventFrame(long offset, StreamEvent event, Buffer frame) {
+record EventFrame(int partition, long offset, StreamEvent event, Buffer frame) {
 
   private static final Logger log = LoggerFactory.getLogger(EventFrame.class);
 
@@ -29,10 +29,15 @@ record EventFrame(long offset, StreamEvent event, Buffer frame) {
     }
   }
 
+  /** The SSE id of this event: its position in the events topic. */
+  String id() {
+    return new EventId(partition, offset).encode();
+  }
+
   /** The record value at {@code partition}/{@code offset}, validated and framed; throws if it is not v1. */
   static EventFrame of(int partition, long offset, Buffer value) {
     StreamEvent event = ProtocolCodec.decodeEvent(value);
     Buffer frame = SseFrames.event(new EventId(partition, offset).encode(), event.type().wireName(), value);
-    return new EventFrame(offset, event, frame);
+    return new EventFrame(partition, offset, event, frame);
   }
 }

@@ -141,11 +141,12 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.next();
     });
     if (!config.http().corsOrigins().isEmpty()) {
-      router.route("/api/*").handler(CorsHandler.create()
+      router.routeWithRegex("/(api|v1)/.*").handler(CorsHandler.create()
           .addOrigins(config.http().corsOrigins())
           .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST))
-          .allowedHeaders(java.util.Set.of("Content-Type", "Authorization", "Last-Event-ID", TraceContext.HEADER))
-          .exposedHeaders(java.util.Set.of(TraceContext.HEADER))
+          .allowedHeaders(java.util.Set.of("Content-Type", "Authorization", "Last-Event-ID", TraceContext.HEADER,
+              "X-Conversation-Id"))
+          .exposedHeaders(java.util.Set.of(TraceContext.HEADER, "X-Conversation-Id"))
           .maxAgeSeconds(600));
     }
     if (auth != null) { // every API call, after CORS (a preflight carries no token) and before any body
@@ -165,6 +166,13 @@ public final class GatewayVerticle extends VerticleBase {
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(4_096))
         .handler(this::cancelMessage);
+    ChatCompletions completions = new ChatCompletions(this, config, streamStarts, reader::partitionCount);
+    router.post("/v1/chat/completions")
+        .consumes("application/json")
+        .handler(BodyHandler.create(false).setBodyLimit(ChatCompletions.MAX_BODY_BYTES))
+        .handler(completions::complete);
+    router.get("/v1/models").handler(completions::models);
+    router.get("/v1/models/:model").handler(completions::model);
     router.get("/health").handler(this::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(Telemetry.registry()));
     router.get("/ready").handler(this::ready);
@@ -210,30 +218,41 @@ public final class GatewayVerticle extends VerticleBase {
     long now = System.currentTimeMillis();
     String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
     MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s, now);
-    // The client's trace continues here, or one starts: it travels with the request to the worker and its events.
-    TraceContext trace = TraceContext.parse(ctx.request().getHeader(TraceContext.HEADER)).map(TraceContext::child)
+    TraceContext trace = traceOf(ctx);
+    accept(key, request, trace)
+        .onSuccess(v -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+            .putHeader(TraceContext.HEADER, trace.header())
+            .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode()))
+        .onFailure(e -> ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again."));
+  }
+
+  /** The client's trace continued here, or a new one: it travels with the request to the worker and its events. */
+  static TraceContext traceOf(RoutingContext ctx) {
+    return TraceContext.parse(ctx.request().getHeader(TraceContext.HEADER)).map(TraceContext::child)
         .orElseGet(TraceContext::newTrace);
+  }
+
+  /**
+   * Stores a message on the requests topic under the conversation's key; succeeds once Kafka has it. The
+   * conversation's start (its first message only) is written beside the request, not before it: one
+   * round trip less on the way to the first token. The request decides: stored even if the start record
+   * is not (the next message of the conversation writes it again).
+   */
+  Future<Void> accept(String key, MessageRequest request, TraceContext trace) {
     KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(config.kafka().topics().requests(), key,
         ProtocolCodec.encode(request));
     record.addHeader(TraceContext.HEADER, trace.header());
-    // The conversation's start (its first message only) is written beside the request, not before it: one
-    // round trip less on the way to the first token. The answer is about the request: 202 once it is
-    // stored, even if the start record is not (the next message of the conversation writes it again).
-    Future<Void> start = starts.recordStart(key, now);
-    requests.send(record)
+    Future<Void> start = starts.recordStart(key, request.ts());
+    return requests.send(record)
         .compose(m -> start.otherwiseEmpty())
         .onSuccess(m -> {
           metrics.accepted();
-          log.info("Accepted: conversationId={} messageId={} traceId={}", conversationId, request.messageId(),
+          log.info("Accepted: conversationId={} messageId={} traceId={}", request.conversationId(), request.messageId(),
               trace.traceId());
-          ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
-              .putHeader(TraceContext.HEADER, trace.header())
-              .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode());
         })
-        .onFailure(e -> {
-          log.warn("Request not accepted by Kafka: conversationId={}: {}", conversationId, e.toString());
-          ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again.");
-        });
+        .onFailure(e -> log.warn("Request not accepted by Kafka: conversationId={}: {}", request.conversationId(),
+            e.toString()))
+        .mapEmpty();
   }
 
   /**
@@ -267,7 +286,7 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   /** Takes one message from the caller's rate limit; false after answering 429 when it has none left. */
-  private boolean withinRate(RoutingContext ctx) {
+  boolean withinRate(RoutingContext ctx) {
     java.util.OptionalLong retryAfter = limits.tryMessage(ctx.get(GatewayAuth.SUBJECT));
     if (retryAfter.isPresent()) {
       ctx.response().putHeader("Retry-After", Long.toString(retryAfter.getAsLong()));
@@ -281,7 +300,7 @@ public final class GatewayVerticle extends VerticleBase {
    * Counts the stream in against the caller's and the gateway's caps until its response ends or its
    * connection closes; false after answering 429 (the caller's cap) or 503 (the gateway's).
    */
-  private boolean admitStream(RoutingContext ctx) {
+  boolean admitStream(RoutingContext ctx) {
     String subject = ctx.get(GatewayAuth.SUBJECT);
     switch (limits.tryOpenStream(subject)) {
       case ADMITTED -> {
@@ -331,19 +350,26 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   private void openStream(RoutingContext ctx, String conversationId, String key, int partition, StreamStart start) {
-    HttpServerResponse response = ctx.response();
-    if (response.closed()) {
-      return;
-    }
-    Subscription subscription = new Subscription(response, conversationId, key, partition,
+    openStream(ctx.response(), StreamFormat.NATIVE, conversationId, key, partition, start);
+  }
+
+  /** Subscribes a response to the conversation's events from {@code start}, written in {@code format}. */
+  Subscription openStream(HttpServerResponse response, StreamFormat format, String conversationId, String key,
+                          int partition, StreamStart start) {
+    Subscription subscription = new Subscription(response, format, conversationId, key, partition,
         start.fromOffset().orElse(reader.liveNext(partition)));
+    if (response.closed()) {
+      return subscription;
+    }
     reader.add(subscription);
     streams.add(subscription);
-    response.closeHandler(v -> {
+    Runnable remove = () -> { // the client went, or a format wrote its last bytes
       reader.remove(subscription);
       streams.remove(subscription);
       subscription.closed();
-    });
+    };
+    response.closeHandler(v -> remove.run());
+    response.endHandler(v -> remove.run());
     subscription.open(config.sseWriteQueueBytes(), catchUp::catchUp, metrics);
     start.resetReason().ifPresent(subscription::reset);
     if (start.fromOffset().isPresent()) {
@@ -351,6 +377,7 @@ public final class GatewayVerticle extends VerticleBase {
     } else {
       subscription.goLive();
     }
+    return subscription;
   }
 
   /**

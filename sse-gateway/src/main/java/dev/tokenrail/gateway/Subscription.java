@@ -26,9 +26,8 @@ final class Subscription {
 
   enum Mode { CATCHING_UP, LIVE, BEHIND }
 
-  private static final long RETRY_MILLIS = 2_000;
-
   private final HttpServerResponse response;
+  private final StreamFormat format;
   private final String conversationId;
   private final String kafkaKey;
   private final int partition;
@@ -41,8 +40,10 @@ final class Subscription {
   /** Frames delivered since the last flush: one batch of records becomes one write to the socket. */
   private Buffer pending;
 
-  Subscription(HttpServerResponse response, String conversationId, String kafkaKey, int partition, long nextOffset) {
+  Subscription(HttpServerResponse response, StreamFormat format, String conversationId, String kafkaKey, int partition,
+               long nextOffset) {
     this.response = response;
+    this.format = format;
     this.conversationId = conversationId;
     this.kafkaKey = kafkaKey;
     this.partition = partition;
@@ -58,12 +59,8 @@ final class Subscription {
     this.metrics = gatewayMetrics;
     this.writeQueueBytes = writeQueueBytes;
     response.setWriteQueueMaxSize(writeQueueBytes);
-    response.setChunked(true)
-        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no")
-        .drainHandler(v -> drained());
-    response.write(SseFrames.opening(RETRY_MILLIS));
+    response.drainHandler(v -> drained());
+    format.open(response);
   }
 
   /**
@@ -75,16 +72,22 @@ final class Subscription {
     if (closed || event.offset() < nextOffset) {
       return false;
     }
+    nextOffset = event.offset() + 1;
+    Buffer frame = format.frame(event);
+    if (frame == null) {
+      return false;
+    }
     boolean started = pending == null;
     if (started) {
       pending = Buffer.buffer(512);
     }
-    pending.appendBuffer(event.frame());
-    nextOffset = event.offset() + 1;
+    pending.appendBuffer(frame);
     if (event.event().type() == EventType.TOKEN) {
       metrics.tokenRelayed(event.event().ts());
     }
-    if (pending.length() >= writeQueueBytes) {
+    // A finished format's last bytes wait for the caller's flush: ending the response removes this
+    // subscription from the reader, which must not happen while the reader is iterating its subscriptions.
+    if (pending.length() >= writeQueueBytes && !format.finished()) {
       flush();
     }
     return started;
@@ -101,6 +104,11 @@ final class Subscription {
       return;
     }
     response.write(out);
+    if (format.finished()) { // the format's last bytes: the response is complete
+      closed = true;
+      response.end();
+      return;
+    }
     if (mode != Mode.BEHIND && response.writeQueueFull()) {
       mode = Mode.BEHIND;
       metrics.slowClientFallback();
@@ -115,7 +123,7 @@ final class Subscription {
   void reset(String reason) {
     flush();
     if (!closed) {
-      response.write(SseFrames.reset(conversationId, reason));
+      response.write(format.reset(conversationId, reason));
     }
   }
 
@@ -127,8 +135,9 @@ final class Subscription {
 
   /** Keep-alive, only when nothing is waiting: a queued event keeps the stream alive anyway. */
   void ping() {
-    if (!closed && pending == null && !response.writeQueueFull()) {
-      response.write(SseFrames.ping());
+    Buffer ping = closed || pending != null || response.writeQueueFull() ? null : format.ping();
+    if (ping != null) {
+      response.write(ping);
     }
   }
 
