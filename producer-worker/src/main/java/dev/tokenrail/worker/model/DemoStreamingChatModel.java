@@ -36,6 +36,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The answer is deterministic for a given conversation (its messages). A prompt containing
  * {@code #tokens=N} gets exactly N partial responses (N at most {@value #MAX_TOKENS}); otherwise 50 to 70.
+ * {@code #markdown} gets a Markdown sample (for the chat page's renderer).
  * Cancelling through the {@link StreamingHandle} stops the stream: no callback follows.
  *
  * <p>It uses tools the way a real model does, when they are offered: a prompt asking for the time calls
@@ -54,6 +55,12 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
   private static final Pattern TIME_ZONE = Pattern.compile("\\b([A-Z][A-Za-z]+(?:/[A-Za-z_+-]+)+)\\b");
   private static final String INTRO =
       "I am the Tokenrail demo model, a stand-in for a real LLM: my words are made up, but they stream like the real thing.";
+  /** What {@code #markdown} answers: every construct the chat page renders, and markup that must stay text. */
+  static final String MARKDOWN_SAMPLE = "## Markdown, safely\n"
+      + "The demo can answer in **Markdown**: *emphasis*, `inline code` and a [link to Kafka](https://kafka.apache.org).\n\n"
+      + "- ordered events\n- replay after a reconnect\n\n"
+      + "```java\nrecord Token(String text) {}\n```\n\n"
+      + "> Markup from a model stays text: <img src=x onerror=alert(1)> <script>alert(2)</script>";
   private static final String[] VOCABULARY = (
       "kafka stream token event log partition offset gateway worker replay order buffer queue browser client "
       + "message answer model latency throughput record topic broker consumer producer resume reconnect "
@@ -88,6 +95,11 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     ToolExecutionRequest call = toolCallFor(prompt, request.toolSpecifications(), seed);
     if (call != null) {
       new DemoStream(handler, null, 0, inputTokens, call).start();
+      return;
+    }
+    if (prompt.contains("#markdown")) {
+      List<String> words = wordsOf(MARKDOWN_SAMPLE);
+      new DemoStream(handler, words.iterator()::next, words.size(), inputTokens, null).start();
       return;
     }
     Matcher m = TOKENS_DIRECTIVE.matcher(prompt);
