@@ -101,6 +101,33 @@ class AuthTest {
     assertThat(Http.get(base + "/health").status()).isEqualTo(200);
   }
 
+  /** Tokens travel in headers and, for EventSource, in the URL: neither reaches a log line. */
+  @Test
+  void tokensAndTheSecretNeverAppearInLogs() {
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+        .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    logs.start();
+    root.addAppender(logs);
+    String token = signer.forSubject("erin");
+    String forged = otherSigner.forSubject("erin");
+    try {
+      try (SseClient stream = SseClient.connect(eventsUrl("logged") + "?access_token=" + token)) {
+        post(token, "logged", "#tokens=5 a logged conversation");
+        stream.awaitTerminal(PATIENCE);
+      }
+      assertThat(Http.get(eventsUrl("logged") + "?access_token=" + forged).status()).isEqualTo(401);
+      assertThat(Http.get(eventsUrl("logged") + "?access_token=" + forged + "&lastEventId=x").status()).isEqualTo(401);
+    } finally {
+      root.detachAppender(logs);
+    }
+    assertThat(logs.list).as("log lines of the exchange").isNotEmpty().allSatisfy(line ->
+        assertThat(line.getFormattedMessage()).doesNotContain(token).doesNotContain(forged)
+            .doesNotContain(TestTokens.SECRET));
+    assertThat(logs.list).anySatisfy(line -> assertThat(line.getFormattedMessage()).contains("conversationId=logged"));
+  }
+
   @Test
   void twoSubjectsWithTheSameConversationIdHaveSeparateConversations() {
     // An id whose two scoped keys share a partition: a forged Last-Event-ID then points into the right

@@ -179,6 +179,17 @@ class ChatPageBrowserTest {
     screenshot("tool-card");
   }
 
+  @Test
+  void aFailedAnswerShowsItsErrorOnTheAnswer() {
+    newChat();
+    String messageId = send("#tokens=999999 more than the demo model allows");
+    WebElement answer = awaitStatus(messageId, "error");
+    assertThat(answer.findElement(By.className("meta")).getText())
+        .isEqualTo("Error: " + transcriptTurnError(messageId));
+    assertThat(browser.findElement(By.id("stop")).isDisplayed()).isFalse();
+    screenshot("error");
+  }
+
   /** The gateway goes away mid-answer: the page says so, and continues the answer from a new gateway. */
   @Test
   void aGatewayRestartShowsReconnectingAndTheAnswerContinues() {
@@ -253,8 +264,15 @@ class ChatPageBrowserTest {
     return state.equals(browser.findElement(By.id("status")).getAttribute("data-state"));
   }
 
+  /** Waits for the page to get there; if it doesn't, the failure says where the page was and keeps a screenshot. */
   private static void waitFor(java.util.function.BooleanSupplier condition) {
-    new WebDriverWait(browser, PATIENCE).until(d -> condition.getAsBoolean());
+    try {
+      new WebDriverWait(browser, PATIENCE).until(d -> condition.getAsBoolean());
+    } catch (org.openqa.selenium.TimeoutException e) {
+      screenshot("failure-" + System.currentTimeMillis());
+      throw new AssertionError("The page did not get there; its status says '"
+          + browser.findElement(By.id("status")).getText() + "'", e);
+    }
   }
 
   /** The turn as the workers remembered it: what the page shows must be exactly this. */
@@ -266,6 +284,17 @@ class ChatPageBrowserTest {
     return r.json().getJsonArray("messages").stream().map(JsonObject.class::cast)
         .filter(m -> messageId.equals(m.getString("messageId")) && "assistant".equals(m.getString("role")))
         .findFirst().orElseThrow(() -> new AssertionError("no answer " + messageId + " in " + r.body()));
+  }
+
+  /** The message the error event carried, as a client of the API reads it from a fresh stream. */
+  private static String transcriptTurnError(String messageId) {
+    String conversation = String.valueOf(((JavascriptExecutor) browser).executeScript("return conversation"));
+    try (dev.tokenrail.testkit.SseClient replay = dev.tokenrail.testkit.SseClient.connect(
+        base + "/api/conversations/" + conversation + "/events?messageId=" + messageId,
+        java.util.Map.of("Authorization", "Bearer " + token))) {
+      return replay.awaitEvent(e -> e.type().equals("error"), PATIENCE).stream()
+          .filter(e -> e.type().equals("error")).findFirst().orElseThrow().data().getString("message");
+    }
   }
 
   private static void screenshot(String name) {
