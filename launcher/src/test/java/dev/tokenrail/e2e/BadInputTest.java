@@ -79,7 +79,20 @@ class BadInputTest {
             "unsupported_media_type"),
         Arguments.of("form body", "POST", messages, "application/x-www-form-urlencoded", "text=hi", 415,
             "unsupported_media_type"),
-        Arguments.of("unknown route", "GET", "/api/nothing-here", null, null, 404, "not_found"));
+        Arguments.of("unknown route", "GET", "/api/nothing-here", null, null, 404, "not_found"),
+        Arguments.of("completion without messages", "POST", "/v1/chat/completions", "application/json",
+            "{\"model\":\"m\"}", 400, "invalid_messages"),
+        Arguments.of("completion ending with the assistant", "POST", "/v1/chat/completions", "application/json",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\",\"content\":\"b\"}]}",
+            400, "invalid_messages"),
+        Arguments.of("completion with client tools", "POST", "/v1/chat/completions", "application/json",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"tools\":[{\"type\":\"function\"}]}",
+            400, "invalid_tools"),
+        Arguments.of("completion with a bad temperature", "POST", "/v1/chat/completions", "application/json",
+            "{\"messages\":[{\"role\":\"user\",\"content\":\"a\"}],\"temperature\":9}", 400,
+            "invalid_temperature"),
+        Arguments.of("completion as a string", "POST", "/v1/chat/completions", "application/json", "\"hi\"", 400,
+            "invalid_json"));
   }
 
   @ParameterizedTest(name = "{0} → {5} {6}")
@@ -99,6 +112,24 @@ class BadInputTest {
     JsonObject error = response.json().getJsonObject("error");
     assertThat(error.getString("code")).isEqualTo(code);
     assertThat(error.getString("message")).isNotBlank();
+    assertThat(requestsInKafka()).isEqualTo(before);
+  }
+
+  /** Found by FuzzTest: a query that is not valid percent-encoding was a 500. Raw bytes: java.net.URI refuses it. */
+  @Test
+  void aMalformedQueryStringIs400() throws Exception {
+    long before = requestsInKafka();
+    for (String target : List.of("/api/conversations/c1/events?x=%ZZ", "/api/conversations/c1/messages?x=%Z")) {
+      String method = target.contains("messages") ? "POST" : "GET";
+      try (java.net.Socket socket = new java.net.Socket("localhost", java.net.URI.create(stack.baseUrl()).getPort())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write((method + " " + target + " HTTP/1.1\r\nHost: localhost\r\n"
+            + "Content-Type: application/json\r\nContent-Length: 13\r\nConnection: close\r\n\r\n{\"text\":\"hi\"}")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String response = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(response).startsWith("HTTP/1.1 400 ").contains("\"code\":\"invalid_query\"");
+      }
+    }
     assertThat(requestsInKafka()).isEqualTo(before);
   }
 

@@ -87,7 +87,10 @@ class FuzzTest {
       int status = Integer.parseInt(statusLine.substring(9, 12));
       statuses.merge(status, 1, Integer::sum);
       String head = new String(request, 0, Math.min(request.length, 200), StandardCharsets.ISO_8859_1);
-      if (status == 202 && head.matches("(?s)POST /api/conversations/[^/ ?]+/messages[ ?].*")) {
+      // A message is stored for a 202 to a message POST, and for a 200 to a completion POST (a completion
+      // with Last-Event-ID resumes instead, and needs a conversation id the fuzzer never sends: 400).
+      if (status == 202 && head.matches("(?s)POST /api/conversations/[^/ ?]+/messages[ ?].*")
+          || status == 200 && head.matches("(?s)POST /v1/chat/completions[ ?].*")) {
         accepted++;
       }
     }
@@ -120,11 +123,13 @@ class FuzzTest {
   private static byte[] randomRequest(Random random, String token) {
     boolean nearValid = random.nextInt(5) < 2;
     int broken = nearValid ? random.nextInt(6) : -1; // which part of a near-valid request is random
-    String validRoute = pick(random, new String[] {"messages", "messages", "messages", "cancel", "events"});
+    String validRoute = pick(random, new String[] {"messages", "messages", "messages", "cancel", "events", "completions"});
     String method = broken != 0 && nearValid ? (validRoute.equals("events") ? "GET" : "POST")
         : random.nextInt(10) < 8 ? pick(random, METHODS) : randomToken(random, 1 + random.nextInt(12));
     String target = broken != 1 && nearValid
-        ? "/api/conversations/fuzz-" + random.nextInt(5) + "/" + validRoute : randomTarget(random);
+        ? (validRoute.equals("completions") ? "/v1/chat/completions"
+            : "/api/conversations/fuzz-" + random.nextInt(5) + "/" + validRoute)
+        : randomTarget(random);
     Map<String, String> headers = new java.util.LinkedHashMap<>();
     headers.put("Host", "localhost");
     int auth = broken != 2 && nearValid ? 0 : random.nextInt(10);
@@ -155,8 +160,13 @@ class FuzzTest {
       headers.put("X-Big", "b".repeat(4_000 + random.nextInt(8_000))); // past the header limit, sometimes
     }
     byte[] body = broken != 4 && nearValid && method.equals("POST")
-        ? (validRoute.equals("cancel") ? new JsonObject().put("messageId", "m-" + randomToken(random, 20))
-            : new JsonObject().put("text", randomString(random, 1 + random.nextInt(300)))).encode().getBytes(StandardCharsets.UTF_8)
+        ? (switch (validRoute) {
+          case "cancel" -> new JsonObject().put("messageId", "m-" + randomToken(random, 20));
+          case "completions" -> new JsonObject().put("model", "demo").put("stream", random.nextBoolean())
+              .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user")
+                  .put("content", "#tokens=" + random.nextInt(30) + " " + randomString(random, 1 + random.nextInt(100)))));
+          default -> new JsonObject().put("text", randomString(random, 1 + random.nextInt(300)));
+        }).encode().getBytes(StandardCharsets.UTF_8)
         : method.startsWith("POST") || random.nextInt(10) == 0 ? randomBody(random) : new byte[0];
     boolean chunked = body.length > 0 && random.nextInt(8) == 0;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -221,7 +231,7 @@ class FuzzTest {
     String valid = switch (random.nextInt(4)) {
       case 0 -> new JsonObject().put("text", randomString(random, random.nextInt(300))).encode();
       case 1 -> new JsonObject().put("messageId", "m-" + randomToken(random, 20)).encode();
-      case 2 -> new JsonObject().put("model", "demo").put("stream", random.nextBoolean())
+      case 2 -> new JsonObject().put("model", "demo").put("stream", random.nextBoolean()).put("max_tokens", 20)
           .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user")
               .put("content", randomString(random, 40)))).encode();
       default -> "{\"text\":\"hello\"}";

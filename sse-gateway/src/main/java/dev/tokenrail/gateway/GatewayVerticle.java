@@ -138,6 +138,12 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.route().handler(ctx -> { // no response is ever sniffed into another type by a browser
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      try {
+        ctx.request().params(); // decoded once here: a malformed query ("%ZZ") is the client's error, not a 500
+      } catch (IllegalArgumentException e) {
+        ApiErrors.badRequest(ctx, "invalid_query", "The query string is not valid percent-encoding.");
+        return;
+      }
       ctx.next();
     });
     if (!config.http().corsOrigins().isEmpty()) {
