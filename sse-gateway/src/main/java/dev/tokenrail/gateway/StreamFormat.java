@@ -26,7 +26,10 @@ interface StreamFormat {
     return null;
   }
 
-  /** Tells the client that events it asked for are gone (retention) and delivery continues after them. */
+  /**
+   * Tells the client that events it asked for are gone (retention) and delivery continues after them;
+   * null when the format has no way to say it.
+   */
   Buffer reset(String conversationId, String reason);
 
   /** Tokenrail's protocol: every event as stored, framed as SSE with its id. */

@@ -122,8 +122,9 @@ final class Subscription {
 
   void reset(String reason) {
     flush();
-    if (!closed) {
-      response.write(format.reset(conversationId, reason));
+    Buffer notice = closed ? null : format.reset(conversationId, reason);
+    if (notice != null) {
+      response.write(notice);
     }
   }
 
