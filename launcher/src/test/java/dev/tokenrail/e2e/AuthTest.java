@@ -178,9 +178,10 @@ class AuthTest {
   void keysComeFromAJwksUrlAndMetricsCanRequireAToken() throws Exception {
     java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
-    java.security.KeyPair published = generator.generateKeyPair();
+    java.security.KeyPair first = generator.generateKeyPair();
     java.security.KeyPair unpublished = generator.generateKeyPair();
-    java.security.interfaces.RSAPublicKey key = (java.security.interfaces.RSAPublicKey) published.getPublic();
+    java.security.KeyPair rotatedIn = generator.generateKeyPair();
+    java.security.interfaces.RSAPublicKey key = (java.security.interfaces.RSAPublicKey) first.getPublic();
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     JsonObject jwks = new JsonObject().put("keys", new io.vertx.core.json.JsonArray()
         .add(new JsonObject().put("kty", "RSA").put("use", "enc").put("kid", "encryption-key").put("alg", "RSA-OAEP")
@@ -189,8 +190,13 @@ class AuthTest {
         .add(new JsonObject().put("kty", "RSA").put("use", "sig").put("kid", "key-1").put("alg", "RS256")
             .put("n", b64.encodeToString(unsignedBytes(key.getModulus())))
             .put("e", b64.encodeToString(unsignedBytes(key.getPublicExponent())))));
+    java.util.concurrent.atomic.AtomicReference<JsonObject> published = new java.util.concurrent.atomic.AtomicReference<>(jwks);
+    java.util.concurrent.atomic.AtomicInteger fetches = new java.util.concurrent.atomic.AtomicInteger();
     io.vertx.core.http.HttpServer idp = TokenrailStack.await(stack.vertx().createHttpServer()
-        .requestHandler(r -> r.response().putHeader("Content-Type", "application/json").end(jwks.encode()))
+        .requestHandler(r -> {
+          fetches.incrementAndGet();
+          r.response().putHeader("Content-Type", "application/json").end(published.get().encode());
+        })
         .listen(0));
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
         .withAuth(dev.tokenrail.gateway.AuthSettings.jwks(
@@ -198,7 +204,7 @@ class AuthTest {
             TestTokens.AUDIENCE).withProtectedMetrics()));
     String jwksBase = "http://localhost:" + gateway.actualPort();
     try {
-      String good = rs256(published, "key-1").generateToken(claims("dana"));
+      String good = rs256(first, "key-1").generateToken(claims("dana"));
       String forged = rs256(unpublished, "key-1").generateToken(claims("dana"));
       HttpRequest.Builder transcript = HttpRequest.newBuilder(URI.create(jwksBase + "/api/conversations/jwks-1"));
       assertThat(Http.send(transcript.copy().header("Authorization", "Bearer " + good).build()).status())
@@ -214,6 +220,21 @@ class AuthTest {
       assertThat(metrics.body()).contains("tokenrail_");
       assertThat(Http.get(base + "/metrics").status()).as("open unless configured").isEqualTo(200);
       assertThat(Http.get(jwksBase + "/health").status()).isEqualTo(200);
+
+      // The IdP rotates in key-2 and signs with it at once: the first token naming the unknown key id makes
+      // the gateway fetch the JWKS again, and passes. A second unknown id within 30 s makes no fetch.
+      java.security.interfaces.RSAPublicKey next = (java.security.interfaces.RSAPublicKey) rotatedIn.getPublic();
+      published.set(new JsonObject().put("keys", jwks.getJsonArray("keys").copy().add(new JsonObject().put("kty", "RSA")
+          .put("use", "sig").put("kid", "key-2").put("alg", "RS256")
+          .put("n", b64.encodeToString(unsignedBytes(next.getModulus())))
+          .put("e", b64.encodeToString(unsignedBytes(next.getPublicExponent()))))));
+      int fetchesBefore = fetches.get();
+      String rotated = rs256(rotatedIn, "key-2").generateToken(claims("dana"));
+      assertThat(Http.send(transcript.copy().header("Authorization", "Bearer " + rotated).build()).status()).isEqualTo(404);
+      assertThat(fetches.get()).isEqualTo(fetchesBefore + 1);
+      String madeUp = rs256(unpublished, "key-made-up").generateToken(claims("dana"));
+      assertThat(Http.send(transcript.copy().header("Authorization", "Bearer " + madeUp).build()).status()).isEqualTo(401);
+      assertThat(fetches.get()).as("unknown key ids can't make the gateway fetch at will").isEqualTo(fetchesBefore + 1);
     } finally {
       TokenrailStack.await(stack.vertx().undeploy(gateway.deploymentID()));
       TokenrailStack.await(idp.close());

@@ -35,8 +35,14 @@ final class GatewayAuth {
 
   private final Vertx vertx;
   private final AuthSettings settings;
+  /** How often a token signed with a key the gateway doesn't know may make it fetch the JWKS early. */
+  static final Duration UNKNOWN_KEY_REFETCH = Duration.ofSeconds(30);
+
   /** Replaced whole when the JWKS is fetched again; read on the event loop. */
   private volatile JWTAuth jwt;
+  private volatile java.util.Set<String> knownKeyIds = java.util.Set.of();
+  private HttpClient jwksClient;
+  private long lastUnknownKeyFetch = System.nanoTime() - UNKNOWN_KEY_REFETCH.toNanos();
 
   private GatewayAuth(Vertx vertx, AuthSettings settings) {
     this.vertx = vertx;
@@ -55,6 +61,7 @@ final class GatewayAuth {
       return Future.succeededFuture(auth);
     }
     HttpClient client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000));
+    auth.jwksClient = client;
     return auth.fetchKeys(client).map(v -> {
       vertx.setPeriodic(JWKS_REFRESH.toMillis(), id -> auth.fetchKeys(client)
           .onFailure(e -> log.warn("JWKS refresh from {} failed; keeping the keys we have: {}", settings.jwksUrl().get(),
@@ -83,6 +90,8 @@ final class GatewayAuth {
             throw new IllegalStateException("JWKS " + url + " has no signing keys");
           }
           jwt = JWTAuth.create(vertx, options(keys));
+          knownKeyIds = keys.stream().map(k -> k.getString("kid")).filter(java.util.Objects::nonNull)
+              .collect(java.util.stream.Collectors.toUnmodifiableSet());
           log.info("JWT keys from {}: {}", url, keys.stream().map(k -> k.getString("kid", "(no kid)")).toList());
           return null;
         });
@@ -110,14 +119,43 @@ final class GatewayAuth {
       return;
     }
     jwt.authenticate(new TokenCredentials(token)).onComplete(ar -> {
-      String subject = ar.succeeded() ? ar.result().principal().getString("sub") : null;
-      if (subject == null || subject.isBlank()) {
-        unauthorized(ctx, true);
+      if (ar.failed() && signedWithAnUnknownKey(token)) {
+        // An identity provider that rotates keys signs with the new one as soon as it publishes it: fetch
+        // now rather than at the next refresh — at most every 30 s, so made-up key ids can't make us fetch.
+        lastUnknownKeyFetch = System.nanoTime();
+        fetchKeys(jwksClient)
+            .onFailure(e -> log.warn("JWKS fetch for an unknown key id failed: {}", e.toString()))
+            .transform(fetched -> jwt.authenticate(new TokenCredentials(token)))
+            .onComplete(retried -> admit(ctx, retried));
         return;
       }
-      ctx.put(SUBJECT, subject);
-      ctx.next();
+      admit(ctx, ar);
     });
+  }
+
+  private void admit(RoutingContext ctx, io.vertx.core.AsyncResult<io.vertx.ext.auth.User> result) {
+    String subject = result.succeeded() ? result.result().principal().getString("sub") : null;
+    if (subject == null || subject.isBlank()) {
+      unauthorized(ctx, true);
+      return;
+    }
+    ctx.put(SUBJECT, subject);
+    ctx.next();
+  }
+
+  /** The token names a key id the JWKS didn't have when last fetched, and an early fetch is allowed. */
+  private boolean signedWithAnUnknownKey(String token) {
+    if (jwksClient == null || System.nanoTime() - lastUnknownKeyFetch < UNKNOWN_KEY_REFETCH.toNanos()) {
+      return false;
+    }
+    try {
+      String header = new String(java.util.Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))),
+          java.nio.charset.StandardCharsets.UTF_8);
+      Object kid = new JsonObject(header).getValue("kid");
+      return kid instanceof String id && !knownKeyIds.contains(id);
+    } catch (RuntimeException notAJwt) {
+      return false;
+    }
   }
 
   private static String bearer(RoutingContext ctx) {

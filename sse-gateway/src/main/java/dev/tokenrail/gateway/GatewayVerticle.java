@@ -115,7 +115,10 @@ public final class GatewayVerticle extends VerticleBase {
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port())
                 // the request line is the method, the target and the version: room for the first and last
                 .setMaxInitialLineLength(config.http().maxUrlBytes() + 32)
-                .setMaxHeaderSize(config.http().maxHeaderBytes()))
+                .setMaxHeaderSize(config.http().maxHeaderBytes())
+                // No cleartext HTTP/2 upgrade: large responses after the upgrade (/metrics) were unreadable to
+                // the JDK's client and curl. HTTP/1.1 it is; HTTP/2 belongs to the TLS proxy in front.
+                .setHttp2ClearTextEnabled(false))
             .requestHandler(routes())
             .listen())
         .onSuccess(s -> server = s);
