@@ -40,7 +40,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The chat page in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, driven
  * by Selenium) against a gateway with authentication on: the token field, a streamed answer rendered as
  * Markdown with model markup kept as text, Stop, a reload mid-answer that continues without repeating
- * text, a tool card, a gateway restart shown as "reconnecting…", and a phone-sized screen. Screenshots go
+ * text, a tool card, an error, a gateway restart shown as "reconnecting…", a worker failover whose new
+ * attempt replaces the old one, and a phone-sized screen. Screenshots go
  * to {@code launcher/target/screenshots/}. Skipped, saying why, where Chromium or its driver is missing.
  */
 @ExtendWith(SharedKafka.class)
@@ -53,6 +54,7 @@ class ChatPageBrowserTest {
 
   private static TokenrailStack stack;
   private static GatewayVerticle gateway;
+  private static String workerDeployment;
   private static int port;
   private static String base;
   private static String token;
@@ -62,9 +64,8 @@ class ChatPageBrowserTest {
   static void start() throws IOException {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "Browser tests skipped: no " + CHROMIUM + " or " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
-    // 40 tokens a second: slow enough to press Stop or reload mid-answer, as a person would.
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, WorkerConfig>) kafka ->
-        WorkerConfig.of(kafka, ModelSettings.demo(40, 50), 1_000).withDrainTimeout(Duration.ZERO), 0);
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, WorkerConfig>) null, 0);
+    workerDeployment = startWorker();
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort(); // a fixed port, so a restarted gateway is the same address to the page
     }
@@ -221,7 +222,32 @@ class ChatPageBrowserTest {
     screenshot("phone-menu");
   }
 
+  /**
+   * The worker answering goes away mid-answer and another takes over: the page replaces the first
+   * attempt's text with the new attempt's, in place — one answer, equal to the transcript's.
+   */
+  @Test
+  void anAnswerThatFailsOverIsReplacedByTheNewAttempt() {
+    newChat();
+    String messageId = send("#tokens=200 an answer across a worker failover");
+    waitFor(() -> answerText(messageId).split(" ").length > 10);
+    String first = workerDeployment;
+    workerDeployment = startWorker();
+    TokenrailStack.await(stack.vertx().undeploy(first));
+    WebElement answer = awaitStatus(messageId, "done");
+    assertThat(answer.findElement(By.className("meta")).getText()).contains("attempt 2");
+    assertThat(answer.getAttribute("data-text")).isEqualTo(transcriptTurn(messageId).getString("text"));
+    assertThat(browser.findElements(By.cssSelector(".assistant[data-message-id='" + messageId + "']"))).hasSize(1);
+    screenshot("failover");
+  }
+
   // ---- helpers ----
+
+  /** A worker (40 tokens a second: slow enough to press Stop or reload mid-answer, as a person would). */
+  private static String startWorker() {
+    return TokenrailStack.await(stack.vertx().deployVerticle(new dev.tokenrail.worker.WorkerVerticle(
+        WorkerConfig.of(stack.kafka(), ModelSettings.demo(40, 50), 1_000).withDrainTimeout(Duration.ZERO))));
+  }
 
   private static GatewayVerticle startGateway() {
     return TokenrailStack.startGateway(stack.vertx(), new dev.tokenrail.gateway.GatewayConfig(stack.kafka(), port,
