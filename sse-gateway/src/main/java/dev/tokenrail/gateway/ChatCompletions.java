@@ -84,7 +84,9 @@ final class ChatCompletions {
       resume(ctx, request, key, partition);
       return;
     }
-    if (!gateway.withinRate(ctx) || !gateway.admitStream(ctx)) {
+    // The stream's place first: a completion refused for want of one doesn't spend a message of the rate
+    // (a place taken and then refused by the rate is released when that answer ends).
+    if (!gateway.admitStream(ctx) || !gateway.withinRate(ctx)) {
       return;
     }
     long now = System.currentTimeMillis();
