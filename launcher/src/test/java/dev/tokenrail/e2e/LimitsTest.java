@@ -65,6 +65,23 @@ class LimitsTest {
   }
 
   @Test
+  void aCompletionCountsAsAMessageAndIsRefusedInOpenAisShape() {
+    String jill = tokens.forSubject("jill");
+    for (int i = 0; i < LIMITS.messagesPerMinute(); i++) {
+      assertThat(post(jill, "rate-v1", "message " + i).status()).isEqualTo(202);
+    }
+    Http.Response refused = Http.send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+        .header("Authorization", "Bearer " + jill).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("model", "demo").put("messages",
+            new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))).encode()))
+        .build());
+    assertThat(refused.status()).isEqualTo(429);
+    assertThat(refused.header("Retry-After")).isNotNull();
+    assertThat(refused.json().getJsonObject("error").getString("type")).isEqualTo("rate_limit_error");
+    assertThat(refused.json().getJsonObject("error").getString("code")).isEqualTo("rate_limited");
+  }
+
+  @Test
   void streamsAreCappedPerSubjectAndPerGateway() {
     String gina = tokens.forSubject("gina");
     String hank = tokens.forSubject("hank");
