@@ -43,18 +43,18 @@ final class ChatCompletions {
   }
 
   void models(RoutingContext ctx) {
-    ctx.json(new JsonObject().put("object", "list").put("data", new JsonArray().add(model())));
+    ctx.json(new JsonObject().put("object", "list").put("data", new JsonArray().add(modelJson())));
   }
 
-  void model(RoutingContext ctx) {
+  void oneModel(RoutingContext ctx) {
     if (!config.modelName().equals(ctx.pathParam("model"))) {
       ApiErrors.send(ctx, 404, "model_not_found", "The model '" + ctx.pathParam("model") + "' does not exist.");
       return;
     }
-    ctx.json(model());
+    ctx.json(modelJson());
   }
 
-  private JsonObject model() {
+  private JsonObject modelJson() {
     return new JsonObject().put("id", config.modelName()).put("object", "model").put("created", created)
         .put("owned_by", "tokenrail");
   }
@@ -96,13 +96,12 @@ final class ChatCompletions {
     ctx.response().putHeader("X-Conversation-Id", request.conversationId())
         .putHeader(TraceContext.HEADER, trace.header());
     // Subscribed before the message is stored: every event of its answer comes after this position.
-    Subscription subscription = gateway.openStream(ctx.response(),
+    gateway.openStream(ctx.response(),
         new CompletionFormat(message.messageId(), request.stream(), request.includeUsage(), config.modelName()),
         request.conversationId(), key, partition, StreamStart.live());
-    gateway.accept(key, message, trace).onFailure(e -> {
-      subscription.closed();
-      ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again.");
-    });
+    // Ending the response (here, with the error) unsubscribes it.
+    gateway.accept(key, message, trace).onFailure(e ->
+        ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again."));
   }
 
   private void resume(RoutingContext ctx, Parsed request, String key, int partition) {

@@ -25,15 +25,20 @@ final class CompletionFormat implements StreamFormat {
   /** The message whose answer this is; null on a resume until its first event names it. */
   private String messageId;
   private int attempt = -1;
+  /** Text of the current attempt has reached the client, so a new attempt can't silently replace it. */
   private boolean textSent;
+  /** Resuming after the client's Last-Event-ID: it has had chunks this format never saw. */
+  private final boolean resumed;
   private final StringBuilder text = new StringBuilder();
   private JsonObject usage;
   private boolean finished;
   private HttpServerResponse response;
   private boolean headWritten;
 
+  /** @param messageId the message answered, or null for a resume: the first event after the client's id names it */
   CompletionFormat(String messageId, boolean stream, boolean includeUsage, String model) {
     this.messageId = messageId;
+    this.resumed = messageId == null;
     this.stream = stream;
     this.includeUsage = includeUsage;
     this.model = model;
@@ -54,12 +59,17 @@ final class CompletionFormat implements StreamFormat {
     messageId = event.messageId();
     String id = frame.id();
     Buffer out = Buffer.buffer();
+    // A later attempt than the one streamed, or — on a resume — a retry's start right after the client's
+    // last chunk: the text the client has can't be taken back.
+    boolean restarted = attempt == -1 ? resumed && event instanceof StreamEvent.Start && event.attempt() > 1
+        : event.attempt() != attempt && textSent;
     if (event.attempt() != attempt) {
-      if (textSent) {
+      if (restarted) {
         finished = true;
-        return head().appendBuffer(data(id, new JsonObject().put("error", ApiErrors.openAiError(503, "answer_restarted",
+        streamHeaders();
+        return data(id, new JsonObject().put("error", ApiErrors.openAiError(503, "answer_restarted",
             "The worker answering this message failed over and the answer restarted; ask again, or read the "
-                + "conversation's transcript.")))).appendString("data: [DONE]\n\n");
+                + "conversation's transcript."))).appendString("data: [DONE]\n\n");
       }
       attempt = event.attempt();
       text.setLength(0);
@@ -83,7 +93,11 @@ final class CompletionFormat implements StreamFormat {
     } else if (event instanceof StreamEvent.Error e) {
       out.appendBuffer(error(id, e));
     } // tool calls and results are the workers' own tools: not written
-    return out.length() == 0 ? null : head().appendBuffer(out);
+    if (out.length() == 0) {
+      return null;
+    }
+    streamHeaders();
+    return out;
   }
 
   @Override
@@ -98,7 +112,11 @@ final class CompletionFormat implements StreamFormat {
 
   @Override
   public Buffer reset(String conversationId, String reason) {
-    return stream ? head().appendString(": reset: " + reason.replace('\n', ' ') + "\n\n") : null;
+    if (!stream) {
+      return null;
+    }
+    streamHeaders();
+    return Buffer.buffer(": reset: " + reason.replace('\n', ' ') + "\n\n");
   }
 
   private Buffer end(String id, String finishReason) {
@@ -146,8 +164,8 @@ final class CompletionFormat implements StreamFormat {
     return bytes;
   }
 
-  /** The streaming response's headers, set before its first bytes. */
-  private Buffer head() {
+  /** The streaming response's headers, set once, before its first bytes (a body sets its own in {@link #json}). */
+  private void streamHeaders() {
     if (stream && !headWritten) {
       headWritten = true;
       response.setChunked(true)
@@ -155,7 +173,6 @@ final class CompletionFormat implements StreamFormat {
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no");
     }
-    return Buffer.buffer();
   }
 
   private JsonObject chunk(JsonObject delta, String finishReason) {

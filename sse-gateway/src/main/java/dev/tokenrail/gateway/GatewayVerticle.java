@@ -181,7 +181,7 @@ public final class GatewayVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(ChatCompletions.MAX_BODY_BYTES))
         .handler(completions::complete);
     router.get("/v1/models").handler(completions::models);
-    router.get("/v1/models/:model").handler(completions::model);
+    router.get("/v1/models/:model").handler(completions::oneModel);
     router.get("/health").handler(this::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(Telemetry.registry()));
     router.get("/ready").handler(this::ready);
@@ -354,22 +354,18 @@ public final class GatewayVerticle extends VerticleBase {
     String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
     int partition = Partitioning.partitionOf(key, reader.partitionCount());
     streamStarts.resolve(ctx, key, partition)
-        .onSuccess(start -> openStream(ctx, conversationId, key, partition, start))
+        .onSuccess(start -> openStream(ctx.response(), StreamFormat.NATIVE, conversationId, key, partition, start))
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stream could not be opened; try again."));
   }
 
-  private void openStream(RoutingContext ctx, String conversationId, String key, int partition, StreamStart start) {
-    openStream(ctx.response(), StreamFormat.NATIVE, conversationId, key, partition, start);
-  }
-
   /** Subscribes a response to the conversation's events from {@code start}, written in {@code format}. */
-  Subscription openStream(HttpServerResponse response, StreamFormat format, String conversationId, String key,
-                          int partition, StreamStart start) {
+  void openStream(HttpServerResponse response, StreamFormat format, String conversationId, String key, int partition,
+                  StreamStart start) {
+    if (response.closed()) {
+      return;
+    }
     Subscription subscription = new Subscription(response, format, conversationId, key, partition,
         start.fromOffset().orElse(reader.liveNext(partition)));
-    if (response.closed()) {
-      return subscription;
-    }
     reader.add(subscription);
     streams.add(subscription);
     Runnable remove = () -> { // the client went, or a format wrote its last bytes
@@ -386,7 +382,6 @@ public final class GatewayVerticle extends VerticleBase {
     } else {
       subscription.goLive();
     }
-    return subscription;
   }
 
   /**
