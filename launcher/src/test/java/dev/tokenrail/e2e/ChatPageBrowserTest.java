@@ -186,7 +186,7 @@ class ChatPageBrowserTest {
     String messageId = send("#tokens=999999 more than the demo model allows");
     WebElement answer = awaitStatus(messageId, "error");
     assertThat(answer.findElement(By.className("meta")).getText())
-        .isEqualTo("Error: " + transcriptTurnError(messageId));
+        .isEqualTo("Error: " + errorEventMessage(messageId));
     assertThat(browser.findElement(By.id("stop")).isDisplayed()).isFalse();
     screenshot("error");
   }
@@ -250,10 +250,8 @@ class ChatPageBrowserTest {
   }
 
   private static GatewayVerticle startGateway() {
-    return TokenrailStack.startGateway(stack.vertx(), new dev.tokenrail.gateway.GatewayConfig(stack.kafka(), port,
-        dev.tokenrail.gateway.GatewayConfig.DEFAULT_MAX_TEXT_BYTES, Duration.ofSeconds(15), Duration.ofSeconds(5), 2,
-        dev.tokenrail.gateway.GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES, dev.tokenrail.gateway.HttpPolicy.DEFAULT,
-        TestTokens.SETTINGS, dev.tokenrail.gateway.ClientLimits.DEFAULT, "demo"));
+    return TokenrailStack.startGateway(stack.vertx(),
+        dev.tokenrail.gateway.GatewayConfig.defaults(stack.kafka(), port).withAuth(TestTokens.SETTINGS));
   }
 
   /** Loads the page with the token set and starts a new conversation. */
@@ -312,8 +310,8 @@ class ChatPageBrowserTest {
         .findFirst().orElseThrow(() -> new AssertionError("no answer " + messageId + " in " + r.body()));
   }
 
-  /** The message the error event carried, as a client of the API reads it from a fresh stream. */
-  private static String transcriptTurnError(String messageId) {
+  /** The message the answer's error event carried, read by replaying the message on a stream of its own. */
+  private static String errorEventMessage(String messageId) {
     String conversation = String.valueOf(((JavascriptExecutor) browser).executeScript("return conversation"));
     try (dev.tokenrail.testkit.SseClient replay = dev.tokenrail.testkit.SseClient.connect(
         base + "/api/conversations/" + conversation + "/events?messageId=" + messageId,
