@@ -46,11 +46,13 @@ class OpenAiApiTest {
   private static String base;
   private static String token;
   private static OpenAIClient client;
+  private static String gatewayDeployment;
 
   @BeforeAll
   static void start() {
     model = new OpenAiCompatibleServer(prompt -> prompt.contains("fail-400")
         ? new OpenAiCompatibleServer.Script.Fail(400, "{\"error\":{\"message\":\"provider detail\"}}")
+        : prompt.contains("stall") ? new OpenAiCompatibleServer.Script.Stall(List.of("Half", " an", " answer"))
         : new OpenAiCompatibleServer.Script.Stream(TOKENS, 2));
     stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, WorkerConfig>) kafka ->
         WorkerConfig.of(kafka, ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
@@ -58,6 +60,7 @@ class OpenAiApiTest {
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
         .withAuth(TestTokens.SETTINGS).withModelName("openai:test-model"));
     base = "http://localhost:" + gateway.actualPort();
+    gatewayDeployment = gateway.deploymentID();
     token = new TestTokens(stack.vertx()).forSubject("sdk-user");
     client = OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(token).maxRetries(0).build();
   }
@@ -183,6 +186,53 @@ class OpenAiApiTest {
     Http.Response transcript = Http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations/" + conversation))
         .header("Authorization", "Bearer " + token).build());
     assertThat(transcript.json().getJsonArray("messages").encode()).contains("Resume me").contains(ANSWER);
+  }
+
+  /**
+   * The worker fails over after the client has had text: the new attempt can't silently replace what the
+   * client shows, so the stream ends with an {@code answer_restarted} error and {@code [DONE]}.
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(120)
+  void aFailoverAfterTextWasStreamedEndsTheStreamWithAnswerRestarted() throws Exception {
+    JsonObject request = new JsonObject().put("model", "m").put("stream", true)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "stall, then fail over")));
+    java.net.http.HttpResponse<java.util.stream.Stream<String>> response = java.net.http.HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+            .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(request.encode())).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofLines());
+    assertThat(response.statusCode()).isEqualTo(200);
+    java.util.Iterator<String> lines = response.body().iterator();
+    List<String> data = new ArrayList<>();
+    while (data.stream().noneMatch(d -> d.contains("\" answer\""))) { // the stalled attempt's text has arrived
+      String line = lines.next();
+      if (line.startsWith("data: ")) {
+        data.add(line.substring(6));
+      }
+    }
+    // A second worker joins and the first leaves: the message is answered again, as attempt 2.
+    java.util.Set<String> before = new java.util.HashSet<>(stack.vertx().deploymentIDs());
+    TokenrailStack.await(stack.vertx().deployVerticle(new dev.tokenrail.worker.WorkerVerticle(
+        WorkerConfig.of(stack.kafka(), ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
+            .withDrainTimeout(Duration.ZERO))));
+    for (String id : before) {
+      if (!id.equals(gatewayDeployment)) {
+        TokenrailStack.await(stack.vertx().undeploy(id));
+      }
+    }
+    lines.forEachRemaining(line -> {
+      if (line.startsWith("data: ")) {
+        data.add(line.substring(6));
+      }
+    });
+    assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+    JsonObject error = new JsonObject(data.get(data.size() - 2)).getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("answer_restarted");
+    assertThat(data.subList(0, data.size() - 2)).as("only the first attempt's chunks before it")
+        .allSatisfy(d -> assertThat(new JsonObject(d).getString("object")).isEqualTo("chat.completion.chunk"));
+    assertThat(content(data.subList(0, data.size() - 2).stream().map(d -> new Frame("x", d)).toList()))
+        .isEqualTo("Half an answer");
   }
 
   private record Frame(String id, String data) {
