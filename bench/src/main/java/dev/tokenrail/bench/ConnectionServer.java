@@ -2,8 +2,8 @@ package dev.tokenrail.bench;
 
 import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.Topics;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.Topics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;

@@ -1,6 +1,6 @@
 package dev.tokenrail.bench;
 
-import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.runtime.KafkaSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.PoolOptions;

@@ -1,11 +1,11 @@
 package dev.tokenrail.bench;
 
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.Partitioning;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.Turn;
 import dev.tokenrail.worker.memory.ConversationMemory;
 import dev.tokenrail.worker.memory.MemoryRestore;
 import java.util.HashMap;

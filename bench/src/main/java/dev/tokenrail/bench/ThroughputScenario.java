@@ -1,10 +1,10 @@
 package dev.tokenrail.bench;
 
 import dev.tokenrail.gateway.InProcessRelay;
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;

@@ -1,8 +1,8 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.MeterScope;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;

@@ -4,7 +4,7 @@ import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static dev.tokenrail.testkit.Answers.lastAttempt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;

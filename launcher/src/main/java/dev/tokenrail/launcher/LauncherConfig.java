@@ -1,6 +1,6 @@
 package dev.tokenrail.launcher;
 
-import dev.tokenrail.model.Env;
+import dev.tokenrail.runtime.Env;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.EnumSet;

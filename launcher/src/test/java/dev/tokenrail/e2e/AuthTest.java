@@ -3,8 +3,8 @@ package dev.tokenrail.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.WorkerConfig;
@@ -46,7 +46,7 @@ class AuthTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, WorkerConfig>) null, 0);
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) null, 0);
     TokenrailStack.await(stack.vertx().deployVerticle(new WorkerVerticle(
         WorkerConfig.of(stack.kafka(), ModelSettings.demo(500, 10), 1_000).withDrainTimeout(Duration.ZERO))));
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())

@@ -3,7 +3,7 @@ package dev.tokenrail.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.testkit.Http;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -36,7 +36,7 @@ class BadInputTest {
   @BeforeAll
   static void start() {
     // Gateway only: a worker would write its own markers to the requests topic while a check counts it.
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings,
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings,
         dev.tokenrail.worker.WorkerConfig>) null, 1);
     admin = Admin.create(new HashMap<String, Object>(stack.kafka().adminConfig()));
   }

@@ -2,7 +2,7 @@ package dev.tokenrail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.WorkerConfig;

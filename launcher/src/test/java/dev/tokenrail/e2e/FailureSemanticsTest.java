@@ -3,11 +3,11 @@ package dev.tokenrail.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.Partitioning;
-import dev.tokenrail.model.ProtocolCodec;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.ProtocolCodec;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.WorkerConfig;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.gateway.ClientLimits;
 import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.model.EventId;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.RequestRecord;
+import dev.tokenrail.protocol.EventId;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.model.ModelSettings;
@@ -99,7 +99,7 @@ class FuzzTest {
     assertThat(statuses.keySet()).as("a mix that reached the handlers").contains(202, 400, 401, 404);
 
     long storedMessages = TopicContents.readAll(stack.kafka().bootstrapServers(), stack.kafka().topics().requests())
-        .stream().filter(r -> ProtocolCodec.decodeRequest(Buffer.buffer(r.value())) instanceof dev.tokenrail.model.MessageRequest)
+        .stream().filter(r -> ProtocolCodec.decodeRequest(Buffer.buffer(r.value())) instanceof dev.tokenrail.protocol.MessageRequest)
         .count();
     assertThat(storedMessages).as("exactly the accepted messages are in Kafka").isEqualTo(accepted);
 
@@ -109,7 +109,7 @@ class FuzzTest {
         Map.of("Authorization", "Bearer " + token))) {
       String messageId = postWithToken(base, token);
       List<SseClient.Event> events = client.awaitTerminal(Duration.ofSeconds(60));
-      Answers.assertCompleteAnswer(events, "after-fuzz", dev.tokenrail.model.ConversationIds.kafkaKey("fuzzer", "after-fuzz"),
+      Answers.assertCompleteAnswer(events, "after-fuzz", dev.tokenrail.protocol.ConversationIds.kafkaKey("fuzzer", "after-fuzz"),
           messageId, TokenrailStack.PARTITIONS);
     }
   }

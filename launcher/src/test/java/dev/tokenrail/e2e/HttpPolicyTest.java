@@ -29,7 +29,7 @@ class HttpPolicyTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, dev.tokenrail.worker.WorkerConfig>) null, 1);
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, dev.tokenrail.worker.WorkerConfig>) null, 1);
     GatewayVerticle cors = TokenrailStack.startGateway(stack.vertx(),
         TokenrailStack.gatewayConfig(stack.kafka()).withHttp(HttpPolicy.DEFAULT.withCorsOrigins(List.of(ALLOWED))));
     withCors = "http://localhost:" + cors.actualPort();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tokenrail.launcher.Launcher;
-import dev.tokenrail.model.Env;
+import dev.tokenrail.runtime.Env;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;

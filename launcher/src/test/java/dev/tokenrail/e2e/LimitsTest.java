@@ -34,7 +34,7 @@ class LimitsTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings,
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings,
         dev.tokenrail.worker.WorkerConfig>) null, 0);
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
         .withAuth(TestTokens.SETTINGS).withLimits(LIMITS));

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.tokenrail.model.TraceContext;
+import dev.tokenrail.protocol.TraceContext;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.model.ModelSettings;

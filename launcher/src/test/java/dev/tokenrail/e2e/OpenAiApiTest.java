@@ -54,7 +54,7 @@ class OpenAiApiTest {
         ? new OpenAiCompatibleServer.Script.Fail(400, "{\"error\":{\"message\":\"provider detail\"}}")
         : prompt.contains("stall") ? new OpenAiCompatibleServer.Script.Stall(List.of("Half", " an", " answer"))
         : new OpenAiCompatibleServer.Script.Stream(TOKENS, 2));
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, WorkerConfig>) kafka ->
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) kafka ->
         WorkerConfig.of(kafka, ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
             .withDrainTimeout(Duration.ZERO), 0);
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())

@@ -3,7 +3,7 @@ package dev.tokenrail.e2e;
 import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;

@@ -4,8 +4,8 @@ import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.model.EventId;
-import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.protocol.EventId;
+import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;

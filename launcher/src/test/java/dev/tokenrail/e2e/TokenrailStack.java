@@ -2,9 +2,9 @@ package dev.tokenrail.e2e;
 
 import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.TopicSetup;
-import dev.tokenrail.model.Topics;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.runtime.TopicSetup;
+import dev.tokenrail.protocol.Topics;
 import dev.tokenrail.worker.WorkerConfig;
 import dev.tokenrail.worker.WorkerVerticle;
 import dev.tokenrail.worker.model.ModelSettings;

@@ -4,7 +4,7 @@ import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static dev.tokenrail.testkit.Answers.lastAttempt;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
@@ -33,7 +33,7 @@ class WorkerTakeoverTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.model.KafkaSettings, WorkerConfig>) null, 1);
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) null, 1);
   }
 
   @AfterAll

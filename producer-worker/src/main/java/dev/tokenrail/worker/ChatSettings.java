@@ -1,6 +1,6 @@
 package dev.tokenrail.worker;
 
-import dev.tokenrail.model.Env;
+import dev.tokenrail.runtime.Env;
 import dev.tokenrail.worker.memory.MemoryWindow;
 import dev.tokenrail.worker.tools.Tool;
 import dev.tokenrail.worker.tools.Toolbox;

@@ -5,7 +5,7 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.tokenrail.model.CompletionOptions;
+import dev.tokenrail.protocol.CompletionOptions;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package dev.tokenrail.worker;
 
-import dev.tokenrail.model.RequestRecord;
-import dev.tokenrail.model.StreamEvent;
-import dev.tokenrail.model.TraceContext;
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.protocol.RequestRecord;
+import dev.tokenrail.protocol.StreamEvent;
+import dev.tokenrail.protocol.TraceContext;
+import dev.tokenrail.protocol.Turn;
 import io.vertx.core.Future;
 
 /**

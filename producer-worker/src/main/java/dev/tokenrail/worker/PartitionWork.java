@@ -1,8 +1,8 @@
 package dev.tokenrail.worker;
 
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.TraceContext;
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.TraceContext;
+import dev.tokenrail.protocol.Turn;
 import dev.tokenrail.worker.memory.ConversationMemory;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;

@@ -1,7 +1,7 @@
 package dev.tokenrail.worker;
 
-import dev.tokenrail.model.Env;
-import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.runtime.Env;
+import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.worker.model.ModelRetry;
 import dev.tokenrail.worker.model.ModelSettings;
 import java.time.Duration;

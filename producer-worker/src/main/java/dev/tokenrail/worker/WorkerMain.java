@@ -1,9 +1,9 @@
 package dev.tokenrail.worker;
 
-import dev.tokenrail.model.Env;
-import dev.tokenrail.model.Telemetry;
-import dev.tokenrail.model.Shutdown;
-import dev.tokenrail.model.TopicSetup;
+import dev.tokenrail.runtime.Env;
+import dev.tokenrail.runtime.Telemetry;
+import dev.tokenrail.runtime.Shutdown;
+import dev.tokenrail.runtime.TopicSetup;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;

@@ -1,6 +1,6 @@
 package dev.tokenrail.worker;
 
-import dev.tokenrail.model.Telemetry;
+import dev.tokenrail.runtime.Telemetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;

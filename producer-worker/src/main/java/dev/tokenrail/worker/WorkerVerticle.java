@@ -1,16 +1,16 @@
 package dev.tokenrail.worker;
 
 import dev.langchain4j.model.chat.StreamingChatModel;
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.Partitioning;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
-import dev.tokenrail.model.RequestRecord;
-import dev.tokenrail.model.StreamEvent;
-import dev.tokenrail.model.MeterScope;
-import dev.tokenrail.model.Telemetry;
-import dev.tokenrail.model.TraceContext;
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import dev.tokenrail.protocol.RequestRecord;
+import dev.tokenrail.protocol.StreamEvent;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.Telemetry;
+import dev.tokenrail.protocol.TraceContext;
+import dev.tokenrail.protocol.Turn;
 import io.micrometer.core.instrument.Gauge;
 import dev.tokenrail.worker.memory.MemoryRestore;
 import dev.tokenrail.worker.tools.Toolbox;

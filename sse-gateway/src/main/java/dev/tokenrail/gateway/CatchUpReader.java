@@ -1,7 +1,7 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

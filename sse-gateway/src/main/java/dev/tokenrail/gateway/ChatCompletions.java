@@ -1,10 +1,10 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.CompletionOptions;
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.Partitioning;
-import dev.tokenrail.model.TraceContext;
+import dev.tokenrail.protocol.CompletionOptions;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.TraceContext;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;

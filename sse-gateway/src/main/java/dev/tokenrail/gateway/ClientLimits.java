@@ -1,6 +1,6 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.Env;
+import dev.tokenrail.runtime.Env;
 
 /**
  * How much one caller, and all callers together, may ask of a gateway. The per-subject limits apply to

@@ -1,6 +1,6 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;

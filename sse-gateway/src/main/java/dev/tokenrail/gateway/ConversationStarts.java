@@ -1,8 +1,8 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,9 +1,9 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.EventId;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
-import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.protocol.EventId;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import java.util.Optional;

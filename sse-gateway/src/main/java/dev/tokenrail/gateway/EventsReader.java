@@ -1,7 +1,7 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.MeterScope;
-import dev.tokenrail.model.KafkaSettings;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.KafkaSettings;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -1,8 +1,8 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.Env;
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.ModelName;
+import dev.tokenrail.runtime.Env;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.runtime.ModelName;
 import java.time.Duration;
 
 /**

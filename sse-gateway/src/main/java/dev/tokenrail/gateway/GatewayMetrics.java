@@ -1,7 +1,7 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.MeterScope;
-import dev.tokenrail.model.Telemetry;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.Telemetry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

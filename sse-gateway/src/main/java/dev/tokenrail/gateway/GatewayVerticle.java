@@ -1,13 +1,13 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.MeterScope;
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.Partitioning;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.RequestRecord;
-import dev.tokenrail.model.Telemetry;
-import dev.tokenrail.model.TraceContext;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.RequestRecord;
+import dev.tokenrail.runtime.Telemetry;
+import dev.tokenrail.protocol.TraceContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

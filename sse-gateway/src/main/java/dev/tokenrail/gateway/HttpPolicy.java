@@ -1,6 +1,6 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.Env;
+import dev.tokenrail.runtime.Env;
 import java.util.Arrays;
 import java.util.List;
 

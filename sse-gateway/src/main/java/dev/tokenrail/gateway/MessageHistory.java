@@ -1,11 +1,11 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.Partitioning;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
-import dev.tokenrail.model.RequestRecord;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import dev.tokenrail.protocol.RequestRecord;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;

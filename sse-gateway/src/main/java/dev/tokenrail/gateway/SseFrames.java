@@ -1,7 +1,7 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.buffer.Buffer;
 
 /** Server-Sent-Events framing. Event data is one line of JSON (JSON escapes every newline). */

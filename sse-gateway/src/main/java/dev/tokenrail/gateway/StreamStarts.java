@@ -1,8 +1,8 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.ConversationIds;
-import dev.tokenrail.model.EventId;
-import dev.tokenrail.model.StreamEvent;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.EventId;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;

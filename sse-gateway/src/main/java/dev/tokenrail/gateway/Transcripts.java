@@ -1,10 +1,10 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.Partitioning;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import dev.tokenrail.protocol.Turn;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

@@ -2,8 +2,8 @@ package dev.tokenrail.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.model.EventId;
-import dev.tokenrail.model.Partitioning;
+import dev.tokenrail.protocol.EventId;
+import dev.tokenrail.protocol.Partitioning;
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -1,6 +1,6 @@
 package dev.tokenrail.worker.memory;
 
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.protocol.Turn;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

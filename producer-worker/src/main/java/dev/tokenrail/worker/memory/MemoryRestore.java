@@ -1,9 +1,9 @@
 package dev.tokenrail.worker.memory;
 
-import dev.tokenrail.model.KafkaSettings;
-import dev.tokenrail.model.ProtocolCodec;
-import dev.tokenrail.model.ProtocolException;
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import dev.tokenrail.protocol.Turn;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;

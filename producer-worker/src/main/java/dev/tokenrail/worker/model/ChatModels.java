@@ -3,7 +3,7 @@ package dev.tokenrail.worker.model;
 import dev.langchain4j.model.anthropic.AnthropicStreamingChatModel;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
-import dev.tokenrail.model.Redaction;
+import dev.tokenrail.runtime.Redaction;
 import java.time.Duration;
 
 /** Builds the langchain4j streaming model the settings name. */

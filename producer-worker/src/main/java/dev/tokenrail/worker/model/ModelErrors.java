@@ -7,7 +7,7 @@ import dev.langchain4j.exception.InvalidRequestException;
 import dev.langchain4j.exception.ModelNotFoundException;
 import dev.langchain4j.exception.RateLimitException;
 import dev.langchain4j.exception.TimeoutException;
-import dev.tokenrail.model.ErrorCode;
+import dev.tokenrail.protocol.ErrorCode;
 import java.net.ConnectException;
 import java.net.http.HttpTimeoutException;
 

@@ -1,6 +1,6 @@
 package dev.tokenrail.worker.model;
 
-import dev.tokenrail.model.ErrorCode;
+import dev.tokenrail.protocol.ErrorCode;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**

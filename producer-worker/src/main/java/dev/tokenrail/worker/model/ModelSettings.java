@@ -1,7 +1,7 @@
 package dev.tokenrail.worker.model;
 
-import dev.tokenrail.model.Env;
-import dev.tokenrail.model.ModelName;
+import dev.tokenrail.runtime.Env;
+import dev.tokenrail.runtime.ModelName;
 import java.util.Locale;
 import java.util.Optional;
 

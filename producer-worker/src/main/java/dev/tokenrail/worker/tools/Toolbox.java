@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import dev.tokenrail.model.Redaction;
+import dev.tokenrail.runtime.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -6,8 +6,8 @@ import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
-import dev.tokenrail.model.MessageRequest;
-import dev.tokenrail.model.Turn;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Turn;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,17 @@
+package dev.tokenrail.protocol;
+
+import java.util.Optional;
+
+/**
+ * A user's chat message, as the gateway writes it to the requests topic once it has accepted it.
+ * {@code ts} is when the gateway accepted it (epoch millis). {@code completion} is set for messages that
+ * came through the OpenAI-compatible API: they carry their own history and sampling settings.
+ */
+public record MessageRequest(String conversationId, String messageId, String text, long ts,
+                             Optional<CompletionOptions> completion) implements RequestRecord {
+
+  /** A message of Tokenrail's own API: the worker's memory of the conversation is its history. */
+  public MessageRequest(String conversationId, String messageId, String text, long ts) {
+    this(conversationId, messageId, text, ts, Optional.empty());
+  }
+}

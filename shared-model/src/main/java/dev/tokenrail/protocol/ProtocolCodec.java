@@ -1,0 +1,319 @@
+package dev.tokenrail.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one JSON codec of protocol v1, for requests and events. Decoding validates: anything that is not a
+ * well-formed v1 record throws {@link ProtocolException} saying what is wrong, never a
+ * {@code NullPointerException} or {@code ClassCastException}.
+ */
+public final class ProtocolCodec {
+
+  private static final String REQUEST_TYPE_MESSAGE = "message";
+
+  private ProtocolCodec() {
+  }
+
+  // ---- requests ----
+
+  public static Buffer encode(RequestRecord record) {
+    JsonObject json = new JsonObject()
+        .put("conversationId", record.conversationId())
+        .put("messageId", record.messageId());
+    if (record instanceof MessageRequest m) {
+      json.put("type", "message").put("text", m.text()).put("ts", m.ts());
+      m.completion().ifPresent(c -> json.put("completion", encode(c)));
+    } else if (record instanceof RequestRecord.Cancel c) {
+      json.put("type", "cancel").put("ts", c.ts());
+    } else if (record instanceof RequestRecord.Started s) {
+      json.put("type", "started").put("attempt", s.attempt()).put("ts", s.ts());
+    } else if (record instanceof RequestRecord.Ended e) {
+      json.put("type", "ended").put("attempt", e.attempt()).put("outcome", e.outcome()).put("ts", e.ts());
+    }
+    return json.toBuffer();
+  }
+
+  public static RequestRecord decodeRequest(Buffer value) {
+    Fields f = Fields.parse(value);
+    String type = f.string("type");
+    String c = f.string("conversationId");
+    String m = f.string("messageId");
+    return switch (type) {
+      case "message" -> new MessageRequest(c, m, f.string("text"), f.longValue("ts"), f.optionalObject("completion")
+          .map(ProtocolCodec::decodeCompletion));
+      case "cancel" -> new RequestRecord.Cancel(c, m, f.longValue("ts"));
+      case "started" -> new RequestRecord.Started(c, m, f.intValue("attempt"), f.longValue("ts"));
+      case "ended" -> new RequestRecord.Ended(c, m, f.intValue("attempt"), f.string("outcome"), f.longValue("ts"));
+      default -> throw new ProtocolException("unknown request type '" + type + "'");
+    };
+  }
+
+  private static JsonObject encode(CompletionOptions c) {
+    JsonArray history = new JsonArray();
+    c.history().forEach(p -> history.add(new JsonObject().put("role", p.role()).put("content", p.content())));
+    JsonObject json = new JsonObject().put("history", history);
+    c.temperature().ifPresent(t -> json.put("temperature", t));
+    c.maxTokens().ifPresent(n -> json.put("maxTokens", n));
+    return json;
+  }
+
+  private static CompletionOptions decodeCompletion(JsonObject json) {
+    Fields f = new Fields(json);
+    List<CompletionOptions.Prior> history = new ArrayList<>();
+    for (Object o : f.array("history")) {
+      if (!(o instanceof JsonObject prior)) {
+        throw new ProtocolException("field 'history' must hold objects");
+      }
+      Fields p = new Fields(prior);
+      try {
+        history.add(new CompletionOptions.Prior(p.string("role"), p.string("content")));
+      } catch (IllegalArgumentException e) {
+        throw new ProtocolException(e.getMessage());
+      }
+    }
+    Object temperature = json.getValue("temperature");
+    Object maxTokens = json.getValue("maxTokens");
+    if (temperature != null && !(temperature instanceof Number) || maxTokens != null && !(maxTokens instanceof Number)) {
+      throw new ProtocolException("'temperature' and 'maxTokens' must be numbers");
+    }
+    return new CompletionOptions(history,
+        java.util.Optional.ofNullable(temperature).map(t -> ((Number) t).doubleValue()),
+        java.util.Optional.ofNullable(maxTokens).map(n -> ((Number) n).intValue()));
+  }
+
+  // ---- conversation starts (compacted topic) ----
+
+  /** When a conversation started: the time its first message was accepted, epoch millis. */
+  public static Buffer encodeConversationStart(long startedAt) {
+    return new JsonObject().put("startedAt", startedAt).toBuffer();
+  }
+
+  public static long decodeConversationStart(Buffer value) {
+    return Fields.parse(value).longValue("startedAt");
+  }
+
+  // ---- memory (compacted topic) ----
+
+  public static Buffer encode(Turn turn) {
+    JsonArray calls = new JsonArray();
+    for (Turn.ToolUse t : turn.toolCalls()) {
+      calls.add(new JsonObject().put("toolCallId", t.toolCallId()).put("name", t.name()).put("arguments", t.arguments())
+          .put("result", t.result()).put("isError", t.isError()).put("round", t.round()));
+    }
+    return new JsonObject()
+        .put("conversationId", turn.conversationId())
+        .put("messageId", turn.messageId())
+        .put("requestOffset", turn.requestOffset())
+        .put("userText", turn.userText())
+        .put("status", turn.status().wireName())
+        .put("answer", turn.answer())
+        .put("toolCalls", calls)
+        .put("attempt", turn.attempt())
+        .put("ts", turn.ts())
+        .toBuffer();
+  }
+
+  public static Turn decodeTurn(Buffer value) {
+    Fields f = Fields.parse(value);
+    String status = f.string("status");
+    List<Turn.ToolUse> calls = new ArrayList<>();
+    for (Object o : f.array("toolCalls")) {
+      if (!(o instanceof JsonObject call)) {
+        throw new ProtocolException("field 'toolCalls' must hold objects");
+      }
+      Fields c = new Fields(call);
+      calls.add(new Turn.ToolUse(c.string("toolCallId"), c.string("name"), c.string("arguments"), c.string("result"),
+          c.bool("isError"), c.intValue("round")));
+    }
+    return new Turn(f.string("conversationId"), f.string("messageId"), f.longValue("requestOffset"), f.string("userText"),
+        Turn.Status.fromWireName(status).orElseThrow(() -> new ProtocolException("unknown turn status '" + status + "'")),
+        f.string("answer"), calls, f.intValue("attempt"), f.longValue("ts"));
+  }
+
+  // ---- events ----
+
+  public static Buffer encode(StreamEvent event) {
+    JsonObject json = new JsonObject()
+        .put("type", event.type().wireName())
+        .put("conversationId", event.conversationId())
+        .put("messageId", event.messageId())
+        .put("attempt", event.attempt())
+        .put("seq", event.seq())
+        .put("ts", event.ts());
+    if (event instanceof StreamEvent.Start e) {
+      json.put("model", e.model());
+    } else if (event instanceof StreamEvent.Token e) {
+      json.put("text", e.text());
+    } else if (event instanceof StreamEvent.ToolCall e) {
+      json.put("toolCallId", e.toolCallId()).put("name", e.name()).put("arguments", e.arguments());
+    } else if (event instanceof StreamEvent.ToolResult e) {
+      json.put("toolCallId", e.toolCallId()).put("name", e.name()).put("result", e.result())
+          .put("isError", e.isError());
+    } else if (event instanceof StreamEvent.Usage e) {
+      json.put("inputTokens", e.inputTokens()).put("outputTokens", e.outputTokens());
+    } else if (event instanceof StreamEvent.Done e) {
+      json.put("text", e.text()).put("finishReason", e.finishReason());
+    } else if (event instanceof StreamEvent.Error e) {
+      json.put("code", e.code().wireName()).put("message", e.message());
+    } else if (event instanceof StreamEvent.Reset e) {
+      json.put("reason", e.reason());
+    }
+    return json.toBuffer();
+  }
+
+  /**
+   * Decodes an event. Read with a streaming parser into its scalar fields — no intermediate map: gateways
+   * decode every event they relay, so this is on the hot path of every token.
+   */
+  public static StreamEvent decodeEvent(Buffer value) {
+    Fields f = Fields.parseFlat(value);
+    String typeName = f.string("type");
+    EventType type = EventType.fromWireName(typeName)
+        .orElseThrow(() -> new ProtocolException("unknown event type '" + typeName + "'"));
+    String c = f.string("conversationId");
+    String m = f.string("messageId");
+    int a = f.intValue("attempt");
+    long s = f.longValue("seq");
+    long ts = f.longValue("ts");
+    return switch (type) {
+      case START -> new StreamEvent.Start(c, m, a, s, ts, f.string("model"));
+      case TOKEN -> new StreamEvent.Token(c, m, a, s, ts, f.string("text"));
+      case TOOL_CALL -> new StreamEvent.ToolCall(c, m, a, s, ts,
+          f.string("toolCallId"), f.string("name"), f.string("arguments"));
+      case TOOL_RESULT -> new StreamEvent.ToolResult(c, m, a, s, ts,
+          f.string("toolCallId"), f.string("name"), f.string("result"), f.bool("isError"));
+      case USAGE -> new StreamEvent.Usage(c, m, a, s, ts, f.longValue("inputTokens"), f.longValue("outputTokens"));
+      case DONE -> new StreamEvent.Done(c, m, a, s, ts, f.string("text"), f.string("finishReason"));
+      case ERROR -> {
+        String code = f.string("code");
+        yield new StreamEvent.Error(c, m, a, s, ts,
+            ErrorCode.fromWireName(code).orElseThrow(() -> new ProtocolException("unknown error code '" + code + "'")),
+            f.string("message"));
+      }
+      case CANCELLED -> new StreamEvent.Cancelled(c, m, a, s, ts);
+      case RESET -> new StreamEvent.Reset(c, m, a, s, ts, f.string("reason"));
+    };
+  }
+
+  /** Typed, validating access to the fields of one JSON object. */
+  private record Fields(JsonObject json) {
+
+    private static final JsonFactory JSON = new JsonFactory();
+    /** Stands for a nested object or array in a flat read: present, but no scalar. */
+    private static final Object NESTED = new Object();
+
+    /**
+     * The top-level fields of a JSON object whose values that matter are scalars; nested values are
+     * skipped (and fail any typed access). Rejects what {@link #parse} rejects: empty input, malformed
+     * JSON, anything but one object.
+     */
+    static Fields parseFlat(Buffer value) {
+      if (value == null || value.length() == 0) {
+        throw new ProtocolException("empty record");
+      }
+      JsonObject fields = new JsonObject(new java.util.HashMap<>(16));
+      try (JsonParser p = JSON.createParser(value.getBytes())) {
+        if (p.nextToken() != JsonToken.START_OBJECT) {
+          throw new ProtocolException("expected a JSON object");
+        }
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+          String name = p.currentName();
+          JsonToken v = p.nextToken();
+          Object scalar = switch (v) {
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                ? (Object) p.getDoubleValue() // out of range: fails as "must be an integer"
+                : (Object) p.getLongValue();
+            case VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            case START_OBJECT, START_ARRAY -> {
+              p.skipChildren();
+              yield NESTED;
+            }
+            default -> throw new ProtocolException("malformed JSON");
+          };
+          fields.getMap().put(name, scalar);
+        }
+        if (p.nextToken() != null) {
+          throw new ProtocolException("malformed JSON: content after the object");
+        }
+      } catch (java.io.IOException e) { // JsonParseException and the parser's other read errors
+        throw new ProtocolException("malformed JSON", e);
+      }
+      return new Fields(fields);
+    }
+
+    static Fields parse(Buffer value) {
+      if (value == null || value.length() == 0) {
+        throw new ProtocolException("empty record");
+      }
+      Object parsed;
+      try {
+        parsed = value.toJsonValue();
+      } catch (DecodeException e) {
+        throw new ProtocolException("malformed JSON", e);
+      }
+      if (!(parsed instanceof JsonObject object)) {
+        throw new ProtocolException("expected a JSON object");
+      }
+      return new Fields(object);
+    }
+
+    String string(String name) {
+      return required(name, String.class);
+    }
+
+    JsonArray array(String name) {
+      return required(name, JsonArray.class);
+    }
+
+    java.util.Optional<JsonObject> optionalObject(String name) {
+      Object value = json.getValue(name);
+      if (value != null && !(value instanceof JsonObject)) {
+        throw new ProtocolException("field '" + name + "' must be an object");
+      }
+      return java.util.Optional.ofNullable((JsonObject) value);
+    }
+
+    boolean bool(String name) {
+      return required(name, Boolean.class);
+    }
+
+    long longValue(String name) {
+      Number n = required(name, Number.class);
+      if (n instanceof Double || n instanceof Float) {
+        throw new ProtocolException("field '" + name + "' must be an integer");
+      }
+      return n.longValue();
+    }
+
+    int intValue(String name) {
+      long v = longValue(name);
+      if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+        throw new ProtocolException("field '" + name + "' is out of range");
+      }
+      return (int) v;
+    }
+
+    private <T> T required(String name, Class<T> type) {
+      Object v = json.getValue(name);
+      if (v == null) {
+        throw new ProtocolException("missing field '" + name + "'");
+      }
+      if (!type.isInstance(v)) {
+        throw new ProtocolException("field '" + name + "' must be a " + type.getSimpleName().toLowerCase());
+      }
+      return type.cast(v);
+    }
+  }
+}

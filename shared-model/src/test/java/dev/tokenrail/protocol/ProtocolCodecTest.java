@@ -1,0 +1,128 @@
+package dev.tokenrail.protocol;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ProtocolCodecTest {
+
+  private static final String C = "conv-1";
+  private static final String M = "msg-1";
+
+  @Test
+  void everyEventTypeSurvivesARoundTrip() {
+    List<StreamEvent> events = List.of(
+        new StreamEvent.Start(C, M, 1, 0, 10, "demo"),
+        new StreamEvent.Token(C, M, 1, 1, 11, " hello \"quoted\"\nline"),
+        new StreamEvent.ToolCall(C, M, 1, 2, 12, "call-1", "calculator", "{\"expression\":\"1+2\"}"),
+        new StreamEvent.ToolResult(C, M, 1, 3, 13, "call-1", "calculator", "3", false),
+        new StreamEvent.Usage(C, M, 1, 4, 14, 7, 60),
+        new StreamEvent.Done(C, M, 1, 5, 15, " hello", "stop"),
+        new StreamEvent.Error(C, M, 2, 1, 16, ErrorCode.RATE_LIMITED, "slow down"),
+        new StreamEvent.Cancelled(C, M, 1, 6, 17),
+        new StreamEvent.Reset(C, M, 0, 0, 18, "retention"));
+    for (StreamEvent event : events) {
+      assertThat(ProtocolCodec.decodeEvent(ProtocolCodec.encode(event))).isEqualTo(event);
+    }
+  }
+
+  @Test
+  void encodedEventsAreOneLineSoTheyFitInOneSseDataField() {
+    Buffer encoded = ProtocolCodec.encode(new StreamEvent.Token(C, M, 1, 1, 11, "a\nb\r\nc"));
+    assertThat(encoded.toString()).doesNotContain("\n").doesNotContain("\r");
+  }
+
+  @Test
+  void everyRequestRecordSurvivesARoundTrip() {
+    List<RequestRecord> records = List.of(
+        new MessageRequest(C, M, "What is Kafka?", 42),
+        new MessageRequest(C, M, "And Vert.x?", 42, java.util.Optional.of(new CompletionOptions(List.of(
+            new CompletionOptions.Prior("system", "Be brief."), new CompletionOptions.Prior("user", "What is Kafka?"),
+            new CompletionOptions.Prior("assistant", "A log.")), java.util.Optional.of(0.2), java.util.Optional.of(64)))),
+        new MessageRequest(C, M, "Defaults", 42, java.util.Optional.of(new CompletionOptions(List.of(),
+            java.util.Optional.empty(), java.util.Optional.empty()))),
+        new RequestRecord.Cancel(C, M, 43),
+        new RequestRecord.Started(C, M, 2, 44),
+        new RequestRecord.Ended(C, M, 2, "done", 45));
+    for (RequestRecord record : records) {
+      assertThat(ProtocolCodec.decodeRequest(ProtocolCodec.encode(record))).isEqualTo(record);
+    }
+  }
+
+  @Test
+  void memoryTurnsSurviveARoundTripAndTheirKeysNameTheConversation() {
+    Turn pending = Turn.pending(new MessageRequest(C, M, "What is 2+3?", 42), 7);
+    Turn done = pending.ended(Turn.Status.DONE, "It is 5.",
+        List.of(new Turn.ToolUse("call-1", "calculator", "{\"expression\":\"2+3\"}", "5", false, 0)), 2);
+    assertThat(ProtocolCodec.decodeTurn(ProtocolCodec.encode(pending))).isEqualTo(pending);
+    assertThat(ProtocolCodec.decodeTurn(ProtocolCodec.encode(done))).isEqualTo(done);
+    assertThat(Turn.conversationKeyOf(Turn.memoryKey("tenant/with/slashes", M))).contains("tenant/with/slashes");
+    assertThat(Turn.conversationKeyOf("no-slash")).isEmpty();
+  }
+
+  @Test
+  void aTurnWithAnUnknownStatusOrMalformedToolCallsIsATypedError() {
+    String turn = new String(ProtocolCodec.encode(Turn.pending(new MessageRequest(C, M, "hi", 1), 0)).getBytes());
+    assertThatThrownBy(() -> ProtocolCodec.decodeTurn(Buffer.buffer(turn.replace("\"pending\"", "\"lost\""))))
+        .isInstanceOf(ProtocolException.class).hasMessageContaining("lost");
+    assertThatThrownBy(() -> ProtocolCodec.decodeTurn(Buffer.buffer(turn.replace("\"toolCalls\":[]", "\"toolCalls\":[1]"))))
+        .isInstanceOf(ProtocolException.class).hasMessageContaining("toolCalls");
+  }
+
+  @Test
+  void unknownEventTypeIsATypedError() {
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
+        "{\"type\":\"sparkle\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":1,\"seq\":0,\"ts\":1}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("unknown event type 'sparkle'");
+  }
+
+  @Test
+  void missingFieldIsATypedErrorNamingTheField() {
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
+        "{\"type\":\"token\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":1,\"seq\":0,\"ts\":1}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("missing field 'text'");
+  }
+
+  @Test
+  void fieldOfTheWrongTypeIsATypedError() {
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
+        "{\"type\":\"token\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":\"one\",\"seq\":0,\"ts\":1,\"text\":\"x\"}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("'attempt'");
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
+        "{\"type\":\"token\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":1.5,\"seq\":0,\"ts\":1,\"text\":\"x\"}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("must be an integer");
+  }
+
+  @Test
+  void unknownErrorCodeIsATypedError() {
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
+        "{\"type\":\"error\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":1,\"seq\":0,\"ts\":1,"
+            + "\"code\":\"oops\",\"message\":\"m\"}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("unknown error code 'oops'");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "not json", "[1,2]", "\"text\"", "42", "null", "{\"type\":", "{}"})
+  void malformedRecordsAreTypedErrors(String raw) {
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(raw))).isInstanceOf(ProtocolException.class);
+    assertThatThrownBy(() -> ProtocolCodec.decodeRequest(Buffer.buffer(raw))).isInstanceOf(ProtocolException.class);
+  }
+
+  @Test
+  void requestOfAnUnknownTypeIsATypedError() {
+    assertThatThrownBy(() -> ProtocolCodec.decodeRequest(Buffer.buffer(
+        "{\"type\":\"shout\",\"conversationId\":\"c\",\"messageId\":\"m\",\"text\":\"x\",\"ts\":1}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("unknown request type 'shout'");
+  }
+}
