@@ -63,7 +63,7 @@ public final class Bench {
     int warmupTokens = Integer.parseInt(options.getOrDefault("warmup-tokens", "300"));
     int lingerMs = Integer.parseInt(options.getOrDefault("linger-ms", Integer.toString(KafkaSettings.DEFAULT_LINGER_MS)));
     int writeQueue = Integer.parseInt(options.getOrDefault("sse-write-queue-bytes",
-        Integer.toString(dev.tokenrail.gateway.GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES)));
+        Integer.toString(dev.tokenrail.gateway.delivery.DeliverySettings.DEFAULT_SSE_WRITE_QUEUE_BYTES)));
     try (BenchStack stack = BenchStack.start(lingerMs, tokensPerSecond, 200, writeQueue)) {
       Vertx load = Vertx.vertx();
       try {

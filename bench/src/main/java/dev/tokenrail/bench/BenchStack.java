@@ -1,20 +1,22 @@
 package dev.tokenrail.bench;
 
-import dev.tokenrail.gateway.ClientLimits;
+import dev.tokenrail.gateway.access.ClientLimits;
 import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.gateway.delivery.DeliverySettings;
 import dev.tokenrail.kafka.EmbeddedKafkaBroker;
 import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.runtime.TopicSetup;
 import dev.tokenrail.protocol.Topics;
 import dev.tokenrail.worker.WorkerConfig;
-import dev.tokenrail.worker.WorkerVerticle;
+import dev.tokenrail.launcher.Launcher;
 import dev.tokenrail.worker.model.ModelSettings;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
+import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +40,7 @@ final class BenchStack implements AutoCloseable {
   }
 
   static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs) throws Exception {
-    return start(lingerMs, tokensPerSecond, ttftMs, GatewayConfig.DEFAULT_SSE_WRITE_QUEUE_BYTES);
+    return start(lingerMs, tokensPerSecond, ttftMs, DeliverySettings.DEFAULT_SSE_WRITE_QUEUE_BYTES);
   }
 
   static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs, int sseWriteQueueBytes) throws Exception {
@@ -49,15 +51,13 @@ final class BenchStack implements AutoCloseable {
     System.out.printf("Producers' linger.ms = %d; demo model %d tokens/s after %d ms; SSE write queue %d bytes%n",
         lingerMs, tokensPerSecond, ttftMs, sseWriteQueueBytes);
     Vertx vertx = Telemetry.vertx(); // as in production: Vert.x's and Tokenrail's metrics are on
-    await(vertx.deployVerticle(() -> new WorkerVerticle(WorkerConfig.of(kafka,
-        ModelSettings.demo(tokensPerSecond, ttftMs), WorkerConfig.defaultMaxConcurrentGenerations())),
-        new DeploymentOptions()));
+    WorkerConfig worker = WorkerConfig.of(kafka, ModelSettings.demo(tokensPerSecond, ttftMs),
+        WorkerConfig.defaultMaxConcurrentGenerations());
     GatewayConfig defaults = GatewayConfig.defaults(kafka, 0);
-    GatewayVerticle gateway = new GatewayVerticle(new GatewayConfig(kafka, 0, defaults.maxTextBytes(), defaults.keepAlive(),
-        defaults.replayClockSkew(), defaults.catchUpReaders(), sseWriteQueueBytes, defaults.http(), defaults.auth(),
-        ClientLimits.UNLIMITED, defaults.modelName()));
-    await(vertx.deployVerticle(gateway));
-    return new BenchStack(broker, vertx, gateway, kafka);
+    GatewayConfig gateway = defaults.withDelivery(defaults.delivery().withSseWriteQueueBytes(sseWriteQueueBytes))
+        .withLimits(ClientLimits.UNLIMITED);
+    List<GatewayVerticle> deployed = await(Launcher.deploy(vertx, Optional.of(worker), List.of(gateway)));
+    return new BenchStack(broker, vertx, deployed.get(0), kafka);
   }
 
   int port() {

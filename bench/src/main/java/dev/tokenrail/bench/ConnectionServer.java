@@ -2,6 +2,7 @@ package dev.tokenrail.bench;
 
 import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.gateway.delivery.StreamStats;
 import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.protocol.Topics;
 import io.vertx.core.Vertx;
@@ -35,7 +36,7 @@ public final class ConnectionServer {
       GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.defaults(kafka, 0));
       BenchStack.await(vertx.deployVerticle(gateway));
       port = gateway.actualPort();
-      held = () -> gateway.streamStats().map(GatewayVerticle.StreamStats::open);
+      held = () -> gateway.streamStats().map(StreamStats::open);
     } else {
       AtomicInteger connections = new AtomicInteger();
       HttpServer bare = BenchStack.await(vertx.createHttpServer().requestHandler(request -> {

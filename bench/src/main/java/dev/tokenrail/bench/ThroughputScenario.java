@@ -1,6 +1,5 @@
 package dev.tokenrail.bench;
 
-import dev.tokenrail.gateway.InProcessRelay;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.protocol.ProtocolCodec;

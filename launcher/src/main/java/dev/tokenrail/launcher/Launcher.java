@@ -15,6 +15,8 @@ import dev.tokenrail.worker.model.ModelSettings;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -72,15 +74,13 @@ public final class Launcher {
     Vertx vertx = Telemetry.vertx();
     try {
       TopicSetup.ensureTopics(kafka);
-      if (launch.roles().contains(LauncherConfig.Role.WORKER)) {
-        await(deployWorker(vertx, WorkerConfig.fromEnv(env, bootstrap)));
-      }
-      Integer port = null;
-      if (launch.roles().contains(LauncherConfig.Role.GATEWAY)) {
-        GatewayVerticle gateway = new GatewayVerticle(GatewayConfig.fromEnv(env, bootstrap));
-        await(vertx.deployVerticle(gateway));
-        port = gateway.actualPort();
-      } else if (launch.roles().contains(LauncherConfig.Role.WORKER)) { // no gateway to serve /metrics
+      Optional<WorkerConfig> worker = launch.roles().contains(LauncherConfig.Role.WORKER)
+          ? Optional.of(WorkerConfig.fromEnv(env, bootstrap)) : Optional.empty();
+      List<GatewayConfig> gateways = launch.roles().contains(LauncherConfig.Role.GATEWAY)
+          ? List.of(GatewayConfig.fromEnv(env, bootstrap)) : List.of();
+      List<GatewayVerticle> deployed = await(deploy(vertx, worker, gateways));
+      Integer port = deployed.isEmpty() ? null : deployed.get(0).actualPort();
+      if (deployed.isEmpty() && worker.isPresent()) { // no gateway to serve /metrics
         await(Telemetry.serveMetrics(vertx, env.intValue("TOKENRAIL_METRICS_PORT", WorkerMain.DEFAULT_METRICS_PORT, 0, 65_535)));
       }
       return new Running(vertx, Optional.ofNullable(broker), kafka.bootstrapServers(), Optional.ofNullable(port));
@@ -88,6 +88,31 @@ public final class Launcher {
       new Running(vertx, Optional.ofNullable(broker), kafka.bootstrapServers(), Optional.empty()).close();
       throw e;
     }
+  }
+
+  /**
+   * Deploys a worker (as many verticles as {@link WorkerConfig#instances} says, each a member of the worker
+   * group) and then each gateway on {@code vertx}, and completes with the gateways once all run. The
+   * launcher, the benchmark and the end-to-end tests all assemble Tokenrail through here, so what they
+   * measure and test is what runs.
+   */
+  public static Future<List<GatewayVerticle>> deploy(Vertx vertx, Optional<WorkerConfig> worker,
+                                                     List<GatewayConfig> gateways) {
+    Future<?> workerDeployed = worker.<Future<?>>map(config -> deployWorker(vertx, config))
+        .orElseGet(Future::succeededFuture);
+    return workerDeployed.compose(v -> deployGateways(vertx, gateways, new ArrayList<>()));
+  }
+
+  private static Future<List<GatewayVerticle>> deployGateways(Vertx vertx, List<GatewayConfig> configs,
+                                                             List<GatewayVerticle> deployed) {
+    if (deployed.size() == configs.size()) {
+      return Future.succeededFuture(deployed);
+    }
+    GatewayVerticle gateway = new GatewayVerticle(configs.get(deployed.size()));
+    return vertx.deployVerticle(gateway).compose(id -> {
+      deployed.add(gateway);
+      return deployGateways(vertx, configs, deployed);
+    });
   }
 
   private static Future<String> deployWorker(Vertx vertx, WorkerConfig config) {

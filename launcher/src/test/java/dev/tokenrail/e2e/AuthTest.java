@@ -46,7 +46,7 @@ class AuthTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) null, 0);
+    stack = TokenrailStack.withoutWorker(0);
     TokenrailStack.await(stack.vertx().deployVerticle(new WorkerVerticle(
         WorkerConfig.of(stack.kafka(), ModelSettings.demo(500, 10), 1_000).withDrainTimeout(Duration.ZERO))));
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
@@ -199,7 +199,7 @@ class AuthTest {
         })
         .listen(0));
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
-        .withAuth(dev.tokenrail.gateway.AuthSettings.jwks(
+        .withAuth(dev.tokenrail.gateway.access.AuthSettings.jwks(
             URI.create("http://localhost:" + idp.actualPort() + "/.well-known/jwks.json"), TestTokens.ISSUER,
             TestTokens.AUDIENCE).withProtectedMetrics()));
     String jwksBase = "http://localhost:" + gateway.actualPort();
@@ -258,15 +258,13 @@ class AuthTest {
   }
 
   private static String post(String token, String conversation, String text) {
-    Http.Response r = Http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations/" + conversation + "/messages"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("text", text).encode())).build());
+    Http.Response r = Http.postMessage(base, conversation, text, token);
     assertThat(r.status()).isEqualTo(202);
     return r.json().getString("messageId");
   }
 
   private static Http.Response get(String token, String path) {
-    return Http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token).build());
+    return Http.get(base + path, token);
   }
 
   private static JsonObject claims(String subject) {

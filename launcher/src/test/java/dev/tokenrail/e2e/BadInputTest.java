@@ -36,8 +36,7 @@ class BadInputTest {
   @BeforeAll
   static void start() {
     // Gateway only: a worker would write its own markers to the requests topic while a check counts it.
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings,
-        dev.tokenrail.worker.WorkerConfig>) null, 1);
+    stack = TokenrailStack.withoutWorker(1);
     admin = Admin.create(new HashMap<String, Object>(stack.kafka().adminConfig()));
   }
 

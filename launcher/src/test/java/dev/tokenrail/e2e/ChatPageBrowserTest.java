@@ -64,7 +64,7 @@ class ChatPageBrowserTest {
   static void start() throws IOException {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "Browser tests skipped: no " + CHROMIUM + " or " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) null, 0);
+    stack = TokenrailStack.withoutWorker(0);
     workerDeployment = startWorker();
     try (ServerSocket free = new ServerSocket(0)) {
       port = free.getLocalPort(); // a fixed port, so a restarted gateway is the same address to the page

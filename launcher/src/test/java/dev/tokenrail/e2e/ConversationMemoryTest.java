@@ -38,7 +38,7 @@ class ConversationMemoryTest {
   static void start() {
     provider = new OpenAiCompatibleServer(prompt -> new OpenAiCompatibleServer.Script.Stream(
         List.of("You", " said:", " " + prompt), 1));
-    stack = TokenrailStack.start((Function<KafkaSettings, WorkerConfig>) null, 1);
+    stack = TokenrailStack.withoutWorker(1);
   }
 
   @AfterAll

@@ -2,12 +2,13 @@ package dev.tokenrail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.gateway.ClientLimits;
+import dev.tokenrail.gateway.access.ClientLimits;
 import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.protocol.EventId;
 import dev.tokenrail.protocol.ProtocolCodec;
 import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.testkit.Answers;
+import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.model.ModelSettings;
 import io.vertx.core.buffer.Buffer;
@@ -323,10 +324,7 @@ class FuzzTest {
   }
 
   private static String postWithToken(String base, String token) {
-    dev.tokenrail.testkit.Http.Response r = dev.tokenrail.testkit.Http.send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create(base + "/api/conversations/after-fuzz/messages"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"text\":\"#tokens=30 still here\"}")).build());
+    Http.Response r = Http.postMessage(base, "after-fuzz", "#tokens=30 still here", token);
     assertThat(r.status()).isEqualTo(202);
     return r.json().getString("messageId");
   }

@@ -3,7 +3,7 @@ package dev.tokenrail.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.gateway.GatewayVerticle;
-import dev.tokenrail.gateway.HttpPolicy;
+import dev.tokenrail.gateway.http.HttpPolicy;
 import dev.tokenrail.testkit.Http;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,7 +29,7 @@ class HttpPolicyTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, dev.tokenrail.worker.WorkerConfig>) null, 1);
+    stack = TokenrailStack.withoutWorker(1);
     GatewayVerticle cors = TokenrailStack.startGateway(stack.vertx(),
         TokenrailStack.gatewayConfig(stack.kafka()).withHttp(HttpPolicy.DEFAULT.withCorsOrigins(List.of(ALLOWED))));
     withCors = "http://localhost:" + cors.actualPort();

@@ -3,7 +3,7 @@ package dev.tokenrail.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tokenrail.gateway.ClientLimits;
+import dev.tokenrail.gateway.access.ClientLimits;
 import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
@@ -34,8 +34,7 @@ class LimitsTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings,
-        dev.tokenrail.worker.WorkerConfig>) null, 0);
+    stack = TokenrailStack.withoutWorker(0);
     GatewayVerticle gateway = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
         .withAuth(TestTokens.SETTINGS).withLimits(LIMITS));
     base = "http://localhost:" + gateway.actualPort();
@@ -120,17 +119,14 @@ class LimitsTest {
   }
 
   private static SseClient stream(String token, String conversation) {
-    return SseClient.connect(base + "/api/conversations/" + conversation + "/events",
-        Map.of("Authorization", "Bearer " + token));
+    return SseClient.connect(base + "/api/conversations/" + conversation + "/events", Http.bearer(token));
   }
 
   private static Http.Response post(String token, String conversation, String text) {
-    return Http.send(HttpRequest.newBuilder(URI.create(base + "/api/conversations/" + conversation + "/messages"))
-        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("text", text).encode())).build());
+    return Http.postMessage(base, conversation, text, token);
   }
 
   private static Http.Response get(String token, String path) {
-    return Http.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token).build());
+    return Http.get(base + path, token);
   }
 }

@@ -165,7 +165,7 @@ class ResumeAndReplayTest {
     String onAnotherPartition = new EventId((Partitioning.partitionOf(conversation, TokenrailStack.PARTITIONS) + 1)
         % TokenrailStack.PARTITIONS, 0).encode();
     String beyondTheEnd = new EventId(Partitioning.partitionOf(conversation, TokenrailStack.PARTITIONS), 1L << 40).encode();
-    GatewayVerticle.StreamStats before = TokenrailStack.await(stack.gateway(0).streamStats());
+    dev.tokenrail.gateway.delivery.StreamStats before = TokenrailStack.await(stack.gateway(0).streamStats());
     for (String[] c : List.of(
         new String[] {"Last-Event-ID", "not-an-id", "invalid_last_event_id"},
         new String[] {"Last-Event-ID", "1.3", "invalid_last_event_id"},

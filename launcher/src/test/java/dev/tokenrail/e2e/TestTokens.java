@@ -1,6 +1,6 @@
 package dev.tokenrail.e2e;
 
-import dev.tokenrail.gateway.AuthSettings;
+import dev.tokenrail.gateway.access.AuthSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;

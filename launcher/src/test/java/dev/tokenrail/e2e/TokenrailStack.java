@@ -2,22 +2,22 @@ package dev.tokenrail.e2e;
 
 import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.launcher.Launcher;
 import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.runtime.TopicSetup;
 import dev.tokenrail.protocol.Topics;
 import dev.tokenrail.worker.WorkerConfig;
-import dev.tokenrail.worker.WorkerVerticle;
 import dev.tokenrail.worker.model.ModelSettings;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Workers and a gateway deployed exactly as the launcher deploys them, on the shared broker, under a topic
+ * Workers and gateways deployed by {@link Launcher#deploy}, as the launcher deploys them, on the shared broker, under a topic
  * prefix of their own. One per test class.
  */
 final class TokenrailStack implements AutoCloseable {
@@ -49,19 +49,18 @@ final class TokenrailStack implements AutoCloseable {
     return start(kafka -> WorkerConfig.of(kafka, model, 1_000).withDrainTimeout(Duration.ZERO), gatewayCount);
   }
 
+  /** Gateways only: the test deploys its workers itself. */
+  static TokenrailStack withoutWorker(int gatewayCount) {
+    return start((java.util.function.Function<KafkaSettings, WorkerConfig>) null, gatewayCount);
+  }
+
   /** A worker configured by the test (when not null) and {@code gatewayCount} gateways. */
   static TokenrailStack start(java.util.function.Function<KafkaSettings, WorkerConfig> worker, int gatewayCount) {
     KafkaSettings kafka = freshTopics();
     TopicSetup.ensureTopics(kafka);
     Vertx vertx = Vertx.vertx();
-    if (worker != null) {
-      WorkerConfig workerConfig = worker.apply(kafka);
-      await(vertx.deployVerticle(() -> new WorkerVerticle(workerConfig), new DeploymentOptions().setInstances(1)));
-    }
-    List<GatewayVerticle> gateways = new ArrayList<>();
-    for (int i = 0; i < gatewayCount; i++) {
-      gateways.add(startGateway(vertx, gatewayConfig(kafka)));
-    }
+    List<GatewayVerticle> gateways = await(Launcher.deploy(vertx, Optional.ofNullable(worker).map(w -> w.apply(kafka)),
+        Collections.nCopies(gatewayCount, gatewayConfig(kafka))));
     return new TokenrailStack(vertx, kafka, gateways);
   }
 
@@ -70,9 +69,7 @@ final class TokenrailStack implements AutoCloseable {
   }
 
   static GatewayVerticle startGateway(Vertx vertx, GatewayConfig config) {
-    GatewayVerticle gateway = new GatewayVerticle(config);
-    await(vertx.deployVerticle(gateway));
-    return gateway;
+    return await(Launcher.deploy(vertx, Optional.empty(), List.of(config))).get(0);
   }
 
   String baseUrl() {
@@ -102,7 +99,7 @@ final class TokenrailStack implements AutoCloseable {
 
   static <T> T await(io.vertx.core.Future<T> future) {
     try {
-      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

@@ -33,7 +33,7 @@ class WorkerTakeoverTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) null, 1);
+    stack = TokenrailStack.withoutWorker(1);
   }
 
   @AfterAll

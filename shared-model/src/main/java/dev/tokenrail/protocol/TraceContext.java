@@ -33,6 +33,14 @@ public record TraceContext(String traceId, String spanId, String flags) {
     return Optional.of(new TraceContext(m.group(1), m.group(2), m.group(3)));
   }
 
+  /**
+   * The trace of whatever carried {@code header} (a request's or a record's {@code traceparent}, or null),
+   * continued here with a span of this process; a missing or malformed one starts a new trace.
+   */
+  public static TraceContext continued(String header) {
+    return parse(header).map(TraceContext::child).orElseGet(TraceContext::newTrace);
+  }
+
   /** A new trace, sampled. */
   public static TraceContext newTrace() {
     return new TraceContext(randomHex(16), randomHex(8), "01");

@@ -1,61 +1,58 @@
 package dev.tokenrail.gateway;
 
-import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.gateway.access.Admission;
+import dev.tokenrail.gateway.access.CrossOrigin;
+import dev.tokenrail.gateway.access.GatewayAuth;
+import dev.tokenrail.gateway.api.ChatPage;
+import dev.tokenrail.gateway.api.ConversationRoutes;
+import dev.tokenrail.gateway.api.Probes;
+import dev.tokenrail.gateway.conversations.ConversationStarts;
+import dev.tokenrail.gateway.conversations.LogLookups;
+import dev.tokenrail.gateway.conversations.MessageHistory;
+import dev.tokenrail.gateway.conversations.MessageIntake;
+import dev.tokenrail.gateway.conversations.Transcripts;
+import dev.tokenrail.gateway.delivery.StreamStats;
+import dev.tokenrail.gateway.delivery.Streams;
+import dev.tokenrail.gateway.http.ApiErrors;
+import dev.tokenrail.gateway.openai.ChatCompletions;
 import dev.tokenrail.runtime.MeterScope;
-import dev.tokenrail.protocol.MessageRequest;
-import dev.tokenrail.protocol.Partitioning;
-import dev.tokenrail.protocol.ProtocolCodec;
-import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.runtime.Telemetry;
-import dev.tokenrail.protocol.TraceContext;
-import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.client.producer.KafkaProducer;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
-import java.util.Map;
-import java.util.Set;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP face of Tokenrail: accepts chat messages onto the requests topic and streams each
- * conversation's events to its SSE clients from the gateway's {@link EventsReader}.
+ * conversation's events to its SSE clients. It only wires the gateway's parts together and holds the
+ * route table: {@code http} (errors, request parsing, the caller), {@code access} (authentication,
+ * limits, origins), {@code conversations} (message intake and what the log says about a conversation),
+ * {@code delivery} (SSE streams), and the APIs built on them, {@code api} and {@code openai}.
  */
 public final class GatewayVerticle extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(GatewayVerticle.class);
 
   private final GatewayConfig config;
-  private final Set<Subscription> streams = new HashSet<>();
-  private EventsReader reader;
-  private CatchUpReader catchUp;
-  private ConversationStarts starts;
-  private StreamStarts streamStarts;
-  private MessageHistory history;
-  private Transcripts transcripts;
-  private GatewayMetrics metrics;
   /** This gateway's meters and its Kafka clients' metrics, removed when it stops. */
   private final MeterScope meters = new MeterScope();
-  private final ChatPage chatPage = ChatPage.load();
   private KafkaProducer<String, Buffer> requests;
   private KafkaAdminClient admin;
-  private SubjectLimits limits;
+  private LogLookups lookups;
+  private ConversationStarts starts;
+  private Transcripts transcripts;
+  private Streams streams;
+  private Admission admission;
   /** Null when authentication is off. */
   private GatewayAuth auth;
   private HttpServer server;
@@ -69,15 +66,10 @@ public final class GatewayVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  /** Open SSE streams, and how many of them are catching up or stalled. */
-  public record StreamStats(int open, long catchingUp, long behind) {
-  }
-
   /** Read on the gateway's own context, from any thread. */
   public Future<StreamStats> streamStats() {
     Promise<StreamStats> stats = Promise.promise();
-    context.runOnContext(v -> stats.complete(new StreamStats(reader.subscriptionCount(),
-        reader.subscriptionsIn(Subscription.Mode.CATCHING_UP), reader.subscriptionsIn(Subscription.Mode.BEHIND))));
+    context.runOnContext(v -> stats.complete(streams.stats()));
     return stats.future();
   }
 
@@ -90,26 +82,20 @@ public final class GatewayVerticle extends VerticleBase {
     } else {
       log.info("API calls need a bearer JWT: {}", config.auth());
     }
-    requests = KafkaProducer.create(vertx, requestsProducerConfig(instanceId));
+    requests = MessageIntake.requestsProducer(vertx, config.kafka(), instanceId);
     meters.bindKafka(requests.unwrap());
     admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
-    reader = new EventsReader(vertx, config.kafka(), instanceId, meters);
-    catchUp = new CatchUpReader(vertx, config.kafka(), instanceId, reader);
+    lookups = new LogLookups(vertx, config.kafka(), instanceId);
     starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests);
-    streamStarts = new StreamStarts(catchUp, starts, config.replayClockSkew());
-    transcripts = new Transcripts(vertx, config.kafka(), instanceId, catchUp);
-    history = new MessageHistory(catchUp, config.kafka().topics().requests(), reader::partitionCount, config.replayClockSkew());
-    vertx.setPeriodic(config.keepAlive().toMillis(), id -> streams.forEach(Subscription::ping));
-    metrics = new GatewayMetrics(instanceId, meters);
-    metrics.gauges(streams::size, () -> reader.lag());
-    vertx.setPeriodic(5_000, id -> reader.sampleLag());
-    limits = new SubjectLimits(config.limits());
-    vertx.setPeriodic(60_000, id -> limits.evictIdle());
+    transcripts = new Transcripts(vertx, config.kafka(), instanceId, lookups);
+    streams = new Streams(vertx, config.kafka(), config.delivery(), instanceId, meters, lookups, starts);
+    admission = new Admission(config.limits());
+    vertx.setPeriodic(60_000, id -> admission.evictIdle());
     Future<GatewayAuth> authReady = config.auth().enabled() ? GatewayAuth.create(vertx, config.auth())
         : Future.succeededFuture();
     return authReady.onSuccess(a -> auth = a)
-        .compose(v -> reader.start())
-        .compose(v -> catchUp.start(config.catchUpReaders()))
+        .compose(v -> streams.start())
+        .compose(v -> lookups.start())
         .compose(v -> starts.start())
         .compose(v -> transcripts.start())
         .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port())
@@ -119,15 +105,15 @@ public final class GatewayVerticle extends VerticleBase {
                 // No cleartext HTTP/2 upgrade: large responses after the upgrade (/metrics) were unreadable to
                 // the JDK's client and curl. HTTP/1.1 it is; HTTP/2 belongs to the TLS proxy in front.
                 .setHttp2ClearTextEnabled(false))
-            .requestHandler(routes())
+            .requestHandler(routes(instanceId))
             .listen())
         .onSuccess(s -> server = s);
   }
 
   @Override
   public Future<?> stop() {
-    return reader.close()
-        .eventually(() -> catchUp.close())
+    return streams.close()
+        .eventually(() -> lookups.close())
         .eventually(() -> starts.close())
         .eventually(() -> transcripts.close())
         .eventually(() -> {
@@ -137,7 +123,17 @@ public final class GatewayVerticle extends VerticleBase {
         .eventually(() -> admin.close());
   }
 
-  private Router routes() {
+  private Router routes(String instanceId) {
+    MessageIntake intake = new MessageIntake(config.kafka(), requests, starts, instanceId, meters);
+    MessageHistory history = new MessageHistory(lookups, config.kafka().topics().requests(), streams::partitionCount,
+        config.delivery().replayClockSkew());
+    ConversationRoutes conversations = new ConversationRoutes(config.http(), admission, intake, history, starts,
+        transcripts, streams);
+    ChatCompletions completions = new ChatCompletions(config.modelName(), config.http().maxTextBytes(), admission,
+        intake, streams);
+    Probes probes = new Probes(() -> streams.ready() && starts.restored() && transcripts.restored(), admin);
+    ChatPage chatPage = ChatPage.load();
+
     Router router = Router.router(vertx);
     router.route().handler(ctx -> { // no response is ever sniffed into another type by a browser
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");
@@ -150,13 +146,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.next();
     });
     if (!config.http().corsOrigins().isEmpty()) {
-      router.routeWithRegex("/(api|v1)/.*").handler(CorsHandler.create()
-          .addOrigins(config.http().corsOrigins())
-          .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST))
-          .allowedHeaders(java.util.Set.of("Content-Type", "Authorization", "Last-Event-ID", TraceContext.HEADER,
-              "X-Conversation-Id"))
-          .exposedHeaders(java.util.Set.of(TraceContext.HEADER, "X-Conversation-Id"))
-          .maxAgeSeconds(600));
+      router.routeWithRegex("/(api|v1)/.*").handler(CrossOrigin.handler(config.http()));
     }
     if (auth != null) { // every API call, after CORS (a preflight carries no token) and before any body
       router.route("/api/*").handler(auth::handle);
@@ -167,24 +157,23 @@ public final class GatewayVerticle extends VerticleBase {
     }
     router.post("/api/conversations/:id/messages")
         .consumes("application/json")
-        .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
-        .handler(this::postMessage);
-    router.get("/api/conversations/:id/events").handler(this::streamEvents);
-    router.get("/api/conversations/:id").handler(this::transcript);
+        .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()))
+        .handler(conversations::postMessage);
+    router.get("/api/conversations/:id/events").handler(conversations::streamEvents);
+    router.get("/api/conversations/:id").handler(conversations::transcript);
     router.post("/api/conversations/:id/cancel")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(4_096))
-        .handler(this::cancelMessage);
-    ChatCompletions completions = new ChatCompletions(this, config, streamStarts, reader::partitionCount);
+        .handler(conversations::cancelMessage);
     router.post("/v1/chat/completions")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(ChatCompletions.MAX_BODY_BYTES))
         .handler(completions::complete);
     router.get("/v1/models").handler(completions::models);
     router.get("/v1/models/:model").handler(completions::oneModel);
-    router.get("/health").handler(this::health);
+    router.get("/health").handler(probes::health);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(Telemetry.registry()));
-    router.get("/ready").handler(this::ready);
+    router.get("/ready").handler(probes::ready);
     router.get("/").handler(chatPage::serve);
 
     router.errorHandler(400, ctx -> ApiErrors.badRequest(ctx, "bad_request", "The request is malformed."));
@@ -199,248 +188,5 @@ public final class GatewayVerticle extends VerticleBase {
       ApiErrors.send(ctx, 500, "internal", "Internal error.");
     });
     return router;
-  }
-
-  // ---- routes ----
-
-  private void postMessage(RoutingContext ctx) {
-    String conversationId = conversationId(ctx);
-    if (conversationId == null) {
-      return;
-    }
-    JsonObject body = jsonBody(ctx);
-    if (body == null) {
-      return;
-    }
-    Object text = body.getValue("text");
-    if (!(text instanceof String s) || s.isBlank()) {
-      ApiErrors.badRequest(ctx, "missing_text", "The body needs a non-empty string field 'text'.");
-      return;
-    }
-    if (s.getBytes(StandardCharsets.UTF_8).length > config.maxTextBytes()) {
-      ApiErrors.send(ctx, 413, "text_too_long", "'text' is longer than " + config.maxTextBytes() + " bytes.");
-      return;
-    }
-    if (!withinRate(ctx)) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
-    MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s, now);
-    TraceContext trace = traceOf(ctx);
-    accept(key, request, trace)
-        .onSuccess(v -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
-            .putHeader(TraceContext.HEADER, trace.header())
-            .end(new JsonObject().put("conversationId", conversationId).put("messageId", request.messageId()).encode()))
-        .onFailure(e -> ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again."));
-  }
-
-  /** The client's trace continued here, or a new one: it travels with the request to the worker and its events. */
-  static TraceContext traceOf(RoutingContext ctx) {
-    return TraceContext.parse(ctx.request().getHeader(TraceContext.HEADER)).map(TraceContext::child)
-        .orElseGet(TraceContext::newTrace);
-  }
-
-  /**
-   * Stores a message on the requests topic under the conversation's key; succeeds once Kafka has it. The
-   * conversation's start (its first message only) is written beside the request, not before it: one
-   * round trip less on the way to the first token. The request decides: stored even if the start record
-   * is not (the next message of the conversation writes it again).
-   */
-  Future<Void> accept(String key, MessageRequest request, TraceContext trace) {
-    KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(config.kafka().topics().requests(), key,
-        ProtocolCodec.encode(request));
-    record.addHeader(TraceContext.HEADER, trace.header());
-    Future<Void> start = starts.recordStart(key, request.ts());
-    return requests.send(record)
-        .compose(m -> start.otherwiseEmpty())
-        .onSuccess(m -> {
-          metrics.accepted();
-          log.info("Accepted: conversationId={} messageId={} traceId={}", request.conversationId(), request.messageId(),
-              trace.traceId());
-        })
-        .onFailure(e -> log.warn("Request not accepted by Kafka: conversationId={}: {}", request.conversationId(),
-            e.toString()))
-        .mapEmpty();
-  }
-
-  /**
-   * Asks the worker generating a message to stop, through Kafka, in order with the conversation. 202 once
-   * the cancel is stored; 404 for a message this conversation never had; 409 when it has already ended.
-   */
-  private void cancelMessage(RoutingContext ctx) {
-    String conversationId = conversationId(ctx);
-    if (conversationId == null) {
-      return;
-    }
-    JsonObject body = jsonBody(ctx);
-    if (body == null) {
-      return;
-    }
-    if (!(body.getValue("messageId") instanceof String messageId) || ConversationIds.acceptedAt(messageId).isEmpty()) {
-      ApiErrors.badRequest(ctx, "invalid_message_id", "The body needs the 'messageId' of a message.");
-      return;
-    }
-    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
-    history.status(key, messageId)
-        .compose(status -> switch (status) {
-          case UNKNOWN -> Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message."));
-          case ENDED -> Future.failedFuture(new ApiException(409, "already_finished", "This message has already ended."));
-          case NOT_ENDED -> requests.send(KafkaProducerRecord.create(config.kafka().topics().requests(), key,
-              ProtocolCodec.encode(new RequestRecord.Cancel(conversationId, messageId, System.currentTimeMillis()))));
-        })
-        .onSuccess(m -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
-            .end(new JsonObject().put("conversationId", conversationId).put("messageId", messageId).encode()))
-        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The cancel could not be stored; try again."));
-  }
-
-  /** Takes one message from the caller's rate limit; false after answering 429 when it has none left. */
-  boolean withinRate(RoutingContext ctx) {
-    java.util.OptionalLong retryAfter = limits.tryMessage(ctx.get(GatewayAuth.SUBJECT));
-    if (retryAfter.isPresent()) {
-      ctx.response().putHeader("Retry-After", Long.toString(retryAfter.getAsLong()));
-      ApiErrors.send(ctx, 429, "rate_limited", "Too many messages; try again in " + retryAfter.getAsLong() + " s.");
-      return false;
-    }
-    return true;
-  }
-
-  /**
-   * Counts the stream in against the caller's and the gateway's caps until its response ends or its
-   * connection closes; false after answering 429 (the caller's cap) or 503 (the gateway's).
-   */
-  boolean admitStream(RoutingContext ctx) {
-    String subject = ctx.get(GatewayAuth.SUBJECT);
-    switch (limits.tryOpenStream(subject)) {
-      case ADMITTED -> {
-        ctx.addEndHandler(v -> limits.closeStream(subject));
-        return true;
-      }
-      case SUBJECT_FULL -> {
-        ctx.response().putHeader("Retry-After", "10");
-        ApiErrors.send(ctx, 429, "too_many_streams",
-            "You have " + config.limits().maxStreamsPerSubject() + " streams open; close one first.");
-      }
-      case GATEWAY_FULL -> {
-        ctx.response().putHeader("Retry-After", "5");
-        ApiErrors.send(ctx, 503, "gateway_full", "This gateway has no room for another stream; try again.");
-      }
-    }
-    return false;
-  }
-
-  /** The body as a JSON object, or null after answering 400. */
-  private static JsonObject jsonBody(RoutingContext ctx) {
-    JsonObject body;
-    try {
-      body = ctx.body().asJsonObject(); // null for an empty body
-    } catch (RuntimeException e) {
-      body = null;
-    }
-    if (body == null) {
-      ApiErrors.badRequest(ctx, "invalid_json", "The body is not a JSON object.");
-    }
-    return body;
-  }
-
-  private void streamEvents(RoutingContext ctx) {
-    String conversationId = conversationId(ctx);
-    if (conversationId == null) {
-      return;
-    }
-    if (!admitStream(ctx)) {
-      return;
-    }
-    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
-    int partition = Partitioning.partitionOf(key, reader.partitionCount());
-    streamStarts.resolve(ctx, key, partition)
-        .onSuccess(start -> openStream(ctx.response(), StreamFormat.NATIVE, conversationId, key, partition, start))
-        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stream could not be opened; try again."));
-  }
-
-  /** Subscribes a response to the conversation's events from {@code start}, written in {@code format}. */
-  void openStream(HttpServerResponse response, StreamFormat format, String conversationId, String key, int partition,
-                  StreamStart start) {
-    if (response.closed()) {
-      return;
-    }
-    Subscription subscription = new Subscription(response, format, conversationId, key, partition,
-        start.fromOffset().orElse(reader.liveNext(partition)));
-    reader.add(subscription);
-    streams.add(subscription);
-    Runnable remove = () -> { // the client went, or a format wrote its last bytes
-      reader.remove(subscription);
-      streams.remove(subscription);
-      subscription.closed();
-    };
-    response.closeHandler(v -> remove.run());
-    response.endHandler(v -> remove.run());
-    subscription.open(config.sseWriteQueueBytes(), catchUp::catchUp, metrics);
-    start.resetReason().ifPresent(subscription::reset);
-    if (start.fromOffset().isPresent()) {
-      catchUp.catchUp(subscription);
-    } else {
-      subscription.goLive();
-    }
-  }
-
-  /**
-   * The conversation's messages as the workers remembered them. A conversation whose messages were
-   * accepted but not yet taken by a worker has an empty transcript; one never seen is 404.
-   */
-  private void transcript(RoutingContext ctx) {
-    String conversationId = conversationId(ctx);
-    if (conversationId == null) {
-      return;
-    }
-    String key = ConversationIds.kafkaKey(ctx.get(GatewayAuth.SUBJECT), conversationId);
-    transcripts.turns(key)
-        .compose(turns -> {
-          if (turns.isEmpty() && starts.startedAt(key).isEmpty()) {
-            return Future.failedFuture(new ApiException(404, "unknown_conversation", "No such conversation."));
-          }
-          return Future.succeededFuture(Transcripts.toJson(conversationId, turns.orElse(java.util.List.of())));
-        })
-        .onSuccess(ctx::json)
-        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The transcript could not be read; try again."));
-  }
-
-  private void health(RoutingContext ctx) {
-    ctx.json(new JsonObject().put("status", "UP"));
-  }
-
-  private void ready(RoutingContext ctx) {
-    if (!reader.assigned() || !starts.restored() || !transcripts.restored()) {
-      ctx.response().setStatusCode(503);
-      ctx.json(new JsonObject().put("status", "DOWN").put("reason", "events reader not assigned"));
-      return;
-    }
-    admin.describeCluster()
-        .onSuccess(c -> ctx.json(new JsonObject().put("status", "UP").put("kafkaNodes", c.getNodes().size())))
-        .onFailure(e -> {
-          ctx.response().setStatusCode(503);
-          ctx.json(new JsonObject().put("status", "DOWN").put("reason", "Kafka unreachable"));
-        });
-  }
-
-  /** The path's conversation id, or null after answering 400. */
-  private static String conversationId(RoutingContext ctx) {
-    String id = ctx.pathParam("id");
-    if (!ConversationIds.isValid(id)) {
-      ApiErrors.badRequest(ctx, "invalid_conversation_id", "Conversation ids match [A-Za-z0-9_-]{1,64}.");
-      return null;
-    }
-    return id;
-  }
-
-  /** The requests producer answers within seconds when Kafka is away, so a POST gets 503 rather than hanging. */
-  private Map<String, String> requestsProducerConfig(String instanceId) {
-    Map<String, String> c = config.kafka().producerConfig(instanceId);
-    c.put("max.block.ms", "5000");
-    c.put("request.timeout.ms", "4000");
-    c.put("delivery.timeout.ms", "10000");
-    // A message is one record a user waits on, not part of a stream of thousands: send it at once.
-    c.put("linger.ms", "0");
-    return c;
   }
 }

@@ -28,8 +28,19 @@ public final class Http {
   }
 
   public static Response postJson(String url, String body) {
-    return send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+    return postJson(url, body, null);
+  }
+
+  /** A POST of a JSON body, with {@code Authorization: Bearer token} unless the token is null. */
+  public static Response postJson(String url, String body, String token) {
+    return send(withBearer(HttpRequest.newBuilder(URI.create(url)), token).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
+  /** Posts a message as the token's subject; the response as it came (202 when accepted). */
+  public static Response postMessage(String baseUrl, String conversationId, String text, String token) {
+    return postJson(baseUrl + "/api/conversations/" + conversationId + "/messages",
+        new JsonObject().put("text", text).encode(), token);
   }
 
   public static String postMessage(String baseUrl, String conversationId, String text) {
@@ -42,7 +53,21 @@ public final class Http {
   }
 
   public static Response get(String url) {
-    return send(HttpRequest.newBuilder(URI.create(url)).GET().build());
+    return get(url, null);
+  }
+
+  /** A GET with {@code Authorization: Bearer token} unless the token is null. */
+  public static Response get(String url, String token) {
+    return send(withBearer(HttpRequest.newBuilder(URI.create(url)), token).GET().build());
+  }
+
+  /** The {@code Authorization} header of a bearer token, for clients that take headers as a map. */
+  public static java.util.Map<String, String> bearer(String token) {
+    return java.util.Map.of("Authorization", "Bearer " + token);
+  }
+
+  private static HttpRequest.Builder withBearer(HttpRequest.Builder request, String token) {
+    return token == null ? request : request.header("Authorization", "Bearer " + token);
   }
 
   public static Response send(HttpRequest request) {

@@ -42,6 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>It uses tools the way a real model does, when they are offered: a prompt asking for the time calls
  * {@code current_time} (with the IANA zone the prompt names, if any), {@code calculate <expression>} calls
  * {@code calculator}; its next answer, given the tool's result, states it.
+ *
+ * <p>Longer than 300 lines because about a third is the canned text and vocabulary its answers are
+ * made of, and the rest is one fake provider whose parts (pacing, cancel, tool calls) mean nothing apart.
  */
 public final class DemoStreamingChatModel implements StreamingChatModel {
 

@@ -1,0 +1,43 @@
+package dev.tokenrail.worker.generation;
+
+import dev.tokenrail.protocol.RequestRecord;
+import dev.tokenrail.protocol.StreamEvent;
+import dev.tokenrail.protocol.TraceContext;
+import dev.tokenrail.protocol.Turn;
+import io.vertx.core.Future;
+import java.util.function.Supplier;
+
+/**
+ * Where a generation writes: events to the events topic, markers to the requests topic, turns to the
+ * memory topic — all under one conversation's key (the key of its request records), so in its partition.
+ */
+public interface EventSink {
+
+  /**
+   * Completes once Kafka has acknowledged the event, which carries {@code trace} as its {@code traceparent}
+   * header. Called on the verticle's context only.
+   */
+  Future<Void> publish(StreamEvent event, TraceContext trace);
+
+  /** Completes once Kafka has acknowledged the marker. Called on the verticle's context only. */
+  Future<Void> mark(RequestRecord marker);
+
+  /** Completes once Kafka has acknowledged the turn; the worker's memory has it at once. Verticle context only. */
+  Future<Void> remember(Turn turn);
+
+  /**
+   * Ends an answer. Memory first, then the terminal event, then the marker: each is written only once the
+   * one before is stored — whoever sees the terminal event finds the turn in the transcript, and the
+   * {@code ended} marker (after which the request's offset may be committed) follows both. The one place
+   * this order is written, for a generation's end and for a message cancelled before it started.
+   *
+   * @param terminalEvent made once the turn is stored
+   * @param endedMarker   made once the terminal event is stored, so its timestamp is when the answer ended
+   */
+  default Future<Void> end(Turn endedTurn, Supplier<? extends StreamEvent> terminalEvent, TraceContext trace,
+                           Supplier<RequestRecord.Ended> endedMarker) {
+    return remember(endedTurn)
+        .compose(v -> publish(terminalEvent.get(), trace))
+        .compose(v -> mark(endedMarker.get()));
+  }
+}

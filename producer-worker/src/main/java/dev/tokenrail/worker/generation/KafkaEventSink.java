@@ -1,0 +1,61 @@
+package dev.tokenrail.worker.generation;
+
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.RequestRecord;
+import dev.tokenrail.protocol.StreamEvent;
+import dev.tokenrail.protocol.Topics;
+import dev.tokenrail.protocol.TraceContext;
+import dev.tokenrail.protocol.Turn;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import java.util.function.Consumer;
+
+/**
+ * Writes for the conversation whose records have {@code key}, to its partition of every topic: events and
+ * markers keyed by the conversation (so Kafka's partitioner puts them there), turns to memory partition
+ * {@code partition} explicitly, since their key is the turn's, not the conversation's.
+ */
+public final class KafkaEventSink implements EventSink {
+
+  private final KafkaProducer<String, Buffer> producer;
+  private final Topics topics;
+  private final String key;
+  private final int partition;
+  private final Consumer<Turn> memory;
+
+  /**
+   * @param partition the conversation's partition ({@code Partitioning.partitionOf} its key)
+   * @param memory    applies a turn to the worker's in-memory memory of that partition, before it is written
+   */
+  public KafkaEventSink(KafkaProducer<String, Buffer> producer, Topics topics, String key, int partition,
+                        Consumer<Turn> memory) {
+    this.producer = producer;
+    this.topics = topics;
+    this.key = key;
+    this.partition = partition;
+    this.memory = memory;
+  }
+
+  @Override
+  public Future<Void> publish(StreamEvent event, TraceContext trace) {
+    KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(topics.events(), key,
+        ProtocolCodec.encode(event));
+    record.addHeader(TraceContext.HEADER, trace.header());
+    return producer.send(record).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> remember(Turn turn) {
+    memory.accept(turn);
+    return producer.send(KafkaProducerRecord.create(topics.memory(),
+        Turn.memoryKey(key, turn.messageId()), ProtocolCodec.encode(turn), turn.ts(), partition)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> mark(RequestRecord marker) {
+    return producer.send(KafkaProducerRecord.create(topics.requests(), key,
+        ProtocolCodec.encode(marker))).mapEmpty();
+  }
+}

@@ -1,0 +1,25 @@
+package dev.tokenrail.worker.partition;
+
+import dev.tokenrail.protocol.Topics;
+import dev.tokenrail.worker.generation.GenerationSettings;
+import dev.tokenrail.worker.memory.MemoryWindow;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.producer.KafkaProducer;
+
+/**
+ * What every partition task of one verticle shares, made once the verticle knows its topics' partition count.
+ *
+ * @param context         the verticle's context: every task, generation and Kafka write is confined to it
+ * @param generation      what every generation shares
+ * @param memoryWindow    how much of a conversation the model is sent
+ * @param producer        the verticle's producer, for every write
+ * @param topics          topic names
+ * @param partitionCount  partitions of the requests topic, and so of the memory topic
+ * @param slots           the worker's generation slots
+ * @param commits         told each offset that may be committed
+ */
+public record TaskServices(Context context, GenerationSettings generation, MemoryWindow memoryWindow,
+                           KafkaProducer<String, Buffer> producer, Topics topics, int partitionCount,
+                           GenerationSlots slots, OffsetCommits commits) {
+}

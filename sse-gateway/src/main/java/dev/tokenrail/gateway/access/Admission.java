@@ -1,0 +1,61 @@
+package dev.tokenrail.gateway.access;
+
+import dev.tokenrail.gateway.http.ApiErrors;
+import dev.tokenrail.gateway.http.Callers;
+import io.vertx.ext.web.RoutingContext;
+import java.util.OptionalLong;
+
+/**
+ * Lets a request in, or answers why not: a message takes one from its caller's rate, a stream takes a
+ * place under its caller's and the gateway's caps ({@link ClientLimits}). Used on the gateway's event loop.
+ */
+public final class Admission {
+
+  private final ClientLimits limits;
+  private final SubjectLimits counts;
+
+  public Admission(ClientLimits limits) {
+    this.limits = limits;
+    this.counts = new SubjectLimits(limits);
+  }
+
+  /** Forgets rate buckets that have had time to refill; called periodically. */
+  public void evictIdle() {
+    counts.evictIdle();
+  }
+
+  /** Takes one message from the caller's rate limit; false after answering 429 when it has none left. */
+  public boolean withinRate(RoutingContext ctx) {
+    OptionalLong retryAfter = counts.tryMessage(Callers.subject(ctx));
+    if (retryAfter.isPresent()) {
+      ctx.response().putHeader("Retry-After", Long.toString(retryAfter.getAsLong()));
+      ApiErrors.send(ctx, 429, "rate_limited", "Too many messages; try again in " + retryAfter.getAsLong() + " s.");
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Counts the stream in against the caller's and the gateway's caps until its response ends or its
+   * connection closes; false after answering 429 (the caller's cap) or 503 (the gateway's).
+   */
+  public boolean admitStream(RoutingContext ctx) {
+    String subject = Callers.subject(ctx);
+    switch (counts.tryOpenStream(subject)) {
+      case ADMITTED -> {
+        ctx.addEndHandler(v -> counts.closeStream(subject));
+        return true;
+      }
+      case SUBJECT_FULL -> {
+        ctx.response().putHeader("Retry-After", "10");
+        ApiErrors.send(ctx, 429, "too_many_streams",
+            "You have " + limits.maxStreamsPerSubject() + " streams open; close one first.");
+      }
+      case GATEWAY_FULL -> {
+        ctx.response().putHeader("Retry-After", "5");
+        ApiErrors.send(ctx, 503, "gateway_full", "This gateway has no room for another stream; try again.");
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,101 @@
+package dev.tokenrail.gateway.conversations;
+
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.producer.KafkaProducer;
+import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * When each conversation started, so {@code ?from=start} can find its first event with
+ * {@code offsetsForTimes} instead of scanning a partition from its beginning.
+ *
+ * <p>The index is a compacted topic keyed by conversation, one small record each. Every gateway reads it
+ * whole at start-up and follows it, like the events topic; a gateway writes a conversation's record when
+ * it accepts a message of a conversation it does not know yet. Two gateways taking a conversation's first
+ * two messages at once may both write; the start time then is one of the two, which the clock-skew
+ * allowance of the lookup covers. Confined to the gateway's context.
+ */
+public final class ConversationStarts {
+
+  private static final Logger log = LoggerFactory.getLogger(ConversationStarts.class);
+
+  private final Vertx vertx;
+  private final KafkaSettings kafka;
+  private final KafkaProducer<String, Buffer> producer;
+  private final Map<String, Long> startedAt = new HashMap<>();
+  private final TopicFollower follower;
+
+  public ConversationStarts(Vertx vertx, KafkaSettings kafka, String clientId, KafkaProducer<String, Buffer> producer) {
+    this.vertx = vertx;
+    this.kafka = kafka;
+    this.producer = producer;
+    this.follower = new TopicFollower(vertx, kafka, clientId + "-starts", kafka.topics().conversations(), this::apply);
+  }
+
+  /** Completes once the whole topic, as it was at start-up, has been read. */
+  public Future<Void> start() {
+    return follower.start().onSuccess(v -> log.info("Conversation index restored: {} conversations", startedAt.size()));
+  }
+
+  public Future<Void> close() {
+    return follower.close();
+  }
+
+  public boolean restored() {
+    return follower.restored();
+  }
+
+  public OptionalLong startedAt(String kafkaKey) {
+    Long t = startedAt.get(kafkaKey);
+    return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+  }
+
+  /**
+   * Records the conversation's start if this gateway has not seen one; completes once Kafka has it. A
+   * write that fails is tried again a second later, once — without the record {@code ?from=start} would
+   * find nothing of a conversation that never gets another message — and by the conversation's next
+   * message after that.
+   */
+  public Future<Void> recordStart(String kafkaKey, long acceptedAt) {
+    return recordStart(kafkaKey, acceptedAt, true);
+  }
+
+  private Future<Void> recordStart(String kafkaKey, long acceptedAt, boolean retry) {
+    if (startedAt.containsKey(kafkaKey)) {
+      return Future.succeededFuture();
+    }
+    startedAt.put(kafkaKey, acceptedAt);
+    return producer.send(KafkaProducerRecord.create(kafka.topics().conversations(), kafkaKey,
+            ProtocolCodec.encodeConversationStart(acceptedAt)))
+        .onFailure(e -> {
+          startedAt.remove(kafkaKey, acceptedAt);
+          log.warn("Conversation start not stored{}: {}", retry ? ", trying again in 1 s" : "", e.toString());
+          if (retry) {
+            vertx.setTimer(1_000, id -> recordStart(kafkaKey, acceptedAt, false));
+          }
+        })
+        .mapEmpty();
+  }
+
+  private void apply(KafkaConsumerRecord<String, Buffer> record) {
+    if (record.key() == null || record.value() == null) {
+      return;
+    }
+    try {
+      startedAt.merge(record.key(), ProtocolCodec.decodeConversationStart(record.value()), Math::min);
+    } catch (ProtocolException e) {
+      log.warn("Skipping a conversation index record that is not valid at {}@{}: {}",
+          record.partition(), record.offset(), e.getMessage());
+    }
+  }
+}

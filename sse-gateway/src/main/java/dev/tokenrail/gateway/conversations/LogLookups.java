@@ -1,0 +1,152 @@
+package dev.tokenrail.gateway.conversations;
+
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import dev.tokenrail.protocol.StreamEvent;
+import dev.tokenrail.runtime.KafkaSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bounded reads of the log for the gateway's questions about a conversation: where a partition begins and
+ * ends, where a time begins in it, where an event or a request is, the records at some offsets. One
+ * consumer serves every lookup, one at a time, and another answers metadata questions; both are the
+ * gateway's own (no group). Confined to the gateway's context.
+ */
+public final class LogLookups {
+
+  private static final Logger log = LoggerFactory.getLogger(LogLookups.class);
+
+  /** Where a partition's retained log begins and ends. */
+  public record Bounds(long begin, long end) {
+  }
+
+  /** The first offset whose timestamp is at least the time asked, and that record's timestamp. */
+  public record TimedOffset(long offset, long timestamp) {
+  }
+
+  private final Vertx vertx;
+  private final KafkaSettings kafka;
+  private final String clientId;
+  private KafkaConsumer<String, Buffer> metadata;
+  /** One consumer for every bounded lookup (replay starts, cancel checks, transcripts), one scan at a time. */
+  private KafkaConsumer<String, Buffer> lookups;
+  private Future<?> lookupsBusy = Future.succeededFuture();
+
+  public LogLookups(Vertx vertx, KafkaSettings kafka, String clientId) {
+    this.vertx = vertx;
+    this.kafka = kafka;
+    this.clientId = clientId;
+  }
+
+  public Future<Void> start() {
+    metadata = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-meta"));
+    lookups = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-lookup"));
+    return Future.succeededFuture();
+  }
+
+  public Future<Void> close() {
+    List<Future<Void>> closing = new ArrayList<>();
+    if (metadata != null) {
+      closing.add(metadata.close());
+      closing.add(lookups.close());
+    }
+    return Future.join(closing).mapEmpty();
+  }
+
+  /**
+   * The settings of a consumer that reads from positions it seeks to: a position deleted meanwhile
+   * continues from the oldest kept, and a fetch returns soon when there is little to read.
+   */
+  public static Map<String, String> consumerConfig(KafkaSettings kafka, String clientId) {
+    Map<String, String> config = kafka.consumerConfig(clientId);
+    config.put("auto.offset.reset", "earliest");
+    config.put("fetch.max.wait.ms", "50");
+    return config;
+  }
+
+  /** Bounds of a partition of the events topic. */
+  public Future<Bounds> bounds(int eventsPartition) {
+    return bounds(events(eventsPartition));
+  }
+
+  public Future<Bounds> bounds(TopicPartition tp) {
+    return metadata.beginningOffsets(tp).compose(begin -> metadata.endOffsets(tp).map(end -> new Bounds(begin, end)));
+  }
+
+  /** The first event of an events partition at or after {@code timestamp}; empty when every event is older. */
+  public Future<Optional<TimedOffset>> offsetForTime(int eventsPartition, long timestamp) {
+    return offsetForTime(events(eventsPartition), timestamp);
+  }
+
+  public Future<Optional<TimedOffset>> offsetForTime(TopicPartition tp, long timestamp) {
+    return metadata.offsetsForTimes(tp, timestamp)
+        .map(o -> o == null ? Optional.<TimedOffset>empty() : Optional.of(new TimedOffset(o.getOffset(), o.getTimestamp())));
+  }
+
+  /**
+   * Scans an events partition from {@code from} up to {@code until} (read again as the scan goes: live
+   * delivery's position moves) for the first event of {@code kafkaKey} that {@code match}es, and returns
+   * its offset.
+   */
+  public Future<OptionalLong> locate(int eventsPartition, long from, LongSupplier until, String kafkaKey,
+                                     Predicate<StreamEvent> match) {
+    long[] found = {-1};
+    return serialized(() -> PartitionScan.run(lookups, events(eventsPartition), from, until, r -> {
+      if (kafkaKey.equals(r.key())) {
+        StreamEvent event = decodeEvent(r);
+        if (event != null && match.test(event)) {
+          found[0] = r.offset();
+          return true;
+        }
+      }
+      return false;
+    })).map(stopped -> stopped ? OptionalLong.of(found[0]) : OptionalLong.empty());
+  }
+
+  /** A bounded scan of any partition (see {@link PartitionScan}). */
+  public Future<Boolean> scan(TopicPartition tp, long from, long until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+    return serialized(() -> PartitionScan.run(lookups, tp, from, () -> until, stop));
+  }
+
+  /** The records at {@code offsets} of any partition (see {@link PartitionScan#fetch}). */
+  public Future<List<KafkaConsumerRecord<String, Buffer>>> fetch(TopicPartition tp, NavigableSet<Long> offsets) {
+    return serialized(() -> PartitionScan.fetch(lookups, tp, offsets));
+  }
+
+  /** Runs lookups on the shared consumer one after another, whatever became of the previous one. */
+  private <T> Future<T> serialized(Supplier<Future<T>> lookup) {
+    Future<T> result = lookupsBusy.transform(previous -> lookup.get());
+    lookupsBusy = result;
+    return result;
+  }
+
+  private TopicPartition events(int partition) {
+    return new TopicPartition(kafka.topics().events(), partition);
+  }
+
+  private static StreamEvent decodeEvent(KafkaConsumerRecord<String, Buffer> r) {
+    try {
+      return ProtocolCodec.decodeEvent(r.value());
+    } catch (ProtocolException e) {
+      log.warn("Skipping an events record that is not protocol v1 at {}-{}@{}: {}",
+          r.topic(), r.partition(), r.offset(), e.getMessage());
+      return null;
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package dev.tokenrail.gateway.conversations;
+
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
+import dev.tokenrail.protocol.RequestRecord;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import java.time.Duration;
+import java.util.function.IntSupplier;
+
+/**
+ * What a message's requests partition says about it: was it accepted, has it ended. The partition is
+ * read from the message's time on (its id is a UUIDv7), so a lookup reads seconds of it, not all.
+ */
+public final class MessageHistory {
+
+  public enum Status { UNKNOWN, NOT_ENDED, ENDED }
+
+  private final LogLookups lookups;
+  private final String requestsTopic;
+  private final IntSupplier partitionCount;
+  private final Duration clockSkew;
+
+  public MessageHistory(LogLookups lookups, String requestsTopic, IntSupplier partitionCount, Duration clockSkew) {
+    this.lookups = lookups;
+    this.requestsTopic = requestsTopic;
+    this.partitionCount = partitionCount;
+    this.clockSkew = clockSkew;
+  }
+
+  /** {@code messageId} must be a message id ({@link ConversationIds#acceptedAt} present). */
+  public Future<Status> status(String kafkaKey, String messageId) {
+    TopicPartition tp = new TopicPartition(requestsTopic, Partitioning.partitionOf(kafkaKey, partitionCount.getAsInt()));
+    long since = ConversationIds.acceptedAt(messageId).orElseThrow() - clockSkew.toMillis();
+    boolean[] accepted = {false};
+    boolean[] ended = {false};
+    return lookups.bounds(tp)
+        .compose(bounds -> lookups.offsetForTime(tp, since).compose(start -> start.isEmpty()
+            ? Future.succeededFuture(false)
+            : lookups.scan(tp, start.get().offset(), bounds.end(), r -> {
+              if (kafkaKey.equals(r.key())) {
+                RequestRecord record = decodeQuietly(r.value());
+                if (record != null && record.messageId().equals(messageId)) {
+                  accepted[0] |= record instanceof MessageRequest;
+                  ended[0] |= record instanceof RequestRecord.Ended;
+                }
+              }
+              return ended[0];
+            })))
+        .map(v -> !accepted[0] ? Status.UNKNOWN : ended[0] ? Status.ENDED : Status.NOT_ENDED);
+  }
+
+  private static RequestRecord decodeQuietly(Buffer value) {
+    try {
+      return ProtocolCodec.decodeRequest(value);
+    } catch (ProtocolException e) {
+      return null; // not ours to judge here; the worker dead-letters it
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.tokenrail.gateway.conversations;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NavigableSet;
+import java.util.function.LongSupplier;
+import java.util.function.Predicate;
+
+/**
+ * A bounded read of one partition: from an offset up to a limit, each record offered to a visitor that
+ * says when it has seen enough. For lookups that start from a time, so they read seconds of a partition,
+ * never all of it. The consumer is the caller's, one scan at a time.
+ */
+final class PartitionScan {
+
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private PartitionScan() {
+  }
+
+  /**
+   * @param until  the offset to stop before, read again after every poll (it may move, like live delivery's)
+   * @param stop   called per record in order; true ends the scan
+   * @return true if {@code stop} ended it, false if the limit was reached first
+   */
+  static Future<Boolean> run(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, long from,
+                             LongSupplier until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+    return consumer.assign(tp).compose(v -> consumer.seek(tp, from))
+        .compose(v -> next(consumer, tp, until, stop));
+  }
+
+  private static Future<Boolean> next(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, LongSupplier until,
+                                      Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+    return consumer.poll(POLL).compose(records -> {
+      long limit = until.getAsLong();
+      for (int i = 0; i < records.size(); i++) {
+        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+        if (r.offset() >= limit) {
+          return Future.succeededFuture(false);
+        }
+        if (stop.test(r)) {
+          return Future.succeededFuture(true);
+        }
+      }
+      return consumer.position(tp).compose(position -> position >= limit
+          ? Future.succeededFuture(false)
+          : next(consumer, tp, until, stop));
+    });
+  }
+
+  /**
+   * The records at {@code offsets} (sorted), read with as few seeks as they allow: after a seek, every
+   * wanted record in the fetched batch is taken. An offset that no longer holds a record (compacted away)
+   * is left out.
+   */
+  static Future<List<KafkaConsumerRecord<String, Buffer>>> fetch(KafkaConsumer<String, Buffer> consumer,
+                                                                 TopicPartition tp, NavigableSet<Long> offsets) {
+    List<KafkaConsumerRecord<String, Buffer>> found = new ArrayList<>();
+    if (offsets.isEmpty()) {
+      return Future.succeededFuture(found);
+    }
+    return consumer.assign(tp).compose(v -> fetchFrom(consumer, tp, offsets, offsets.first(), found, 0));
+  }
+
+  private static Future<List<KafkaConsumerRecord<String, Buffer>>> fetchFrom(
+      KafkaConsumer<String, Buffer> consumer, TopicPartition tp, NavigableSet<Long> offsets, Long next,
+      List<KafkaConsumerRecord<String, Buffer>> found, int emptyPolls) {
+    if (next == null) {
+      return Future.succeededFuture(found);
+    }
+    return consumer.seek(tp, next).compose(v -> consumer.poll(POLL)).compose(records -> {
+      if (records.isEmpty()) { // nothing fetched yet, or nothing there: a few tries, then what was found
+        return emptyPolls >= 10 ? Future.succeededFuture(found) : fetchFrom(consumer, tp, offsets, next, found, emptyPolls + 1);
+      }
+      long last = next - 1;
+      for (int i = 0; i < records.size(); i++) {
+        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+        last = r.offset();
+        if (offsets.contains(last)) {
+          found.add(r);
+        }
+      }
+      return fetchFrom(consumer, tp, offsets, offsets.higher(Math.max(last, next)), found, 0);
+    });
+  }
+}

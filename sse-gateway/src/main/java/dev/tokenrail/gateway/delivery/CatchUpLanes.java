@@ -1,0 +1,185 @@
+package dev.tokenrail.gateway.delivery;
+
+import dev.tokenrail.gateway.conversations.LogLookups;
+import dev.tokenrail.runtime.KafkaSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the events log from a position for subscriptions that are behind live delivery — a resume, a
+ * replay, a client that stalled — and hands them to the {@link EventsReader} once they reach it.
+ *
+ * <p>A few consumers ("lanes", {@code TOKENRAIL_CATCHUP_READERS}) serve every catch-up of the gateway;
+ * one scan of a partition serves every subscription waiting on that partition, so a reconnect storm
+ * after a gateway dies costs a few reads per partition rather than one consumer per client.
+ * Confined to the gateway's context.
+ */
+final class CatchUpLanes {
+
+  private static final Logger log = LoggerFactory.getLogger(CatchUpLanes.class);
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  private final Vertx vertx;
+  private final KafkaSettings kafka;
+  private final String clientId;
+  private final EventsReader live;
+  private final List<Lane> lanes = new ArrayList<>();
+
+  CatchUpLanes(Vertx vertx, KafkaSettings kafka, String clientId, EventsReader live) {
+    this.vertx = vertx;
+    this.kafka = kafka;
+    this.clientId = clientId;
+    this.live = live;
+  }
+
+  Future<Void> start(int laneCount) {
+    for (int i = 0; i < laneCount; i++) {
+      lanes.add(new Lane(KafkaConsumer.create(vertx, consumerConfig("catchup-" + i))));
+    }
+    return Future.succeededFuture();
+  }
+
+  Future<Void> close() {
+    List<Future<Void>> closing = new ArrayList<>();
+    lanes.forEach(l -> closing.add(l.consumer.close()));
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** Queues a {@code CATCHING_UP} subscription; it is delivered from its {@code nextOffset} and goes live. */
+  void catchUp(Subscription subscription) {
+    lanes.stream().min(Comparator.comparingInt(Lane::load)).orElseThrow().enqueue(subscription);
+  }
+
+  private Map<String, String> consumerConfig(String role) {
+    return LogLookups.consumerConfig(kafka, clientId + "-" + role);
+  }
+
+  private TopicPartition tp(int partition) {
+    return new TopicPartition(kafka.topics().events(), partition);
+  }
+
+  /** One consumer and its queue; it scans one partition at a time for every subscription waiting on it. */
+  private final class Lane {
+    private final KafkaConsumer<String, Buffer> consumer;
+    private final ArrayDeque<Subscription> queue = new ArrayDeque<>();
+    private int running;
+
+    Lane(KafkaConsumer<String, Buffer> consumer) {
+      this.consumer = consumer;
+    }
+
+    int load() {
+      return queue.size() + running;
+    }
+
+    void enqueue(Subscription subscription) {
+      queue.add(subscription);
+      pump();
+    }
+
+    private void pump() {
+      if (running > 0 || queue.isEmpty()) {
+        return;
+      }
+      int partition = queue.peekFirst().partition();
+      List<Subscription> batch = new ArrayList<>();
+      for (Iterator<Subscription> it = queue.iterator(); it.hasNext(); ) {
+        Subscription s = it.next();
+        if (s.partition() == partition) {
+          batch.add(s);
+          it.remove();
+        }
+      }
+      running = batch.size();
+      TopicPartition tp = tp(partition);
+      long from = batch.stream().mapToLong(Subscription::nextOffset).min().orElseThrow();
+      consumer.assign(tp)
+          .compose(v -> consumer.seek(tp, from))
+          .compose(v -> scan(tp, batch))
+          .onFailure(e -> {
+            log.warn("Catch-up of {} failed: {}; closing its {} streams so clients resume", tp, e.toString(), batch.size());
+            batch.forEach(Subscription::fail);
+          })
+          .onComplete(ar -> {
+            running = 0;
+            pump();
+          });
+    }
+
+    private Future<Void> scan(TopicPartition tp, List<Subscription> waiting) {
+      List<Subscription> active = waiting.stream()
+          .filter(s -> !s.isClosed() && s.mode() == Subscription.Mode.CATCHING_UP).toList();
+      if (active.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return consumer.poll(POLL).compose(records -> {
+        if (deliverUntilLive(tp.getPartition(), records, active)) {
+          return Future.succeededFuture();
+        }
+        return consumer.position(tp).compose(position -> {
+          if (position >= live.liveNext(tp.getPartition())) {
+            handOver(active, tp.getPartition());
+            return Future.succeededFuture();
+          }
+          return scan(tp, active);
+        });
+      });
+    }
+
+    /** Writes the batch to the subscriptions it belongs to (one write each); true once the read reached live delivery. */
+    private boolean deliverUntilLive(int partition, KafkaConsumerRecords<String, Buffer> records, List<Subscription> active) {
+      try {
+        return deliverBatch(partition, records, active);
+      } finally {
+        active.forEach(Subscription::flush);
+      }
+    }
+
+    private boolean deliverBatch(int partition, KafkaConsumerRecords<String, Buffer> records, List<Subscription> active) {
+      long liveNext = live.liveNext(partition);
+      for (int i = 0; i < records.size(); i++) {
+        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+        if (r.offset() >= liveNext) {
+          handOver(active, partition);
+          return true;
+        }
+        Optional<EventFrame> frame = Optional.empty();
+        for (Subscription s : active) {
+          if (s.mode() == Subscription.Mode.CATCHING_UP && s.kafkaKey().equals(r.key())) {
+            if (frame.isEmpty()) {
+              frame = EventFrame.of(r);
+            }
+            frame.ifPresent(s::deliver);
+          }
+        }
+      }
+      return false;
+    }
+
+    /** Everything below live delivery's position has been read for them: live delivery takes over. */
+    private void handOver(List<Subscription> active, int partition) {
+      long liveNext = live.liveNext(partition);
+      for (Subscription s : active) {
+        if (s.mode() == Subscription.Mode.CATCHING_UP) {
+          s.coveredUpTo(liveNext);
+          s.goLive();
+        }
+      }
+    }
+  }
+}

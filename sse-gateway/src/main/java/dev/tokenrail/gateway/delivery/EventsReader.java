@@ -1,0 +1,172 @@
+package dev.tokenrail.gateway.delivery;
+
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.KafkaSettings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.PartitionInfo;
+import io.vertx.kafka.client.common.TopicPartition;
+import io.vertx.kafka.client.consumer.KafkaConsumer;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
+import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's live reader of the events topic. It {@code assign}s every partition (no consumer group,
+ * so gateways never rebalance), starts at the end, and writes each record to the {@code LIVE}
+ * subscriptions of its conversation. A record nobody here listens to costs one map lookup.
+ *
+ * <p>It also tells, per partition, the next offset it will deliver ({@link #liveNext}): catch-up reads
+ * stop exactly there and hand their subscriptions over. Confined to the gateway's context.
+ */
+final class EventsReader {
+
+  private static final Logger log = LoggerFactory.getLogger(EventsReader.class);
+
+  private final Vertx vertx;
+  private final KafkaSettings kafka;
+  private final String clientId;
+  private final Map<String, List<Subscription>> subscriptions = new HashMap<>();
+  private KafkaConsumer<String, Buffer> consumer;
+  private long[] liveNext = new long[0];
+  private boolean assigned;
+  private volatile long lag;
+
+  private final MeterScope meters;
+
+  EventsReader(Vertx vertx, KafkaSettings kafka, String clientId, MeterScope meters) {
+    this.meters = meters;
+    this.vertx = vertx;
+    this.kafka = kafka;
+    this.clientId = clientId;
+  }
+
+  /** Completes once every partition is assigned and its position is resolved to the current end. */
+  Future<Void> start() {
+    Map<String, String> config = kafka.consumerConfig(clientId);
+    config.put("auto.offset.reset", "latest");
+    // A token is worth delivering at once: answer a fetch as soon as any byte is there.
+    config.put("fetch.min.bytes", "1");
+    config.put("fetch.max.wait.ms", "100");
+    // Under load a poll brings many records of each conversation; they become one write per client.
+    config.put("max.poll.records", "5000");
+    consumer = KafkaConsumer.create(vertx, config);
+    consumer.exceptionHandler(e -> log.warn("Events reader error: {}", e.toString()));
+    meters.bindKafka(consumer.unwrap());
+    String topic = kafka.topics().events();
+    return consumer.partitionsFor(topic)
+        .compose(infos -> {
+          if (infos.isEmpty()) {
+            return Future.failedFuture("topic " + topic + " does not exist");
+          }
+          List<TopicPartition> partitions = infos.stream()
+              .map(PartitionInfo::getPartition).sorted().map(p -> new TopicPartition(topic, p)).toList();
+          return consumer.assign(new java.util.HashSet<>(partitions))
+              .compose(v -> consumer.seekToEnd(new java.util.HashSet<>(partitions)))
+              .compose(v -> Future.all(partitions.stream().map(consumer::position).toList()))
+              .map(positions -> {
+                liveNext = new long[partitions.size()];
+                for (int i = 0; i < partitions.size(); i++) {
+                  liveNext[partitions.get(i).getPartition()] = positions.<Long>resultAt(i);
+                }
+                return null;
+              });
+        })
+        .onSuccess(v -> {
+          consumer.batchHandler(this::dispatch); // a whole poll in one event-loop task, no per-record hop
+          assigned = true;
+          log.info("Events reader assigned all {} partitions of {}", liveNext.length, topic);
+        })
+        .mapEmpty();
+  }
+
+  Future<Void> close() {
+    return consumer == null ? Future.succeededFuture() : consumer.close();
+  }
+
+  /** Records of the topic not yet read, as last sampled ({@link #sampleLag}). */
+  long lag() {
+    return lag;
+  }
+
+  /** Asks Kafka where each partition ends and compares with where live delivery is. */
+  void sampleLag() {
+    if (!assigned) {
+      return;
+    }
+    String topic = kafka.topics().events();
+    java.util.Set<TopicPartition> partitions = new java.util.HashSet<>();
+    for (int p = 0; p < liveNext.length; p++) {
+      partitions.add(new TopicPartition(topic, p));
+    }
+    consumer.endOffsets(partitions).onSuccess(ends -> {
+      long behind = 0;
+      for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+        behind += Math.max(0, e.getValue() - liveNext[e.getKey().getPartition()]);
+      }
+      lag = behind;
+    });
+  }
+
+  boolean assigned() {
+    return assigned;
+  }
+
+  int partitionCount() {
+    return liveNext.length;
+  }
+
+  /** The next offset of {@code partition} that live delivery will hand to subscriptions. */
+  long liveNext(int partition) {
+    return liveNext[partition];
+  }
+
+  void add(Subscription subscription) {
+    subscriptions.computeIfAbsent(subscription.kafkaKey(), k -> new ArrayList<>(1)).add(subscription);
+  }
+
+  void remove(Subscription subscription) {
+    List<Subscription> list = subscriptions.get(subscription.kafkaKey());
+    if (list != null && list.remove(subscription) && list.isEmpty()) {
+      subscriptions.remove(subscription.kafkaKey());
+    }
+  }
+
+  int subscriptionCount() {
+    return subscriptions.values().stream().mapToInt(List::size).sum();
+  }
+
+  long subscriptionsIn(Subscription.Mode mode) {
+    return subscriptions.values().stream().flatMap(List::stream).filter(s -> s.mode() == mode).count();
+  }
+
+  /** Hands a poll's records to their live subscriptions, then writes once to each client that got any. */
+  private void dispatch(KafkaConsumerRecords<String, Buffer> records) {
+    List<Subscription> written = new ArrayList<>();
+    for (int i = 0; i < records.size(); i++) {
+      KafkaConsumerRecord<String, Buffer> record = records.recordAt(i);
+      liveNext[record.partition()] = record.offset() + 1;
+      List<Subscription> listeners = subscriptions.get(record.key());
+      if (listeners == null) {
+        continue;
+      }
+      Optional<EventFrame> frame = EventFrame.of(record);
+      if (frame.isEmpty()) {
+        continue;
+      }
+      for (Subscription subscription : listeners) {
+        if (subscription.mode() == Subscription.Mode.LIVE && subscription.deliver(frame.get())) {
+          written.add(subscription);
+        }
+      }
+    }
+    written.forEach(Subscription::flush);
+  }
+}

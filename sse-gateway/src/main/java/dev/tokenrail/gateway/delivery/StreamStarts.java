@@ -1,0 +1,114 @@
+package dev.tokenrail.gateway.delivery;
+
+import dev.tokenrail.gateway.conversations.ConversationStarts;
+import dev.tokenrail.gateway.conversations.LogLookups;
+import dev.tokenrail.gateway.http.ApiException;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.EventId;
+import dev.tokenrail.protocol.StreamEvent;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.function.Predicate;
+
+/** Where a new SSE stream starts, from what the client asked for; a refused request fails with an {@link ApiException}. */
+final class StreamStarts {
+
+  static final String RETENTION_RESET =
+      "Events after the requested position are no longer retained; continuing from the oldest retained event.";
+
+  private final LogLookups lookups;
+  private final EventsReader live;
+  private final ConversationStarts starts;
+  private final Duration clockSkew;
+
+  StreamStarts(LogLookups lookups, EventsReader live, ConversationStarts starts, Duration clockSkew) {
+    this.lookups = lookups;
+    this.live = live;
+    this.starts = starts;
+    this.clockSkew = clockSkew;
+  }
+
+  /**
+   * Where the stream starts: after {@code Last-Event-ID} (header, or {@code lastEventId} for clients that
+   * cannot set headers) — which wins, as browsers resend it on every reconnect — else from the
+   * conversation's start ({@code from=start}) or a message's ({@code messageId}), else live from now.
+   */
+  Future<StreamStart> resolve(RoutingContext ctx, String key, int partition) {
+    String lastEventId = ctx.request().getHeader("Last-Event-ID");
+    if (lastEventId == null) {
+      lastEventId = ctx.queryParams().get("lastEventId");
+    }
+    if (lastEventId != null) {
+      return afterEvent(lastEventId, partition);
+    }
+    String from = ctx.queryParams().get("from");
+    String messageId = ctx.queryParams().get("messageId");
+    if (from != null && messageId != null) {
+      return Future.failedFuture(new ApiException(400, "invalid_request", "Use either 'from' or 'messageId'."));
+    }
+    if (from != null) {
+      if (!from.equals("start")) {
+        return Future.failedFuture(new ApiException(400, "invalid_from", "'from' takes the value 'start'."));
+      }
+      OptionalLong startedAt = starts.startedAt(key);
+      return startedAt.isEmpty()
+          ? Future.succeededFuture(StreamStart.live()) // no message yet: nothing to replay
+          : fromTime(partition, key, startedAt.getAsLong(), e -> true, Future.succeededFuture(StreamStart.live()));
+    }
+    if (messageId != null) {
+      OptionalLong acceptedAt = ConversationIds.acceptedAt(messageId);
+      if (acceptedAt.isEmpty()) {
+        return Future.failedFuture(new ApiException(400, "invalid_message_id", "'messageId' is not a message id."));
+      }
+      return fromTime(partition, key, acceptedAt.getAsLong(), e -> e.messageId().equals(messageId),
+          Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message.")));
+    }
+    return Future.succeededFuture(StreamStart.live());
+  }
+
+  private Future<StreamStart> afterEvent(String raw, int partition) {
+    Optional<EventId> parsed = EventId.parse(raw);
+    if (parsed.isEmpty()) {
+      return Future.failedFuture(new ApiException(400, "invalid_last_event_id", "Last-Event-ID is not an event id."));
+    }
+    EventId id = parsed.get();
+    if (id.partition() != partition) {
+      return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
+          "Last-Event-ID is not an event of this conversation."));
+    }
+    return lookups.bounds(partition).compose(bounds -> {
+      if (id.offset() >= bounds.end()) {
+        return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
+            "Last-Event-ID is beyond the end of the stream."));
+      }
+      if (id.offset() + 1 < bounds.begin()) {
+        return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
+      }
+      return Future.succeededFuture(StreamStart.from(id.offset() + 1));
+    });
+  }
+
+  /**
+   * The position of the first event at or after {@code time} that {@code match}es: {@code offsetsForTimes}
+   * finds where that time begins in the partition (less the clock-skew allowance), and a short scan
+   * from there finds the event — no read from the partition's beginning.
+   */
+  private Future<StreamStart> fromTime(int partition, String key, long time, Predicate<StreamEvent> match,
+                                       Future<StreamStart> whenAbsent) {
+    return lookups.bounds(partition).compose(bounds -> lookups
+        .offsetForTime(partition, time - clockSkew.toMillis())
+        .compose(found -> {
+          if (found.isEmpty()) {
+            return whenAbsent;
+          }
+          if (bounds.begin() > 0 && found.get().offset() == bounds.begin() && found.get().timestamp() > time) {
+            return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
+          }
+          return lookups.locate(partition, found.get().offset(), () -> live.liveNext(partition), key, match)
+              .compose(offset -> offset.isPresent() ? Future.succeededFuture(StreamStart.from(offset.getAsLong())) : whenAbsent);
+        }));
+  }
+}

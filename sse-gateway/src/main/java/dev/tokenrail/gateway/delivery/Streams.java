@@ -1,0 +1,101 @@
+package dev.tokenrail.gateway.delivery;
+
+import dev.tokenrail.gateway.conversations.ConversationStarts;
+import dev.tokenrail.gateway.conversations.LogLookups;
+import dev.tokenrail.protocol.Partitioning;
+import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.runtime.MeterScope;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Every SSE stream of a gateway, whatever its wire format: where it starts ({@link StreamStarts}), live
+ * delivery ({@link EventsReader}), catch-up from the log ({@link CatchUpLanes}), keep-alives, and its end.
+ * The routes of every API open their streams here. Confined to the gateway's context.
+ */
+public final class Streams {
+
+  private final Vertx vertx;
+  private final DeliverySettings settings;
+  private final EventsReader reader;
+  private final CatchUpLanes catchUp;
+  private final StreamStarts starts;
+  private final DeliveryMetrics metrics;
+  private final Set<Subscription> open = new HashSet<>();
+
+  public Streams(Vertx vertx, KafkaSettings kafka, DeliverySettings settings, String gatewayId, MeterScope meters,
+                 LogLookups lookups, ConversationStarts conversationStarts) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.reader = new EventsReader(vertx, kafka, gatewayId, meters);
+    this.catchUp = new CatchUpLanes(vertx, kafka, gatewayId, reader);
+    this.starts = new StreamStarts(lookups, reader, conversationStarts, settings.replayClockSkew());
+    this.metrics = new DeliveryMetrics(gatewayId, meters);
+  }
+
+  /** Completes once live delivery has every partition of the events topic. */
+  public Future<Void> start() {
+    vertx.setPeriodic(settings.keepAlive().toMillis(), id -> open.forEach(Subscription::ping));
+    metrics.gauges(open::size, reader::lag);
+    vertx.setPeriodic(5_000, id -> reader.sampleLag());
+    return reader.start().compose(v -> catchUp.start(settings.catchUpReaders()));
+  }
+
+  public Future<Void> close() {
+    return reader.close().eventually(() -> catchUp.close());
+  }
+
+  /** True once live delivery reads every partition. */
+  public boolean ready() {
+    return reader.assigned();
+  }
+
+  public int partitionCount() {
+    return reader.partitionCount();
+  }
+
+  /** The events partition of the conversation whose records have {@code kafkaKey}. */
+  public int partitionOf(String kafkaKey) {
+    return Partitioning.partitionOf(kafkaKey, reader.partitionCount());
+  }
+
+  /** Where a stream starts, from what the request asks (see {@link StreamStarts#resolve}). */
+  public Future<StreamStart> startOf(RoutingContext ctx, String kafkaKey, int partition) {
+    return starts.resolve(ctx, kafkaKey, partition);
+  }
+
+  /** Subscribes a response to the conversation's events from {@code start}, written in {@code format}. */
+  public void open(HttpServerResponse response, StreamFormat format, String conversationId, String kafkaKey,
+                   int partition, StreamStart start) {
+    if (response.closed()) {
+      return;
+    }
+    Subscription subscription = new Subscription(response, format, conversationId, kafkaKey, partition,
+        start.fromOffset().orElse(reader.liveNext(partition)));
+    reader.add(subscription);
+    open.add(subscription);
+    Runnable remove = () -> { // the client went, or a format wrote its last bytes
+      reader.remove(subscription);
+      open.remove(subscription);
+      subscription.closed();
+    };
+    response.closeHandler(v -> remove.run());
+    response.endHandler(v -> remove.run());
+    subscription.open(settings.sseWriteQueueBytes(), catchUp::catchUp, metrics);
+    start.resetReason().ifPresent(subscription::reset);
+    if (start.fromOffset().isPresent()) {
+      catchUp.catchUp(subscription);
+    } else {
+      subscription.goLive();
+    }
+  }
+
+  public StreamStats stats() {
+    return new StreamStats(reader.subscriptionCount(), reader.subscriptionsIn(Subscription.Mode.CATCHING_UP),
+        reader.subscriptionsIn(Subscription.Mode.BEHIND));
+  }
+}
