@@ -14,6 +14,7 @@ import dev.tokenrail.gateway.conversations.Transcripts;
 import dev.tokenrail.gateway.delivery.StreamStats;
 import dev.tokenrail.gateway.delivery.Streams;
 import dev.tokenrail.gateway.http.ApiErrors;
+import dev.tokenrail.gateway.http.ResponseLifetime;
 import dev.tokenrail.gateway.openai.ChatCompletions;
 import dev.tokenrail.runtime.MeterScope;
 import dev.tokenrail.runtime.Telemetry;
@@ -56,6 +57,7 @@ public final class GatewayVerticle extends VerticleBase {
   /** Null when authentication is off. */
   private GatewayAuth auth;
   private HttpServer server;
+  private String instanceId;
 
   public GatewayVerticle(GatewayConfig config) {
     this.config = config;
@@ -64,6 +66,11 @@ public final class GatewayVerticle extends VerticleBase {
   /** The port the server listens on (differs from the configured one when that was 0). */
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** This gateway's id: its Kafka clients' ids start with it, and its meters carry it as the {@code gateway} tag. */
+  public String instanceId() {
+    return instanceId;
   }
 
   /** Read on the gateway's own context, from any thread. */
@@ -75,7 +82,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    String instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
+    instanceId = "gateway-" + UUID.randomUUID().toString().substring(0, 8);
     if (!config.auth().enabled()) {
       log.warn("AUTHENTICATION IS OFF: anyone who reaches this gateway can read and write every conversation."
           + " Set TOKENRAIL_JWT_SECRET or TOKENRAIL_JWT_PUBLIC_KEY to require bearer tokens.");
@@ -89,7 +96,7 @@ public final class GatewayVerticle extends VerticleBase {
     starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests);
     transcripts = new Transcripts(vertx, config.kafka(), instanceId, lookups);
     streams = new Streams(vertx, config.kafka(), config.delivery(), instanceId, meters, lookups, starts);
-    admission = new Admission(config.limits());
+    admission = new Admission(config.limits(), instanceId, meters);
     vertx.setPeriodic(60_000, id -> admission.evictIdle());
     Future<GatewayAuth> authReady = config.auth().enabled() ? GatewayAuth.create(vertx, config.auth())
         : Future.succeededFuture();
@@ -135,8 +142,9 @@ public final class GatewayVerticle extends VerticleBase {
     ChatPage chatPage = ChatPage.load();
 
     Router router = Router.router(vertx);
-    router.route().handler(ctx -> { // no response is ever sniffed into another type by a browser
-      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+    router.route().handler(ctx -> {
+      ResponseLifetime.install(ctx); // before anything takes a place that its end must give back
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff"); // never sniffed into another type
       try {
         ctx.request().params(); // decoded once here: a malformed query ("%ZZ") is the client's error, not a 500
       } catch (IllegalArgumentException e) {

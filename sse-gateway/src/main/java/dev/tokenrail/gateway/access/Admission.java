@@ -2,6 +2,10 @@ package dev.tokenrail.gateway.access;
 
 import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.Callers;
+import dev.tokenrail.gateway.http.ResponseLifetime;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.Telemetry;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.ext.web.RoutingContext;
 import java.util.OptionalLong;
 
@@ -14,9 +18,13 @@ public final class Admission {
   private final ClientLimits limits;
   private final SubjectLimits counts;
 
-  public Admission(ClientLimits limits) {
+  /** Its gauge of places taken belongs to {@code meters}, tagged with the gateway's id. */
+  public Admission(ClientLimits limits, String gatewayId, MeterScope meters) {
     this.limits = limits;
     this.counts = new SubjectLimits(limits);
+    meters.add(Gauge.builder("tokenrail.stream.places", counts, SubjectLimits::openStreams)
+        .description("stream places taken, counted against TOKENRAIL_MAX_STREAMS; each is given back when its response ends")
+        .tag("gateway", gatewayId).register(Telemetry.registry()));
   }
 
   /** Forgets rate buckets that have had time to refill; called periodically. */
@@ -37,13 +45,14 @@ public final class Admission {
 
   /**
    * Counts the stream in against the caller's and the gateway's caps until its response ends or its
-   * connection closes; false after answering 429 (the caller's cap) or 503 (the gateway's).
+   * connection closes, however that happens ({@link ResponseLifetime}); false after answering 429 (the
+   * caller's cap) or 503 (the gateway's).
    */
   public boolean admitStream(RoutingContext ctx) {
     String subject = Callers.subject(ctx);
     switch (counts.tryOpenStream(subject)) {
       case ADMITTED -> {
-        ctx.addEndHandler(v -> counts.closeStream(subject));
+        ResponseLifetime.onEnd(ctx, () -> counts.closeStream(subject));
         return true;
       }
       case SUBJECT_FULL -> {

@@ -65,6 +65,10 @@ final class SubjectLimits {
     return Admission.ADMITTED;
   }
 
+  int openStreams() {
+    return streams;
+  }
+
   void closeStream(String subject) {
     streams--;
     if (subject != null) {

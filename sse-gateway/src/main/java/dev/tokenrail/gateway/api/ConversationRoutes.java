@@ -93,7 +93,7 @@ public final class ConversationRoutes {
     String key = Callers.kafkaKey(ctx, conversationId);
     int partition = streams.partitionOf(key);
     streams.startOf(ctx, key, partition)
-        .onSuccess(start -> streams.open(ctx.response(), StreamFormat.NATIVE, conversationId, key, partition, start))
+        .onSuccess(start -> streams.open(ctx, StreamFormat.NATIVE, conversationId, key, partition, start))
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stream could not be opened; try again."));
   }
 

@@ -2,6 +2,7 @@ package dev.tokenrail.gateway.delivery;
 
 import dev.tokenrail.gateway.conversations.ConversationStarts;
 import dev.tokenrail.gateway.conversations.LogLookups;
+import dev.tokenrail.gateway.http.ResponseLifetime;
 import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.runtime.MeterScope;
@@ -68,9 +69,13 @@ public final class Streams {
     return starts.resolve(ctx, kafkaKey, partition);
   }
 
-  /** Subscribes a response to the conversation's events from {@code start}, written in {@code format}. */
-  public void open(HttpServerResponse response, StreamFormat format, String conversationId, String kafkaKey,
-                   int partition, StreamStart start) {
+  /**
+   * Subscribes the request's response to the conversation's events from {@code start}, written in
+   * {@code format}; the subscription ends with the response, however it ends.
+   */
+  public void open(RoutingContext ctx, StreamFormat format, String conversationId, String kafkaKey, int partition,
+                   StreamStart start) {
+    HttpServerResponse response = ctx.response();
     if (response.closed()) {
       return;
     }
@@ -83,8 +88,7 @@ public final class Streams {
       open.remove(subscription);
       subscription.closed();
     };
-    response.closeHandler(v -> remove.run());
-    response.endHandler(v -> remove.run());
+    ResponseLifetime.onEnd(ctx, remove);
     subscription.open(settings.sseWriteQueueBytes(), catchUp::catchUp, metrics);
     start.resetReason().ifPresent(subscription::reset);
     if (start.fromOffset().isPresent()) {

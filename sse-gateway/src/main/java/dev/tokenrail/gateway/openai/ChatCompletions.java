@@ -93,7 +93,7 @@ public final class ChatCompletions {
     ctx.response().putHeader("X-Conversation-Id", request.conversationId())
         .putHeader(TraceContext.HEADER, trace.header());
     // Subscribed before the message is stored: every event of its answer comes after this position.
-    streams.open(ctx.response(),
+    streams.open(ctx,
         new CompletionFormat(message.messageId(), request.stream(), request.includeUsage(), modelName),
         request.conversationId(), key, partition, StreamStart.live());
     // Ending the response (here, with the error) unsubscribes it.
@@ -113,7 +113,7 @@ public final class ChatCompletions {
     streams.startOf(ctx, key, partition)
         .onSuccess(start -> {
           ctx.response().putHeader("X-Conversation-Id", request.conversationId());
-          streams.open(ctx.response(), new CompletionFormat(null, true, request.includeUsage(), modelName),
+          streams.open(ctx, new CompletionFormat(null, true, request.includeUsage(), modelName),
               request.conversationId(), key, partition, start);
         })
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stream could not be resumed; try again."));
