@@ -55,6 +55,22 @@ class HttpPolicyTest {
     assertThat(other.body()).contains("origin_not_allowed");
   }
 
+  /** A browser sends {@code Origin} on a same-origin POST too: the chat page the gateway serves must work. */
+  @Test
+  void theGatewaysOwnOriginIsAllowedWhateverOriginsAreConfigured() throws Exception {
+    HttpResponse<String> own = HTTP.send(HttpRequest.newBuilder(URI.create(withCors + "/api/conversations/own-page/messages"))
+        .header("Origin", withCors).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"from the gateway's own page\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(own.statusCode()).as(own.body()).isEqualTo(202);
+
+    HttpResponse<String> elsewhere = HTTP.send(HttpRequest.newBuilder(URI.create(withCors + "/api/conversations/own-page/messages"))
+        .header("Origin", "https://evil.example").header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"text\":\"from another site\"}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(elsewhere.statusCode()).isEqualTo(403);
+  }
+
   @Test
   void withoutConfiguredOriginsNoBrowserOriginIsAllowed() throws Exception {
     HttpResponse<String> r = preflight(stack.baseUrl(), ALLOWED);
