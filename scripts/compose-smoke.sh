@@ -28,7 +28,8 @@ echo "compose smoke: ready through the load balancer in $(( $(date +%s) - starte
 
 status=$(curl -s -o /dev/null -w '%{http_code}' "localhost:$port/api/conversations/smoke-1")
 [ "$status" = 401 ] || { echo "compose smoke: FAILED (no token got $status, not 401)"; exit 1; }
-curl -sN --max-time 60 -H "Authorization: Bearer $token" "localhost:$port/api/conversations/smoke-1/events" > "$out" &
+# The stream takes its token as a browser's EventSource sends it: in the query string.
+curl -sN --max-time 60 "localhost:$port/api/conversations/smoke-1/events?access_token=$token" > "$out" &
 reader=$!
 # The stream carries events from the moment it is open: wait for the gateway's opening comment.
 for _ in $(seq 1 50); do grep -q ': connected' "$out" && break; sleep 0.1; done
@@ -38,8 +39,15 @@ for _ in $(seq 1 300); do grep -q '^event: done' "$out" && break; sleep 0.1; don
 kill "$reader" 2>/dev/null || true
 
 tokens=$(grep -c '^event: token' "$out" || true)
+logged=$(compose -p "$project" logs lb 2>&1)
+if ! grep -q 'GET /api/conversations/smoke-1/events ' <<<"$logged"; then
+  echo "compose smoke: FAILED (the load balancer's access log has no line for the stream)"; exit 1
+fi
+if grep -qF "$token" <<<"$logged" || grep -q 'access_token' <<<"$logged"; then
+  echo "compose smoke: FAILED (the load balancer's access log shows the bearer token)"; exit 1
+fi
 if [ "$tokens" = 25 ] && grep -q '^event: done' "$out"; then
-  echo "compose smoke: 401 without a token; with one, 25 tokens and done through nginx, 2 gateways, 2 workers"
+  echo "compose smoke: 401 without a token; with one (in the query, as EventSource sends it, and kept out of the access log), 25 tokens and done through nginx, 2 gateways, 2 workers"
 else
   echo "compose smoke: FAILED (tokens=$tokens)"; cat "$out"; compose -p "$project" logs --tail 50; exit 1
 fi

@@ -8,6 +8,7 @@ import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.worker.WorkerMain;
 import dev.tokenrail.runtime.Shutdown;
+import dev.tokenrail.runtime.Startup;
 import dev.tokenrail.runtime.TopicSetup;
 import dev.tokenrail.worker.WorkerConfig;
 import dev.tokenrail.worker.WorkerVerticle;
@@ -47,20 +48,15 @@ public final class Launcher {
   }
 
   public static void main(String[] args) {
-    Running running;
-    try {
-      running = start(Env.system());
-    } catch (Exception e) {
-      log.error("Tokenrail failed to start: {}", e.getMessage(), e);
-      System.exit(1);
-      return;
-    }
-    running.broker().ifPresentOrElse(b -> Shutdown.onExit(running.vertx(), b), () -> Shutdown.onExit(running.vertx()));
-    running.gatewayPort().ifPresentOrElse(
-        port -> log.info("Tokenrail is running: open http://localhost:{}/  (Kafka at {}; Ctrl-C stops)",
-            port, running.bootstrapServers()),
-        () -> log.info("Tokenrail running {} with Kafka at {}", Env.system().string("TOKENRAIL_ROLES", "all roles"),
-            running.bootstrapServers()));
+    Startup.run("Tokenrail", () -> {
+      Running running = start(Env.system());
+      running.broker().ifPresentOrElse(b -> Shutdown.onExit(running.vertx(), b), () -> Shutdown.onExit(running.vertx()));
+      running.gatewayPort().ifPresentOrElse(
+          port -> log.info("Tokenrail is running: open http://localhost:{}/  (Kafka at {}; Ctrl-C stops)",
+              port, running.bootstrapServers()),
+          () -> log.info("Tokenrail running {} with Kafka at {}", Env.system().string("TOKENRAIL_ROLES", "all roles"),
+              running.bootstrapServers()));
+    });
   }
 
   /** Starts what {@code env} asks for and returns once it runs; blocking, for {@code main} and tests. */
@@ -81,7 +77,8 @@ public final class Launcher {
       List<GatewayVerticle> deployed = await(deploy(vertx, worker, gateways));
       Integer port = deployed.isEmpty() ? null : deployed.get(0).actualPort();
       if (deployed.isEmpty() && worker.isPresent()) { // no gateway to serve /metrics
-        await(Telemetry.serveMetrics(vertx, env.intValue("TOKENRAIL_METRICS_PORT", WorkerMain.DEFAULT_METRICS_PORT, 0, 65_535)));
+        int metricsPort = env.intValue("TOKENRAIL_METRICS_PORT", WorkerMain.DEFAULT_METRICS_PORT, 0, 65_535);
+        await(Startup.listening(Telemetry.serveMetrics(vertx, metricsPort), "metrics (TOKENRAIL_METRICS_PORT)", metricsPort));
       }
       return new Running(vertx, Optional.ofNullable(broker), kafka.bootstrapServers(), Optional.ofNullable(port));
     } catch (Exception e) {
@@ -127,6 +124,6 @@ public final class Launcher {
   }
 
   private static <T> T await(Future<T> future) throws Exception {
-    return future.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    return Startup.await(future);
   }
 }

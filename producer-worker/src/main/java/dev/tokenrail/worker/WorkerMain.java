@@ -1,15 +1,19 @@
 package dev.tokenrail.worker;
 
 import dev.tokenrail.runtime.Env;
-import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.runtime.Shutdown;
+import dev.tokenrail.runtime.Startup;
+import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.runtime.TopicSetup;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs producer-worker verticles on their own against {@code KAFKA_BOOTSTRAP_SERVERS}. */
+/**
+ * Runs producer-worker verticles on their own against {@code KAFKA_BOOTSTRAP_SERVERS}. A worker that cannot
+ * start (its metrics port taken, Kafka unreachable, a bad setting) says why in one line and exits with 1.
+ */
 public final class WorkerMain {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
@@ -21,19 +25,20 @@ public final class WorkerMain {
   }
 
   public static void main(String[] args) {
-    Env env = Env.system();
-    WorkerConfig config = WorkerConfig.fromEnv(env, "localhost:9092");
-    int metricsPort = env.intValue("TOKENRAIL_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65_535);
-    TopicSetup.ensureTopics(config.kafka());
-    Vertx vertx = Telemetry.vertx();
-    Shutdown.onExit(vertx);
-    vertx.deployVerticle(() -> new WorkerVerticle(config), new DeploymentOptions().setInstances(config.instances()))
-        .compose(id -> Telemetry.serveMetrics(vertx, metricsPort).map(id))
-        .onSuccess(id -> log.info("producer-worker running: {} instance(s), Kafka at {}",
-            config.instances(), config.kafka().bootstrapServers()))
-        .onFailure(e -> {
-          log.error("producer-worker failed to start", e);
-          System.exit(1);
-        });
+    Startup.run("producer-worker", () -> {
+      Env env = Env.system();
+      WorkerConfig config = WorkerConfig.fromEnv(env, "localhost:9092");
+      int metricsPort = env.intValue("TOKENRAIL_METRICS_PORT", DEFAULT_METRICS_PORT, 0, 65_535);
+      TopicSetup.ensureTopics(config.kafka());
+      Vertx vertx = Telemetry.vertx();
+      Shutdown.onExit(vertx);
+      // The metrics port first: a second worker on the same host fails before it joins the group.
+      Startup.await(Startup.listening(Telemetry.serveMetrics(vertx, metricsPort), "metrics (TOKENRAIL_METRICS_PORT)",
+          metricsPort));
+      Startup.await(vertx.deployVerticle(() -> new WorkerVerticle(config),
+          new DeploymentOptions().setInstances(config.instances())));
+      log.info("producer-worker running: {} instance(s), Kafka at {}", config.instances(),
+          config.kafka().bootstrapServers());
+    });
   }
 }

@@ -1,6 +1,7 @@
 package dev.tokenrail.worker;
 
 import dev.langchain4j.model.chat.StreamingChatModel;
+import dev.tokenrail.protocol.Topics;
 import dev.tokenrail.runtime.MeterScope;
 import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.worker.generation.Generation;
@@ -104,18 +105,24 @@ public final class WorkerVerticle extends VerticleBase {
     });
   }
 
-  /** Memory partition p must hold the conversations of requests partition p: their counts must agree. */
+  /**
+   * Memory partition p must hold the conversations of requests partition p, and gateways find a
+   * conversation in the same partition of every topic: the four topics must agree on their partition count.
+   */
   private Future<Void> checkPartitionCounts() {
-    String requests = config.kafka().topics().requests();
-    String memory = config.kafka().topics().memory();
-    return consumer.partitionsFor(requests).compose(r -> consumer.partitionsFor(memory).compose(m -> {
-      if (r.isEmpty() || r.size() != m.size()) {
-        return Future.failedFuture(new IllegalStateException("topic " + memory + " has " + m.size()
-            + " partitions and " + requests + " has " + r.size() + "; they must be equal and not zero"));
-      }
-      partitionCount = r.size();
+    Topics topics = config.kafka().topics();
+    Map<String, Integer> counts = new HashMap<>();
+    Future<Void> read = Future.succeededFuture();
+    for (String topic : topics.partitioned()) {
+      read = read.compose(v -> consumer.partitionsFor(topic).map(p -> {
+        counts.put(topic, p.size());
+        return null;
+      }));
+    }
+    return read.compose(v -> {
+      partitionCount = topics.requireOnePartitionCount(counts);
       return Future.succeededFuture();
-    }));
+    });
   }
 
   /**

@@ -38,8 +38,39 @@ public record Topics(String prefix) {
     return prefix + "conversations";
   }
 
-  /** Every topic, as {@link TopicSetup} creates them. */
+  /** Every topic, as the runtime's {@code TopicSetup} creates them. */
   public java.util.List<String> all() {
     return java.util.List.of(requests(), events(), conversations(), memory(), deadLetters());
+  }
+
+  /**
+   * The topics that keep a conversation in the same partition number — a gateway computes the partition
+   * once and reads it in each, a worker owns requests partition p and memory partition p — so they must
+   * have one partition count.
+   */
+  public java.util.List<String> partitioned() {
+    return java.util.List.of(requests(), events(), memory(), conversations());
+  }
+
+  /**
+   * Refuses a layout whose {@link #partitioned} topics disagree on their partition count, or where one of
+   * them is missing (no partitions), naming each topic's count.
+   *
+   * @param counts partitions per topic name, as the cluster reports them
+   * @return the one partition count
+   */
+  public int requireOnePartitionCount(java.util.Map<String, Integer> counts) {
+    java.util.Set<Integer> distinct = new java.util.TreeSet<>();
+    StringBuilder layout = new StringBuilder();
+    for (String topic : partitioned()) {
+      int n = counts.getOrDefault(topic, 0);
+      distinct.add(n);
+      layout.append(layout.length() == 0 ? "" : ", ").append(topic).append(": ").append(n);
+    }
+    if (distinct.size() != 1 || distinct.contains(0)) {
+      throw new IllegalStateException("topics must exist and have one partition count (a conversation lives in the"
+          + " same partition of each); found " + layout);
+    }
+    return distinct.iterator().next();
   }
 }

@@ -17,6 +17,7 @@ import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.ResponseLifetime;
 import dev.tokenrail.gateway.openai.ChatCompletions;
 import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.Startup;
 import dev.tokenrail.runtime.Telemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -101,11 +102,13 @@ public final class GatewayVerticle extends VerticleBase {
     Future<GatewayAuth> authReady = config.auth().enabled() ? GatewayAuth.create(vertx, config.auth())
         : Future.succeededFuture();
     return authReady.onSuccess(a -> auth = a)
-        .compose(v -> streams.start())
         .compose(v -> lookups.start())
+        .compose(v -> lookups.partitionCounts(config.kafka().topics().partitioned()))
+        .map(counts -> config.kafka().topics().requireOnePartitionCount(counts)) // or refuse to start, saying why
+        .compose(v -> streams.start())
         .compose(v -> starts.start())
         .compose(v -> transcripts.start())
-        .compose(v -> vertx.createHttpServer(new HttpServerOptions().setPort(config.port())
+        .compose(v -> Startup.listening(vertx.createHttpServer(new HttpServerOptions().setPort(config.port())
                 // the request line is the method, the target and the version: room for the first and last
                 .setMaxInitialLineLength(config.http().maxUrlBytes() + 32)
                 .setMaxHeaderSize(config.http().maxHeaderBytes())
@@ -113,7 +116,7 @@ public final class GatewayVerticle extends VerticleBase {
                 // the JDK's client and curl. HTTP/1.1 it is; HTTP/2 belongs to the TLS proxy in front.
                 .setHttp2ClearTextEnabled(false))
             .requestHandler(routes(instanceId))
-            .listen())
+            .listen(), "HTTP (PORT)", config.port()))
         .onSuccess(s -> server = s);
   }
 

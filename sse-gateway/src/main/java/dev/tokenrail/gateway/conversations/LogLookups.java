@@ -80,6 +80,19 @@ public final class LogLookups {
     return config;
   }
 
+  /** How many partitions each topic has (0 for a topic that does not exist). */
+  public Future<Map<String, Integer>> partitionCounts(List<String> topics) {
+    Map<String, Integer> counts = new java.util.HashMap<>();
+    Future<Void> read = Future.succeededFuture();
+    for (String topic : topics) {
+      read = read.compose(v -> metadata.partitionsFor(topic).map(p -> {
+        counts.put(topic, p.size());
+        return null;
+      }));
+    }
+    return read.map(v -> counts);
+  }
+
   /** Bounds of a partition of the events topic. */
   public Future<Bounds> bounds(int eventsPartition) {
     return bounds(events(eventsPartition));
