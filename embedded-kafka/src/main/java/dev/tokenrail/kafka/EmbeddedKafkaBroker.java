@@ -108,11 +108,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
-    // A worker that dies is noticed within 10 s (Kafka's default is 45 s), so its requests move on quickly.
-    p.put("group.consumer.min.session.timeout.ms", "6000");
-    p.put("group.consumer.session.timeout.ms", "10000");
-    p.put("group.consumer.min.heartbeat.interval.ms", "1000");
-    p.put("group.consumer.heartbeat.interval.ms", "2000");
+    // No group.consumer.* settings: they apply to the consumer group protocol (KIP-848), which the workers
+    // do not use. Their classic-protocol consumers ask for a 10 s session themselves, which the broker's
+    // group.min/max.session.timeout.ms (6 s to 30 min by default) allow.
     // Tokenrail creates its topics with the partition count it needs; a typo must not create one.
     p.put("auto.create.topics.enable", "false");
     return p;
