@@ -56,7 +56,12 @@ final class TokenrailStack implements AutoCloseable {
 
   /** A worker configured by the test (when not null) and {@code gatewayCount} gateways. */
   static TokenrailStack start(java.util.function.Function<KafkaSettings, WorkerConfig> worker, int gatewayCount) {
-    KafkaSettings kafka = freshTopics();
+    return start(freshTopics(), worker, gatewayCount);
+  }
+
+  /** On topics and client settings of the test's choosing (fresh topics, see {@link #freshTopics}). */
+  static TokenrailStack start(KafkaSettings kafka, java.util.function.Function<KafkaSettings, WorkerConfig> worker,
+                              int gatewayCount) {
     TopicSetup.ensureTopics(kafka);
     Vertx vertx = Vertx.vertx();
     List<GatewayVerticle> gateways = await(Launcher.deploy(vertx, Optional.ofNullable(worker).map(w -> w.apply(kafka)),

@@ -26,6 +26,7 @@ import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,6 +72,8 @@ public final class WorkerVerticle extends VerticleBase {
   private Future<Void> committing;
   /** Set on shutdown: nothing new starts and consumption stays paused while running answers drain. */
   private boolean draining;
+  /** Partitions this worker has asked the consumer to pause (see {@link #applyBackpressure}). */
+  private Set<TopicPartition> paused = new HashSet<>();
 
   public WorkerVerticle(WorkerConfig config) {
     this.config = config;
@@ -90,7 +93,7 @@ public final class WorkerVerticle extends VerticleBase {
     consumer.partitionsAssignedHandler(this::takeOver);
     consumer.partitionsRevokedHandler(this::abandonRevoked);
     consumer.handler(this::onRecord);
-    slots = new GenerationSlots(config.maxConcurrentGenerations(), this::parked, consumer::pause, consumer::resume);
+    slots = new GenerationSlots(config.maxConcurrentGenerations(), this::parked, this::applyBackpressure);
     meters.bindKafka(producer.unwrap());
     meters.bindKafka(consumer.unwrap());
     meters.add(Gauge.builder("tokenrail.generations.active", this, w -> w.slots.inFlight())
@@ -205,6 +208,7 @@ public final class WorkerVerticle extends VerticleBase {
     if (!taken.isEmpty()) {
       restoreMemory(taken);
     }
+    applyBackpressure(); // a new partition is not ready yet, or the slots are full
   }
 
   private void restoreMemory(List<PartitionTask> tasks) {
@@ -226,6 +230,7 @@ public final class WorkerVerticle extends VerticleBase {
             task.memoryRestored(restored.result().get(task.partition().getPartition()));
             task.processWaiting();
           }
+          applyBackpressure();
         });
   }
 
@@ -241,12 +246,14 @@ public final class WorkerVerticle extends VerticleBase {
       }
       task.windowEnd(end.result());
       task.processWaiting();
+      applyBackpressure();
     });
   }
 
   /** A revoked partition's task stops: its requests now belong to another worker ({@link PartitionTask#revoke}). */
   private void abandonRevoked(Set<TopicPartition> revoked) {
     for (TopicPartition tp : revoked) {
+      paused.remove(tp); // a partition assigned again starts unpaused
       PartitionTask task = partitions.remove(tp);
       toCommit.remove(tp); // its new owner commits from here on
       if (task != null) {
@@ -258,6 +265,38 @@ public final class WorkerVerticle extends VerticleBase {
   private void onRecord(KafkaConsumerRecord<String, Buffer> record) {
     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
     partitions.computeIfAbsent(tp, this::newTask).receive(record);
+  }
+
+  /**
+   * Backpressure that keeps the worker in its group. Pausing the consumer as a stream stops its polls, and a
+   * member that does not poll for max.poll.interval.ms (5 min) is dropped: another worker then answered
+   * its messages again while it went on writing. So partitions are paused in the consumer instead, which
+   * goes on polling (and getting nothing from them): every partition while the generation slots are full,
+   * and a partition whose task is not ready yet (its memory restoring), so what waits for it stays
+   * within one poll. Runs whenever either changes.
+   */
+  private void applyBackpressure() {
+    if (draining) {
+      return; // stop() paused the whole stream: nothing is read any more
+    }
+    Set<TopicPartition> wanted = new HashSet<>();
+    partitions.forEach((tp, task) -> {
+      if (slots.full() || !task.ready()) {
+        wanted.add(tp);
+      }
+    });
+    Set<TopicPartition> pause = new HashSet<>(wanted);
+    pause.removeAll(paused);
+    Set<TopicPartition> resume = new HashSet<>(paused);
+    resume.removeAll(wanted);
+    paused = wanted;
+    // A partition revoked meanwhile is refused by the consumer; the next assignment starts unpaused anyway.
+    if (!pause.isEmpty()) {
+      consumer.pause(pause).onFailure(e -> log.debug("Pausing {}: {}", pause, e.toString()));
+    }
+    if (!resume.isEmpty()) {
+      consumer.resume(resume).onFailure(e -> log.debug("Resuming {}: {}", resume, e.toString()));
+    }
   }
 
   /** Messages parked behind their conversation's running one, in every partition: they count toward pausing. */

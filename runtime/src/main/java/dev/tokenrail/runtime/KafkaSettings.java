@@ -11,8 +11,33 @@ import java.util.Map;
  * @param topics            topic names
  * @param partitions        partition count used when Tokenrail creates its topics
  * @param producerLingerMs  see {@link #producerConfig}
+ * @param clientProperties  Kafka client properties every client of the process takes (producers, consumers,
+ *                          admin), under Tokenrail's own per-client choices
  */
-public record KafkaSettings(String bootstrapServers, Topics topics, int partitions, int producerLingerMs) {
+public record KafkaSettings(String bootstrapServers, Topics topics, int partitions, int producerLingerMs,
+                            Map<String, String> clientProperties) {
+
+  public KafkaSettings {
+    clientProperties = Map.copyOf(clientProperties);
+  }
+
+  public KafkaSettings(String bootstrapServers, Topics topics, int partitions, int producerLingerMs) {
+    this(bootstrapServers, topics, partitions, producerLingerMs, Map.of());
+  }
+
+  /** The same settings, with one more client property for every client. */
+  public KafkaSettings withClientProperty(String name, String value) {
+    Map<String, String> properties = new HashMap<>(clientProperties);
+    properties.put(name, value);
+    return new KafkaSettings(bootstrapServers, topics, partitions, producerLingerMs, properties);
+  }
+
+  /** Names the client properties but never shows their values (they may be passwords). */
+  @Override
+  public String toString() {
+    return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", topics=" + topics + ", partitions=" + partitions
+        + ", producerLingerMs=" + producerLingerMs + ", clientProperties=" + new java.util.TreeSet<>(clientProperties.keySet()) + "]";
+  }
 
   public static final int DEFAULT_PARTITIONS = 12;
   /** Chosen on purpose, from measurements; see {@link #producerConfig}. */
@@ -37,7 +62,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
    * invisible next to the 20 ms between tokens at 50 tokens/s. See docs/decisions.md.
    */
   public Map<String, String> producerConfig(String clientId) {
-    Map<String, String> c = new HashMap<>();
+    Map<String, String> c = new HashMap<>(clientProperties);
     c.put("bootstrap.servers", bootstrapServers);
     c.put("client.id", clientId);
     c.put("key.serializer", "org.apache.kafka.common.serialization.StringSerializer");
@@ -51,7 +76,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
 
   /** Consumer settings shared by the worker group and the gateways' events readers. */
   public Map<String, String> consumerConfig(String clientId) {
-    Map<String, String> c = new HashMap<>();
+    Map<String, String> c = new HashMap<>(clientProperties);
     c.put("bootstrap.servers", bootstrapServers);
     c.put("client.id", clientId);
     c.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
@@ -62,7 +87,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
 
   /** Admin settings: short timeouts, since admin calls answer readiness probes and start-up checks. */
   public Map<String, String> adminConfig() {
-    Map<String, String> c = new HashMap<>();
+    Map<String, String> c = new HashMap<>(clientProperties);
     c.put("bootstrap.servers", bootstrapServers);
     c.put("request.timeout.ms", "3000");
     c.put("default.api.timeout.ms", "5000");

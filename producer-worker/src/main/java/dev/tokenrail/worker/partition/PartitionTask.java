@@ -57,7 +57,10 @@ public final class PartitionTask {
   private final ConversationQueues conversations = new ConversationQueues();
   /** The partition's conversations' recent turns; null until restored from the memory topic. */
   private ConversationMemory memory;
-  /** Records that arrived before the task was ready (its redelivery window and memory known), in order. */
+  /**
+   * Records that arrived before the task was ready (its redelivery window and memory known), in order. The
+   * worker pauses a partition whose task is not ready, so this holds at most what one poll brought.
+   */
   private final List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>();
   /** False once revoked: the partition is another worker's. */
   private boolean owned = true;
@@ -81,7 +84,7 @@ public final class PartitionTask {
   }
 
   /** True once both the redelivery window and the memory are known: records can be processed. */
-  private boolean ready() {
+  public boolean ready() {
     return history.windowKnown() && memory != null;
   }
 
