@@ -71,4 +71,15 @@ public final class ConversationIds {
     }
     return OptionalLong.of(UUID.fromString(messageId).getMostSignificantBits() >>> 16);
   }
+
+  /**
+   * Whether a message accepted at {@code acceptedAt} (its id's time) can be one of a conversation that
+   * started at {@code conversationStart} (empty: it has no message), allowing {@code clockSkewMillis}
+   * between the clocks that stamped them: not before the conversation began, and not after {@code now}.
+   */
+  public static boolean couldBelong(long acceptedAt, java.util.OptionalLong conversationStart, long clockSkewMillis,
+                                    long now) {
+    return conversationStart.isPresent() && acceptedAt >= conversationStart.getAsLong() - clockSkewMillis
+        && acceptedAt <= now + clockSkewMillis;
+  }
 }

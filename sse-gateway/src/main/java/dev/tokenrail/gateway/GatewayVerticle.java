@@ -93,8 +93,8 @@ public final class GatewayVerticle extends VerticleBase {
     requests = MessageIntake.requestsProducer(vertx, config.kafka(), instanceId);
     meters.bindKafka(requests.unwrap());
     admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
-    lookups = new LogLookups(vertx, config.kafka(), instanceId);
-    starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests);
+    lookups = new LogLookups(vertx, config.kafka(), instanceId, meters);
+    starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests, lookups);
     transcripts = new Transcripts(vertx, config.kafka(), instanceId, lookups);
     streams = new Streams(vertx, config.kafka(), config.delivery(), instanceId, meters, lookups, starts);
     admission = new Admission(config.limits(), instanceId, meters);
@@ -135,7 +135,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   private Router routes(String instanceId) {
     MessageIntake intake = new MessageIntake(config.kafka(), requests, starts, instanceId, meters);
-    MessageHistory history = new MessageHistory(lookups, config.kafka().topics().requests(), streams::partitionCount,
+    MessageHistory history = new MessageHistory(lookups, starts, config.kafka().topics().requests(), streams::partitionCount,
         config.delivery().replayClockSkew());
     ConversationRoutes conversations = new ConversationRoutes(config.http(), admission, intake, history, starts,
         transcripts, streams);

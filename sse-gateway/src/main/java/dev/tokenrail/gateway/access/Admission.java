@@ -1,6 +1,11 @@
 package dev.tokenrail.gateway.access;
 
 import dev.tokenrail.gateway.http.ApiErrors;
+import dev.tokenrail.gateway.http.ApiException;
+import io.vertx.core.Future;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import dev.tokenrail.gateway.http.Callers;
 import dev.tokenrail.gateway.http.ResponseLifetime;
 import dev.tokenrail.runtime.MeterScope;
@@ -17,6 +22,8 @@ public final class Admission {
 
   private final ClientLimits limits;
   private final SubjectLimits counts;
+  /** Lookups running per subject ("" without authentication); an entry only while some run. */
+  private final Map<String, Integer> lookups = new HashMap<>();
 
   /** Its gauge of places taken belongs to {@code meters}, tagged with the gateway's id. */
   public Admission(ClientLimits limits, String gatewayId, MeterScope meters) {
@@ -25,6 +32,31 @@ public final class Admission {
     meters.add(Gauge.builder("tokenrail.stream.places", counts, SubjectLimits::openStreams)
         .description("stream places taken, counted against TOKENRAIL_MAX_STREAMS; each is given back when its response ends")
         .tag("gateway", gatewayId).register(Telemetry.registry()));
+  }
+
+  /**
+   * Runs a lookup in the log for the caller, if it has fewer than its limit running: a subject that sends
+   * many made-up positions at once waits on itself (429), not on the gateway. The lookup's slot is given
+   * back when it ends, however it ends.
+   */
+  public <T> Future<T> lookup(RoutingContext ctx, Supplier<Future<T>> lookup) {
+    String subject = Callers.subject(ctx);
+    String holder = subject == null ? "" : subject; // no authentication: every caller shares one, larger
+    int max = subject == null ? limits.maxLookupsPerSubject() * 8 : limits.maxLookupsPerSubject();
+    int running = lookups.getOrDefault(holder, 0);
+    if (running >= max) {
+      ctx.response().putHeader("Retry-After", "1");
+      return Future.failedFuture(new ApiException(429, "too_many_lookups",
+          "You have " + running + " lookups running; wait for one to end."));
+    }
+    lookups.put(holder, running + 1);
+    Future<T> result;
+    try {
+      result = lookup.get();
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result.onComplete(ar -> lookups.computeIfPresent(holder, (h, n) -> n == 1 ? null : n - 1));
   }
 
   /** Forgets rate buckets that have had time to refill; called periodically. */

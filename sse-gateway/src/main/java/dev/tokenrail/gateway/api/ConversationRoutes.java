@@ -2,6 +2,7 @@ package dev.tokenrail.gateway.api;
 
 import dev.tokenrail.gateway.access.Admission;
 import dev.tokenrail.gateway.conversations.ConversationStarts;
+import dev.tokenrail.gateway.conversations.LookupBudget;
 import dev.tokenrail.gateway.conversations.MessageHistory;
 import dev.tokenrail.gateway.conversations.MessageIntake;
 import dev.tokenrail.gateway.conversations.Transcripts;
@@ -92,7 +93,7 @@ public final class ConversationRoutes {
     }
     String key = Callers.kafkaKey(ctx, conversationId);
     int partition = streams.partitionOf(key);
-    streams.startOf(ctx, key, partition)
+    admission.lookup(ctx, () -> streams.startOf(ctx, key, partition))
         .onSuccess(start -> streams.open(ctx, StreamFormat.NATIVE, conversationId, key, partition, start))
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stream could not be opened; try again."));
   }
@@ -108,7 +109,7 @@ public final class ConversationRoutes {
       return;
     }
     String key = Callers.kafkaKey(ctx, conversationId);
-    transcripts.turns(key)
+    admission.lookup(ctx, () -> transcripts.turns(key))
         .compose(turns -> {
           if (turns.isEmpty() && starts.startedAt(key).isEmpty()) {
             return Future.failedFuture(new ApiException(404, "unknown_conversation", "No such conversation."));
@@ -138,7 +139,7 @@ public final class ConversationRoutes {
       return;
     }
     String key = Callers.kafkaKey(ctx, conversationId);
-    history.status(key, messageId)
+    admission.lookup(ctx, () -> history.status(key, messageId, LookupBudget.of(() -> ctx.response().closed())))
         .compose(status -> switch (status) {
           case UNKNOWN -> Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message."));
           case ENDED -> Future.failedFuture(new ApiException(409, "already_finished", "This message has already ended."));

@@ -6,6 +6,10 @@ import dev.tokenrail.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.kafka.client.common.TopicPartition;
+import dev.tokenrail.protocol.Partitioning;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
@@ -28,17 +32,22 @@ import org.slf4j.LoggerFactory;
 public final class ConversationStarts {
 
   private static final Logger log = LoggerFactory.getLogger(ConversationStarts.class);
+  /** How long a question waits for the index to reach the partition's end before answering 503. */
+  private static final Duration CATCH_UP_PATIENCE = Duration.ofSeconds(5);
 
   private final Vertx vertx;
   private final KafkaSettings kafka;
   private final KafkaProducer<String, Buffer> producer;
   private final Map<String, Long> startedAt = new HashMap<>();
   private final TopicFollower follower;
+  private final LogLookups lookups;
 
-  public ConversationStarts(Vertx vertx, KafkaSettings kafka, String clientId, KafkaProducer<String, Buffer> producer) {
+  public ConversationStarts(Vertx vertx, KafkaSettings kafka, String clientId, KafkaProducer<String, Buffer> producer,
+                            LogLookups lookups) {
     this.vertx = vertx;
     this.kafka = kafka;
     this.producer = producer;
+    this.lookups = lookups;
     this.follower = new TopicFollower(vertx, kafka, clientId + "-starts", kafka.topics().conversations(), this::apply);
   }
 
@@ -58,6 +67,24 @@ public final class ConversationStarts {
   public OptionalLong startedAt(String kafkaKey) {
     Long t = startedAt.get(kafkaKey);
     return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+  }
+
+  /**
+   * When the conversation started, once this gateway has read the index up to where it ended a moment
+   * ago — so a conversation another gateway started a millisecond ago is known here too. Empty: the
+   * conversation has no message. Answers at once for a conversation already known.
+   */
+  public Future<OptionalLong> startedAtNow(String kafkaKey) {
+    OptionalLong known = startedAt(kafkaKey);
+    if (known.isPresent()) {
+      return Future.succeededFuture(known);
+    }
+    TopicPartition tp = new TopicPartition(kafka.topics().conversations(),
+        Partitioning.partitionOf(kafkaKey, follower.partitionCount()));
+    return lookups.bounds(tp)
+        .compose(bounds -> follower.appliedUpTo(tp.getPartition(), bounds.end())
+            .timeout(CATCH_UP_PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+        .map(v -> startedAt(kafkaKey));
   }
 
   /**

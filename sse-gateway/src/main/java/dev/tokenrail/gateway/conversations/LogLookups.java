@@ -1,9 +1,13 @@
 package dev.tokenrail.gateway.conversations;
 
+import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.protocol.ProtocolCodec;
 import dev.tokenrail.protocol.ProtocolException;
 import dev.tokenrail.protocol.StreamEvent;
 import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.Telemetry;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -46,17 +50,35 @@ public final class LogLookups {
   private KafkaConsumer<String, Buffer> metadata;
   /** One consumer for every bounded lookup (replay starts, cancel checks, transcripts), one scan at a time. */
   private KafkaConsumer<String, Buffer> lookups;
-  private Future<?> lookupsBusy = Future.succeededFuture();
+  private final Line lookupLine = new Line();
+  /** One consumer that reads single records (whose is this event?): never behind a scan. */
+  private KafkaConsumer<String, Buffer> peeks;
+  private final Line peekLine = new Line();
+  private static final int MAX_QUEUED = 256;
 
-  public LogLookups(Vertx vertx, KafkaSettings kafka, String clientId) {
+  /** Work for one consumer, one at a time, in order. */
+  private static final class Line {
+    private Future<?> busy = Future.succeededFuture();
+    private int queued;
+  }
+
+  private final Counter recordsRead;
+
+  /** Its meter belongs to {@code meters}, tagged with the gateway's id ({@code clientId}). */
+  public LogLookups(Vertx vertx, KafkaSettings kafka, String clientId, MeterScope meters) {
     this.vertx = vertx;
     this.kafka = kafka;
     this.clientId = clientId;
+    this.recordsRead = Counter.builder("tokenrail.lookup.records.read")
+        .description("records read by lookups in the log (replays from a message, cancels): what clients' lookups cost")
+        .tag("gateway", clientId).register(Telemetry.registry());
+    meters.add(recordsRead);
   }
 
   public Future<Void> start() {
     metadata = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-meta"));
     lookups = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-lookup"));
+    peeks = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-peek"));
     return Future.succeededFuture();
   }
 
@@ -65,6 +87,7 @@ public final class LogLookups {
     if (metadata != null) {
       closing.add(metadata.close());
       closing.add(lookups.close());
+      closing.add(peeks.close());
     }
     return Future.join(closing).mapEmpty();
   }
@@ -118,9 +141,9 @@ public final class LogLookups {
    * its offset.
    */
   public Future<OptionalLong> locate(int eventsPartition, long from, LongSupplier until, String kafkaKey,
-                                     Predicate<StreamEvent> match) {
+                                     Predicate<StreamEvent> match, LookupBudget budget) {
     long[] found = {-1};
-    return serialized(() -> PartitionScan.run(lookups, events(eventsPartition), from, until, r -> {
+    return serialized(lookupLine, budget, () -> PartitionScan.run(lookups, events(eventsPartition), from, until, r -> {
       if (kafkaKey.equals(r.key())) {
         StreamEvent event = decodeEvent(r);
         if (event != null && match.test(event)) {
@@ -129,23 +152,46 @@ public final class LogLookups {
         }
       }
       return false;
-    })).map(stopped -> stopped ? OptionalLong.of(found[0]) : OptionalLong.empty());
+    }, budget, recordsRead::increment)).map(stopped -> stopped ? OptionalLong.of(found[0]) : OptionalLong.empty());
+  }
+
+  /**
+   * The key of the events record at {@code offset}; empty when that offset holds no record any more. Reads
+   * one record, on a consumer of its own, so it never waits behind a scan.
+   */
+  public Future<Optional<String>> keyOfEvent(int eventsPartition, long offset, LookupBudget budget) {
+    return serialized(peekLine, budget, () -> PartitionScan.fetch(peeks, events(eventsPartition),
+        new java.util.TreeSet<>(List.of(offset))))
+        .map(records -> records.isEmpty() ? Optional.<String>empty() : Optional.ofNullable(records.get(0).key()));
   }
 
   /** A bounded scan of any partition (see {@link PartitionScan}). */
-  public Future<Boolean> scan(TopicPartition tp, long from, long until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
-    return serialized(() -> PartitionScan.run(lookups, tp, from, () -> until, stop));
+  public Future<Boolean> scan(TopicPartition tp, long from, long until, Predicate<KafkaConsumerRecord<String, Buffer>> stop,
+                              LookupBudget budget) {
+    return serialized(lookupLine, budget, () -> PartitionScan.run(lookups, tp, from, () -> until, stop, budget, recordsRead::increment));
   }
 
   /** The records at {@code offsets} of any partition (see {@link PartitionScan#fetch}). */
   public Future<List<KafkaConsumerRecord<String, Buffer>>> fetch(TopicPartition tp, NavigableSet<Long> offsets) {
-    return serialized(() -> PartitionScan.fetch(lookups, tp, offsets));
+    return serialized(lookupLine, null, () -> PartitionScan.fetch(lookups, tp, offsets));
   }
 
-  /** Runs lookups on the shared consumer one after another, whatever became of the previous one. */
-  private <T> Future<T> serialized(Supplier<Future<T>> lookup) {
-    Future<T> result = lookupsBusy.transform(previous -> lookup.get());
-    lookupsBusy = result;
+  /**
+   * Runs lookups on the shared consumer one after another, whatever became of the previous one. At most
+   * {@value #MAX_QUEUED} wait: beyond that the gateway is too busy to look anything up (503), and a lookup
+   * whose client left while it waited never starts.
+   */
+  private <T> Future<T> serialized(Line line, LookupBudget budget, Supplier<Future<T>> lookup) {
+    if (line.queued >= MAX_QUEUED) {
+      return Future.failedFuture(new ApiException(503, "lookups_busy", "The gateway is busy looking up; try again."));
+    }
+    line.queued++;
+    Future<T> result = line.busy.transform(previous -> {
+      line.queued--;
+      return budget != null && budget.abandoned().getAsBoolean()
+          ? Future.failedFuture(LookupBudget.abandonedByClient()) : lookup.get();
+    });
+    line.busy = result;
     return result;
   }
 

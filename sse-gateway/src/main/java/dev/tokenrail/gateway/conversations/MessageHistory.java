@@ -21,21 +21,36 @@ public final class MessageHistory {
   public enum Status { UNKNOWN, NOT_ENDED, ENDED }
 
   private final LogLookups lookups;
+  private final ConversationStarts starts;
   private final String requestsTopic;
   private final IntSupplier partitionCount;
   private final Duration clockSkew;
 
-  public MessageHistory(LogLookups lookups, String requestsTopic, IntSupplier partitionCount, Duration clockSkew) {
+  public MessageHistory(LogLookups lookups, ConversationStarts starts, String requestsTopic, IntSupplier partitionCount,
+                        Duration clockSkew) {
     this.lookups = lookups;
+    this.starts = starts;
     this.requestsTopic = requestsTopic;
     this.partitionCount = partitionCount;
     this.clockSkew = clockSkew;
   }
 
-  /** {@code messageId} must be a message id ({@link ConversationIds#acceptedAt} present). */
-  public Future<Status> status(String kafkaKey, String messageId) {
+  /**
+   * {@code messageId} must be a message id ({@link ConversationIds#acceptedAt} present). A message dated
+   * before its conversation started, or in the future, is unknown without reading anything: its id is
+   * made up, and the scan it would start is what a made-up id must not get.
+   */
+  public Future<Status> status(String kafkaKey, String messageId, LookupBudget budget) {
+    long acceptedAt = ConversationIds.acceptedAt(messageId).orElseThrow();
+    return starts.startedAtNow(kafkaKey).compose(started ->
+        !ConversationIds.couldBelong(acceptedAt, started, clockSkew.toMillis(), System.currentTimeMillis())
+            ? Future.succeededFuture(Status.UNKNOWN)
+            : scan(kafkaKey, messageId, acceptedAt, budget));
+  }
+
+  private Future<Status> scan(String kafkaKey, String messageId, long acceptedAt, LookupBudget budget) {
     TopicPartition tp = new TopicPartition(requestsTopic, Partitioning.partitionOf(kafkaKey, partitionCount.getAsInt()));
-    long since = ConversationIds.acceptedAt(messageId).orElseThrow() - clockSkew.toMillis();
+    long since = acceptedAt - clockSkew.toMillis();
     boolean[] accepted = {false};
     boolean[] ended = {false};
     return lookups.bounds(tp)
@@ -50,7 +65,7 @@ public final class MessageHistory {
                 }
               }
               return ended[0];
-            })))
+            }, budget)))
         .map(v -> !accepted[0] ? Status.UNKNOWN : ended[0] ? Status.ENDED : Status.NOT_ENDED);
   }
 

@@ -9,13 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableSet;
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
 /**
  * A bounded read of one partition: from an offset up to a limit, each record offered to a visitor that
- * says when it has seen enough. For lookups that start from a time, so they read seconds of a partition,
- * never all of it. The consumer is the caller's, one scan at a time.
+ * says when it has seen enough, within a {@link LookupBudget} of records and time that ends it early (and
+ * stops it when its client has gone). For lookups that start from a time, so they read seconds of a
+ * partition, never all of it. The consumer is the caller's, one scan at a time.
  */
 final class PartitionScan {
 
@@ -27,17 +29,30 @@ final class PartitionScan {
   /**
    * @param until  the offset to stop before, read again after every poll (it may move, like live delivery's)
    * @param stop   called per record in order; true ends the scan
-   * @return true if {@code stop} ended it, false if the limit was reached first
+   * @return true if {@code stop} ended it, false if the limit was reached first; failed with an
+   *         {@code ApiException} when the budget ran out or the client left first
    */
   static Future<Boolean> run(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, long from,
-                             LongSupplier until, Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+                             LongSupplier until, Predicate<KafkaConsumerRecord<String, Buffer>> stop,
+                             LookupBudget budget, LongConsumer recordsRead) {
+    long deadline = System.nanoTime() + budget.maxTime().toNanos();
+    long[] read = {0};
     return consumer.assign(tp).compose(v -> consumer.seek(tp, from))
-        .compose(v -> next(consumer, tp, until, stop));
+        .compose(v -> next(consumer, tp, until, stop, budget, deadline, read))
+        .onComplete(ar -> recordsRead.accept(read[0]));
   }
 
   private static Future<Boolean> next(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, LongSupplier until,
-                                      Predicate<KafkaConsumerRecord<String, Buffer>> stop) {
+                                      Predicate<KafkaConsumerRecord<String, Buffer>> stop, LookupBudget budget,
+                                      long deadline, long[] read) {
+    if (budget.abandoned().getAsBoolean()) {
+      return Future.failedFuture(LookupBudget.abandonedByClient());
+    }
+    if (read[0] > budget.maxRecords() || System.nanoTime() - deadline > 0) {
+      return Future.failedFuture(LookupBudget.spent());
+    }
     return consumer.poll(POLL).compose(records -> {
+      read[0] += records.size();
       long limit = until.getAsLong();
       for (int i = 0; i < records.size(); i++) {
         KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
@@ -50,7 +65,7 @@ final class PartitionScan {
       }
       return consumer.position(tp).compose(position -> position >= limit
           ? Future.succeededFuture(false)
-          : next(consumer, tp, until, stop));
+          : next(consumer, tp, until, stop, budget, deadline, read));
     });
   }
 

@@ -2,6 +2,7 @@ package dev.tokenrail.gateway.delivery;
 
 import dev.tokenrail.gateway.conversations.ConversationStarts;
 import dev.tokenrail.gateway.conversations.LogLookups;
+import dev.tokenrail.gateway.conversations.LookupBudget;
 import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.EventId;
@@ -37,12 +38,13 @@ final class StreamStarts {
    * conversation's start ({@code from=start}) or a message's ({@code messageId}), else live from now.
    */
   Future<StreamStart> resolve(RoutingContext ctx, String key, int partition) {
+    LookupBudget budget = LookupBudget.of(() -> ctx.response().closed());
     String lastEventId = ctx.request().getHeader("Last-Event-ID");
     if (lastEventId == null) {
       lastEventId = ctx.queryParams().get("lastEventId");
     }
     if (lastEventId != null) {
-      return afterEvent(lastEventId, partition);
+      return afterEvent(lastEventId, key, partition, budget);
     }
     String from = ctx.queryParams().get("from");
     String messageId = ctx.queryParams().get("messageId");
@@ -53,31 +55,42 @@ final class StreamStarts {
       if (!from.equals("start")) {
         return Future.failedFuture(new ApiException(400, "invalid_from", "'from' takes the value 'start'."));
       }
-      OptionalLong startedAt = starts.startedAt(key);
-      return startedAt.isEmpty()
+      return starts.startedAtNow(key).compose(startedAt -> startedAt.isEmpty()
           ? Future.succeededFuture(StreamStart.live()) // no message yet: nothing to replay
-          : fromTime(partition, key, startedAt.getAsLong(), e -> true, Future.succeededFuture(StreamStart.live()));
+          : fromTime(partition, key, startedAt.getAsLong(), e -> true, Future.succeededFuture(StreamStart.live()), budget));
     }
     if (messageId != null) {
       OptionalLong acceptedAt = ConversationIds.acceptedAt(messageId);
       if (acceptedAt.isEmpty()) {
         return Future.failedFuture(new ApiException(400, "invalid_message_id", "'messageId' is not a message id."));
       }
-      return fromTime(partition, key, acceptedAt.getAsLong(), e -> e.messageId().equals(messageId),
-          Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message.")));
+      Future<StreamStart> unknown = Future.failedFuture(
+          new ApiException(404, "unknown_message", "This conversation has no such message."));
+      // A message dated before its conversation began, or in the future, is unknown without reading the log.
+      return starts.startedAtNow(key).compose(started ->
+          !ConversationIds.couldBelong(acceptedAt.getAsLong(), started, clockSkew.toMillis(), System.currentTimeMillis())
+              ? unknown
+              : fromTime(partition, key, acceptedAt.getAsLong(), e -> e.messageId().equals(messageId), unknown, budget));
     }
     return Future.succeededFuture(StreamStart.live());
   }
 
-  private Future<StreamStart> afterEvent(String raw, int partition) {
+  /**
+   * After the client's last event, which must be one of this conversation's: in its partition, before the
+   * partition's end, not before where the conversation's first event can be (the time it started, less
+   * the clock-skew allowance), and keyed by the conversation — the last read is one record, the rest no
+   * read at all, so a made-up id costs the gateway next to nothing. One gone to retention continues,
+   * after a {@code reset}, from the oldest event kept.
+   */
+  private Future<StreamStart> afterEvent(String raw, String key, int partition, LookupBudget budget) {
     Optional<EventId> parsed = EventId.parse(raw);
     if (parsed.isEmpty()) {
       return Future.failedFuture(new ApiException(400, "invalid_last_event_id", "Last-Event-ID is not an event id."));
     }
     EventId id = parsed.get();
+    ApiException notOurs = new ApiException(400, "invalid_last_event_id", "Last-Event-ID is not an event of this conversation.");
     if (id.partition() != partition) {
-      return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
-          "Last-Event-ID is not an event of this conversation."));
+      return Future.failedFuture(notOurs);
     }
     return lookups.bounds(partition).compose(bounds -> {
       if (id.offset() >= bounds.end()) {
@@ -87,7 +100,16 @@ final class StreamStarts {
       if (id.offset() + 1 < bounds.begin()) {
         return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
       }
-      return Future.succeededFuture(StreamStart.from(id.offset() + 1));
+      return starts.startedAtNow(key).compose(started -> started.isEmpty()
+          ? Future.failedFuture(notOurs) // the conversation has no message, so no event
+          : lookups.offsetForTime(partition, started.getAsLong() - clockSkew.toMillis()).compose(first ->
+              first.isEmpty() || id.offset() < first.get().offset()
+                  ? Future.failedFuture(notOurs)
+                  : lookups.keyOfEvent(partition, id.offset(), budget).compose(owner -> owner.isEmpty()
+                      ? Future.succeededFuture(StreamStart.from(id.offset() + 1)) // compacted or deleted meanwhile
+                      : owner.get().equals(key)
+                          ? Future.succeededFuture(StreamStart.from(id.offset() + 1))
+                          : Future.failedFuture(notOurs))));
     });
   }
 
@@ -97,7 +119,7 @@ final class StreamStarts {
    * from there finds the event — no read from the partition's beginning.
    */
   private Future<StreamStart> fromTime(int partition, String key, long time, Predicate<StreamEvent> match,
-                                       Future<StreamStart> whenAbsent) {
+                                       Future<StreamStart> whenAbsent, LookupBudget budget) {
     return lookups.bounds(partition).compose(bounds -> lookups
         .offsetForTime(partition, time - clockSkew.toMillis())
         .compose(found -> {
@@ -107,7 +129,7 @@ final class StreamStarts {
           if (bounds.begin() > 0 && found.get().offset() == bounds.begin() && found.get().timestamp() > time) {
             return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
           }
-          return lookups.locate(partition, found.get().offset(), () -> live.liveNext(partition), key, match)
+          return lookups.locate(partition, found.get().offset(), () -> live.liveNext(partition), key, match, budget)
               .compose(offset -> offset.isPresent() ? Future.succeededFuture(StreamStart.from(offset.getAsLong())) : whenAbsent);
         }));
   }

@@ -110,7 +110,7 @@ public final class ChatCompletions {
     if (!admission.admitStream(ctx)) {
       return;
     }
-    streams.startOf(ctx, key, partition)
+    admission.lookup(ctx, () -> streams.startOf(ctx, key, partition))
         .onSuccess(start -> {
           ctx.response().putHeader("X-Conversation-Id", request.conversationId());
           streams.open(ctx, new CompletionFormat(null, true, request.includeUsage(), modelName),
