@@ -24,6 +24,10 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     record Stream(List<String> tokens, long pauseMillis) implements Script {
     }
 
+    /** Opens the stream, then thinks (sends nothing) for this long before streaming the tokens. */
+    record Think(long millis, List<String> tokens) implements Script {
+    }
+
     /** Streams these tokens, then sends nothing more and keeps the connection open. */
     record Stall(List<String> tokens) implements Script {
     }
@@ -123,6 +127,8 @@ final class OpenAiCompatibleServer implements AutoCloseable {
           streamTokens(response, stream, 0);
         } else if (script instanceof Script.CallTools tools) {
           streamToolCalls(response, tools.calls());
+        } else if (script instanceof Script.Think think) {
+          vertx.setTimer(think.millis(), id -> streamTokens(response, new Script.Stream(think.tokens(), 1), 0));
         } else if (script instanceof Script.Stall stall) {
           stall.tokens().forEach(t -> send(response, chunk(new JsonObject().put("content", t), null)));
         }

@@ -2,6 +2,7 @@ package dev.tokenrail.e2e;
 
 import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -50,6 +51,9 @@ class OpenAiProviderTest {
       if (prompt.contains("fail-400")) {
         return new OpenAiCompatibleServer.Script.Fail(400, "{\"error\":{\"message\":\"bad request detail\"}}");
       }
+      if (prompt.contains("think-long")) { // a minute before its first token: only a cancel ends it sooner
+        return new OpenAiCompatibleServer.Script.Think(60_000, TOKENS);
+      }
       return new OpenAiCompatibleServer.Script.Stream(TOKENS, 5);
     });
     stack = TokenrailStack.start(ModelSettings.openAi(model.baseUrl(), API_KEY, "test-model"));
@@ -82,6 +86,30 @@ class OpenAiProviderTest {
     assertThat(request.body().getBoolean("stream")).isTrue();
     assertThat(request.body().getString("model")).isEqualTo("test-model");
     assertThat(request.authorization()).isEqualTo("Bearer " + API_KEY);
+  }
+
+  /**
+   * langchain4j gives a cancel handle with the first token only; a cancel before it must still reach the
+   * provider — it closes the request — rather than let it generate (and bill) the whole answer.
+   */
+  @Test
+  void aCancelBeforeTheFirstTokenClosesTheProvidersStream() {
+    String conversation = "openai-cancel-early";
+    int closedBefore = model.closedBeforeTheEnd();
+    int requestsBefore = model.requests().size();
+    try (SseClient client = SseClient.connect(eventsUrl(conversation))) {
+      String messageId = Http.postMessage(stack.baseUrl(), conversation, "think-long before answering");
+      client.awaitEvent(e -> e.type().equals("start"), PATIENCE);
+      await().atMost(PATIENCE).until(() -> model.requests().size() > requestsBefore); // the provider is thinking
+      Http.Response cancel = Http.postJson(stack.baseUrl() + "/api/conversations/" + conversation + "/cancel",
+          "{\"messageId\":\"" + messageId + "\"}");
+      assertThat(cancel.status()).isEqualTo(202);
+      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+      assertThat(events.get(events.size() - 1).type()).isEqualTo("cancelled");
+      assertThat(events).noneMatch(e -> e.type().equals("token"));
+      await().atMost(PATIENCE).untilAsserted(() -> assertThat(model.closedBeforeTheEnd())
+          .as("the provider's stream was closed by the worker").isEqualTo(closedBefore + 1));
+    }
   }
 
   @Test

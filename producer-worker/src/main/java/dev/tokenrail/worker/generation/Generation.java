@@ -20,6 +20,7 @@ import dev.tokenrail.protocol.StreamEvent;
 import dev.tokenrail.protocol.TraceContext;
 import dev.tokenrail.protocol.Turn;
 import dev.tokenrail.worker.tools.Toolbox;
+import dev.tokenrail.worker.model.ModelCall;
 import dev.tokenrail.worker.model.ModelErrors;
 import dev.tokenrail.worker.model.ModelRetry;
 import io.vertx.core.Context;
@@ -86,6 +87,8 @@ public final class Generation implements StreamingChatResponseHandler {
   private boolean started;
   private final List<Runnable> held = new ArrayList<>();
   private volatile StreamingHandle streamingHandle;
+  /** The model call in flight: stops it even before its first token, when there is no handle yet. */
+  private ModelCall modelCall;
 
   /**
    * @param pendingTurn  the message's memory record as the worker took it; the attempt's end is written over it
@@ -169,7 +172,7 @@ public final class Generation implements StreamingChatResponseHandler {
       chat.toolSpecifications(toolbox.specifications());
     }
     try {
-      model.chat(chat.build(), this);
+      modelCall = ModelCall.around(() -> model.chat(chat.build(), this));
     } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
       failed(e);
     }
@@ -383,6 +386,9 @@ public final class Generation implements StreamingChatResponseHandler {
     StreamingHandle handle = streamingHandle;
     if (handle != null && !handle.isCancelled()) {
       handle.cancel();
+    }
+    if (modelCall != null) {
+      modelCall.abort();
     }
   }
 

@@ -195,6 +195,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
 
     void start() {
       schedule = TIMER.scheduleAtFixedRate(this, timeToFirstToken.toNanos(), periodNanos, TimeUnit.NANOSECONDS);
+      ModelCall.onAbort(this::cancel); // before its first token, as a provider's request is aborted
     }
 
     @Override

@@ -21,9 +21,9 @@ import java.util.concurrent.CompletionException;
 /**
  * langchain4j's HTTP client for streaming model calls, over {@code java.net.http}, that keeps what the
  * provider says about when to try again: an error answer becomes a {@link ProviderHttpException} with
- * its {@code Retry-After}, which langchain4j's own JDK client drops. Everything else — the SSE parsing
- * and with it cancellation through the parser's handle — is langchain4j's. Blocking calls go to
- * langchain4j's JDK client unchanged.
+ * its {@code Retry-After}, which langchain4j's own JDK client drops; and a call can be aborted before its
+ * first token ({@link ModelCall}). Everything else — the SSE parsing and with it cancellation through the
+ * parser's handle — is langchain4j's. Blocking calls go to langchain4j's JDK client unchanged.
  */
 public final class ProviderHttpClient implements HttpClient {
 
@@ -52,8 +52,17 @@ public final class ProviderHttpClient implements HttpClient {
 
   @Override
   public void execute(HttpRequest request, ServerSentEventParser parser, ServerSentEventListener listener) {
-    jdk.sendAsync(toJdk(request), HttpResponse.BodyHandlers.ofInputStream())
-        .thenAccept(response -> {
+    java.util.concurrent.CompletableFuture<HttpResponse<InputStream>> sent =
+        jdk.sendAsync(toJdk(request), HttpResponse.BodyHandlers.ofInputStream());
+    java.util.concurrent.atomic.AtomicReference<InputStream> streaming = new java.util.concurrent.atomic.AtomicReference<>();
+    // A cancel before the first token: cancelling the exchange aborts the request (JDK 16+), closing the
+    // body ends a response already streaming — either way the provider sees the connection go.
+    ModelCall.onAbort(() -> {
+      sent.cancel(true);
+      closeQuietly(streaming.get());
+    });
+    sent.thenAccept(response -> {
+          streaming.set(response.body());
           if (response.statusCode() < 200 || response.statusCode() >= 300) {
             listener.onError(new ProviderHttpException(response.statusCode(), readBody(response.body()),
                 retryAfter(response.headers().firstValue("Retry-After"))));
@@ -101,6 +110,16 @@ public final class ProviderHttpClient implements HttpClient {
         return Optional.of(d.isNegative() ? Duration.ZERO : d);
       } catch (RuntimeException notADate) {
         return Optional.empty();
+      }
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    if (in != null) {
+      try {
+        in.close();
+      } catch (IOException ignored) {
+        // closing is all that was wanted
       }
     }
   }
