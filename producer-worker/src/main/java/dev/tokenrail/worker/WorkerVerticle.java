@@ -88,6 +88,8 @@ public final class WorkerVerticle extends VerticleBase {
     GenerationSettings generation = new GenerationSettings(model, config.model().displayName(), config.retry(), toolbox,
         config.chat().maxToolRounds(), metrics);
     producer = KafkaProducer.create(vertx, config.kafka().producerConfig(instanceId));
+    // Each send's failure reaches its future, where it is handled; the stream would report it again, unhandled.
+    producer.exceptionHandler(e -> log.debug("Producer: {}", e.toString()));
     consumer = KafkaConsumer.create(vertx, consumerConfig(instanceId));
     consumer.exceptionHandler(e -> log.warn("Requests consumer error: {}", e.toString()));
     consumer.partitionsAssignedHandler(this::takeOver);

@@ -31,13 +31,24 @@ public interface EventSink {
    * {@code ended} marker (after which the request's offset may be committed) follows both. The one place
    * this order is written, for a generation's end and for a message cancelled before it started.
    *
+   * <p>Each write is tried until it is stored or {@code retry} gives up ({@link WriteRetry}): an answer
+   * that ended while Kafka was away still ends, for its clients, its transcript and its partition's commits.
+   *
    * @param terminalEvent made once the turn is stored
    * @param endedMarker   made once the terminal event is stored, so its timestamp is when the answer ended
    */
   default Future<Void> end(Turn endedTurn, Supplier<? extends StreamEvent> terminalEvent, TraceContext trace,
-                           Supplier<RequestRecord.Ended> endedMarker) {
-    return remember(endedTurn)
-        .compose(v -> publish(terminalEvent.get(), trace))
-        .compose(v -> mark(endedMarker.get()));
+                           Supplier<RequestRecord.Ended> endedMarker, WriteRetry retry) {
+    String of = endedTurn.conversationId() + "/" + endedTurn.messageId();
+    return retry.persist("turn of " + of, () -> remember(endedTurn))
+        .compose(v -> {
+          StreamEvent event = terminalEvent.get();
+          return retry.persist(event.type().wireName() + " of " + of, () -> publish(event, trace));
+        })
+        .compose(v -> {
+          RequestRecord.Ended marker = endedMarker.get();
+          return retry.persist("ended marker of " + of, () -> mark(marker));
+        });
   }
+
 }

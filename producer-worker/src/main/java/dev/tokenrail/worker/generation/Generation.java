@@ -87,6 +87,8 @@ public final class Generation implements StreamingChatResponseHandler {
   private boolean started;
   private final List<Runnable> held = new ArrayList<>();
   private volatile StreamingHandle streamingHandle;
+  /** Tries the writes an answer must make until they are stored, or the attempt is abandoned. */
+  private final WriteRetry writes;
   /** The model call in flight: stops it even before its first token, when there is no handle yet. */
   private ModelCall modelCall;
 
@@ -109,29 +111,34 @@ public final class Generation implements StreamingChatResponseHandler {
     this.maxToolRounds = settings.maxToolRounds();
     this.trace = trace;
     this.metrics = settings.metrics();
+    this.writes = new WriteRetry(context.owner(), () -> abandoned);
   }
 
   /**
    * A cancel that arrived before the message started: it ends, without generating, as the attempt that
    * would have come next (a terminal event alone, seq 0), and its turn is remembered as cancelled.
    */
-  public static Future<Void> cancelledBeforeStart(EventSink sink, Turn pending, int attempt, TraceContext trace) {
+  public static Future<Void> cancelledBeforeStart(EventSink sink, Turn pending, int attempt, TraceContext trace,
+                                                  WriteRetry retry) {
     return sink.end(pending.ended(Turn.Status.CANCELLED, "", List.of(), attempt),
         () -> new StreamEvent.Cancelled(pending.conversationId(), pending.messageId(), attempt, 0, now()),
         trace,
-        () -> new RequestRecord.Ended(pending.conversationId(), pending.messageId(), attempt, "cancelled", now()));
+        () -> new RequestRecord.Ended(pending.conversationId(), pending.messageId(), attempt, "cancelled", now()),
+        retry);
   }
 
   /**
    * Starts the generation; the future completes once its terminal event and its {@code ended} marker are
    * acknowledged by Kafka. The model is called at once, so its time to first token overlaps the
-   * {@code started} marker's write; no event is published before the marker is stored, and if it cannot
-   * be, the model stream is stopped and nothing is published.
+   * {@code started} marker's write; no event is published before the marker is stored. The marker is tried
+   * until it is ({@link WriteRetry}) — meanwhile what the model streams is held — and only an abandoned
+   * attempt stops trying: its model stream is stopped and nothing is published.
    */
   public Future<Void> run() {
     StreamEvent.Start start = new StreamEvent.Start(request.conversationId(), request.messageId(), attempt, nextSeq++,
         now(), modelName);
-    sink.mark(new RequestRecord.Started(request.conversationId(), request.messageId(), attempt, now()))
+    RequestRecord.Started marker = new RequestRecord.Started(request.conversationId(), request.messageId(), attempt, now());
+    writes.persist("started marker of " + request.conversationId() + "/" + request.messageId(), () -> sink.mark(marker))
         .onFailure(e -> {
           ended = true;
           held.clear();
@@ -378,7 +385,8 @@ public final class Generation implements StreamingChatResponseHandler {
         request.conversationId(), request.messageId(), attempt, outcome.wireName(), text.length(), toolUses.size(),
         trace.traceId());
     sink.end(pendingTurn.ended(outcome, text.toString(), toolUses, attempt), () -> event, trace,
-        () -> new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt, outcome.wireName(), now()))
+        () -> new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt, outcome.wireName(), now()),
+        writes)
         .onComplete(ok -> terminalAcknowledged.tryComplete(), failure -> terminalAcknowledged.tryFail(failure));
   }
 

@@ -12,6 +12,7 @@ import dev.tokenrail.worker.generation.CompletionPrompt;
 import dev.tokenrail.worker.generation.EventSink;
 import dev.tokenrail.worker.generation.Generation;
 import dev.tokenrail.worker.generation.KafkaEventSink;
+import dev.tokenrail.worker.generation.WriteRetry;
 import dev.tokenrail.worker.memory.ConversationMemory;
 import dev.tokenrail.worker.partition.ConversationQueues.Queued;
 import io.vertx.core.Future;
@@ -64,10 +65,13 @@ public final class PartitionTask {
   private final List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>();
   /** False once revoked: the partition is another worker's. */
   private boolean owned = true;
+  /** The task's own must-happen writes (dead letters, cancels before a start): tried while it owns the partition. */
+  private final WriteRetry writes;
 
   public PartitionTask(TopicPartition partition, TaskServices services) {
     this.partition = partition;
     this.services = services;
+    this.writes = new WriteRetry(services.context().owner(), () -> !owned);
   }
 
   public TopicPartition partition() {
@@ -148,7 +152,8 @@ public final class PartitionTask {
       }
       request = ProtocolCodec.decodeRequest(record.value());
     } catch (ProtocolException e) {
-      deadLetter(record, e.getMessage()).onComplete(ar -> finished(offset));
+      writes.persist("dead letter of " + services.topics().requests() + "@" + offset, () -> deadLetter(record, e.getMessage()))
+          .onSuccess(v -> finished(offset));
       resolveHistory(offset);
       return;
     }
@@ -226,15 +231,15 @@ public final class PartitionTask {
     if (queued != null) {
       nextOfConversation(queued);
       history.ledgerOf(cancel.messageId()).ended = true;
-      Generation.cancelledBeforeStart(sinkFor(key), queued.turn(), queued.attempt(), queued.trace())
-          .onComplete(ar -> finished(queued.offset()));
+      Generation.cancelledBeforeStart(sinkFor(key), queued.turn(), queued.attempt(), queued.trace(), writes)
+          .onSuccess(v -> finished(queued.offset())); // committed only once its records are stored
       services.slots().startWaiting();
     } else if (history.isDeferred(cancel.messageId())) {
       PartitionHistory.Ledger ledger = history.ledgerOf(cancel.messageId());
       ledger.ended = true; // never started here: nothing more to generate
       PartitionHistory.Deferred d = history.undefer(cancel.messageId());
-      Generation.cancelledBeforeStart(sinkFor(key), Turn.pending(d.request(), d.offset()), ledger.attempts + 1, d.trace())
-          .onComplete(ar -> finished(d.offset()));
+      Generation.cancelledBeforeStart(sinkFor(key), Turn.pending(d.request(), d.offset()), ledger.attempts + 1, d.trace(),
+          writes).onSuccess(v -> finished(d.offset()));
     }
   }
 

@@ -49,7 +49,10 @@ public final class MessageIntake {
     c.put("delivery.timeout.ms", "10000");
     // A message is one record a user waits on, not part of a stream of thousands: send it at once.
     c.put("linger.ms", "0");
-    return KafkaProducer.create(vertx, c);
+    KafkaProducer<String, Buffer> producer = KafkaProducer.create(vertx, c);
+    // Each send's failure reaches its future, where it is handled; the stream would report it again, unhandled.
+    producer.exceptionHandler(e -> log.debug("Requests producer: {}", e.toString()));
+    return producer;
   }
 
   /**

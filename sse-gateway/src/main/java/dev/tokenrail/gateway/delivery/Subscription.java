@@ -1,6 +1,7 @@
 package dev.tokenrail.gateway.delivery;
 
 import dev.tokenrail.protocol.EventType;
+import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.function.Consumer;
@@ -37,6 +38,10 @@ public final class Subscription {
   private Consumer<Subscription> onDrainedWhileBehind = s -> { };
   private DeliveryMetrics metrics;
   private int writeQueueBytes;
+  /** The last event written (see {@link #repeatsLast}). */
+  private String lastMessageId;
+  private int lastAttempt;
+  private long lastSeq = -1;
   /** Frames delivered since the last flush: one batch of records becomes one write to the socket. */
   private Buffer pending;
 
@@ -73,6 +78,9 @@ public final class Subscription {
       return false;
     }
     nextOffset = event.offset() + 1;
+    if (repeatsLast(event.event())) {
+      return false;
+    }
     Buffer frame = format.frame(event);
     if (frame == null) {
       return false;
@@ -113,6 +121,21 @@ public final class Subscription {
       mode = Mode.BEHIND;
       metrics.slowClientFallback();
     }
+  }
+
+  /**
+   * A worker tries an answer's last writes again after a timeout, and one that timed out may have been
+   * stored all the same: an event of the same attempt whose seq is not past the last one written is
+   * that repeat, and the client has it already.
+   */
+  private boolean repeatsLast(StreamEvent event) {
+    if (event.messageId().equals(lastMessageId) && event.attempt() == lastAttempt && event.seq() <= lastSeq) {
+      return true;
+    }
+    lastMessageId = event.messageId();
+    lastAttempt = event.attempt();
+    lastSeq = event.seq();
+    return false;
   }
 
   /** Everything below {@code offset} has been looked at for this client: skip ahead to it. */
