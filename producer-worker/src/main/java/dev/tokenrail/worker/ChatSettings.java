@@ -19,29 +19,45 @@ import java.util.stream.Collectors;
  * @param tools          the tools offered to the model; empty offers none (for providers that reject tools)
  * @param maxToolRounds  model calls per turn that may call tools; the next one is offered none
  * @param toolTimeout    a tool call that takes longer is answered with an error result
+ * @param retention      a conversation idle this long (no turn written) is erased: its memory, transcript and start
  */
-public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout) {
+public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout,
+                           Duration retention) {
 
   public static final int DEFAULT_MAX_TOOL_ROUNDS = 5;
   public static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofSeconds(10);
-  public static final ChatSettings DEFAULT =
-      new ChatSettings(MemoryWindow.DEFAULT, Toolbox.standardTools(), DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT);
+  /** A month: far longer than the events topic keeps tokens (Kafka's default 7 days), as chat apps keep history. */
+  public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
+  public static final ChatSettings DEFAULT = new ChatSettings(MemoryWindow.DEFAULT, Toolbox.standardTools(),
+      DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, DEFAULT_RETENTION);
 
   public ChatSettings {
     tools = List.copyOf(tools);
+    if (retention.isNegative() || retention.isZero()) {
+      throw new IllegalArgumentException("the conversation retention must be positive");
+    }
+  }
+
+  public ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout) {
+    this(memory, tools, maxToolRounds, toolTimeout, DEFAULT_RETENTION);
+  }
+
+  public ChatSettings withRetention(Duration idle) {
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, idle);
   }
 
   public ChatSettings withMemory(MemoryWindow window) {
-    return new ChatSettings(window, tools, maxToolRounds, toolTimeout);
+    return new ChatSettings(window, tools, maxToolRounds, toolTimeout, retention);
   }
 
   public ChatSettings withTools(List<Tool> offered) {
-    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout);
+    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout, retention);
   }
 
   /**
    * {@code TOKENRAIL_MEMORY_MAX_MESSAGES}, {@code TOKENRAIL_MEMORY_MAX_TOKENS}, {@code TOKENRAIL_TOOLS}
-   * (comma-separated names, or {@code none}), {@code TOKENRAIL_MAX_TOOL_ROUNDS}, {@code TOKENRAIL_TOOL_TIMEOUT_SECONDS}.
+   * (comma-separated names, or {@code none}), {@code TOKENRAIL_MAX_TOOL_ROUNDS}, {@code TOKENRAIL_TOOL_TIMEOUT_SECONDS},
+   * {@code TOKENRAIL_CONVERSATION_RETENTION_HOURS}.
    */
   public static ChatSettings fromEnv(Env env) {
     Map<String, Tool> standard = Toolbox.standardTools().stream()
@@ -61,6 +77,8 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
             env.intValue("TOKENRAIL_MEMORY_MAX_TOKENS", MemoryWindow.DEFAULT.maxTokens(), 1, 10_000_000)),
         tools,
         env.intValue("TOKENRAIL_MAX_TOOL_ROUNDS", DEFAULT_MAX_TOOL_ROUNDS, 0, 50),
-        Duration.ofSeconds(env.intValue("TOKENRAIL_TOOL_TIMEOUT_SECONDS", (int) DEFAULT_TOOL_TIMEOUT.toSeconds(), 1, 3_600)));
+        Duration.ofSeconds(env.intValue("TOKENRAIL_TOOL_TIMEOUT_SECONDS", (int) DEFAULT_TOOL_TIMEOUT.toSeconds(), 1, 3_600)),
+        Duration.ofHours(env.intValue("TOKENRAIL_CONVERSATION_RETENTION_HOURS", (int) DEFAULT_RETENTION.toHours(), 1,
+            10 * 365 * 24)));
   }
 }

@@ -101,6 +101,8 @@ public final class WorkerVerticle extends VerticleBase {
     meters.add(Gauge.builder("tokenrail.generations.active", this, w -> w.slots.inFlight())
         .description("generations running").tag("worker", instanceId).register(Telemetry.registry()));
     vertx.setPeriodic(1_000, id -> checkTimeouts());
+    long retention = config.chat().retention().toMillis();
+    vertx.setPeriodic(Math.max(1_000, Math.min(60_000, retention / 4)), id -> expireIdleConversations(retention));
     log.info("Worker {} starting: {}, tools {}", instanceId, config.model(),
         config.chat().tools().stream().map(t -> t.name()).toList());
     return checkPartitionCounts().compose(v -> {
@@ -304,6 +306,12 @@ public final class WorkerVerticle extends VerticleBase {
   /** Messages parked behind their conversation's running one, in every partition: they count toward pausing. */
   private int parked() {
     return partitions.values().stream().mapToInt(PartitionTask::parked).sum();
+  }
+
+  /** Conversations idle past their retention are erased by the worker that owns their partition. */
+  private void expireIdleConversations(long retentionMillis) {
+    long cutoff = System.currentTimeMillis() - retentionMillis;
+    partitions.values().forEach(task -> task.expireIdle(cutoff));
   }
 
   private void checkTimeouts() {

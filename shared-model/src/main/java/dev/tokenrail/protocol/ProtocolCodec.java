@@ -40,6 +40,8 @@ public final class ProtocolCodec {
       json.put("type", "started").put("attempt", s.attempt()).put("ts", s.ts());
     } else if (record instanceof RequestRecord.Ended e) {
       json.put("type", "ended").put("attempt", e.attempt()).put("outcome", e.outcome()).put("ts", e.ts());
+    } else if (record instanceof RequestRecord.Delete d) {
+      json.put("type", "delete").put("messageIds", new JsonArray(new ArrayList<Object>(d.messageIds()))).put("ts", d.ts());
     }
     return json.toBuffer();
   }
@@ -55,8 +57,20 @@ public final class ProtocolCodec {
       case "cancel" -> new RequestRecord.Cancel(c, m, f.longValue("ts"));
       case "started" -> new RequestRecord.Started(c, m, f.intValue("attempt"), f.longValue("ts"));
       case "ended" -> new RequestRecord.Ended(c, m, f.intValue("attempt"), f.string("outcome"), f.longValue("ts"));
+      case "delete" -> new RequestRecord.Delete(c, messageIds(f.array("messageIds")), f.longValue("ts"));
       default -> throw new ProtocolException("unknown request type '" + type + "'");
     };
+  }
+
+  private static List<String> messageIds(JsonArray ids) {
+    List<String> out = new ArrayList<>();
+    for (Object id : ids) {
+      if (!(id instanceof String s) || ConversationIds.acceptedAt(s).isEmpty()) {
+        throw new ProtocolException("field 'messageIds' must hold message ids");
+      }
+      out.add(s);
+    }
+    return out;
   }
 
   private static JsonObject encode(CompletionOptions c) {

@@ -7,7 +7,7 @@ package dev.tokenrail.protocol;
  * comes next — from Kafka, not from anyone's memory.
  */
 public sealed interface RequestRecord
-    permits MessageRequest, RequestRecord.Cancel, RequestRecord.Started, RequestRecord.Ended {
+    permits MessageRequest, RequestRecord.Cancel, RequestRecord.Started, RequestRecord.Ended, RequestRecord.Delete {
 
   String conversationId();
 
@@ -23,5 +23,20 @@ public sealed interface RequestRecord
 
   /** {@code messageId} has ended with {@code outcome} ({@code done}, {@code error}, {@code cancelled}). */
   record Ended(String conversationId, String messageId, int attempt, String outcome, long ts) implements RequestRecord {
+  }
+
+  /**
+   * The conversation is erased: its turns ({@code messageIds}, as the gateway's transcript index knew them,
+   * and any more the worker knows) are tombstoned, and it is forgotten. Its {@code messageId} is empty.
+   */
+  record Delete(String conversationId, java.util.List<String> messageIds, long ts) implements RequestRecord {
+    public Delete {
+      messageIds = java.util.List.copyOf(messageIds);
+    }
+
+    @Override
+    public String messageId() {
+      return "";
+    }
   }
 }

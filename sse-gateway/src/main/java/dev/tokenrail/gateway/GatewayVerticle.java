@@ -172,6 +172,7 @@ public final class GatewayVerticle extends VerticleBase {
         .handler(conversations::postMessage);
     router.get("/api/conversations/:id/events").handler(conversations::streamEvents);
     router.get("/api/conversations/:id").handler(conversations::transcript);
+    router.delete("/api/conversations/:id").handler(conversations::deleteConversation);
     router.post("/api/conversations/:id/cancel")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(4_096))

@@ -26,6 +26,12 @@ public interface EventSink {
   Future<Void> remember(Turn turn);
 
   /**
+   * Erases the conversation from the compacted topics: a tombstone for each of its turns and for its start.
+   * Completes once Kafka has them all. Verticle context only.
+   */
+  Future<Void> erase(java.util.Collection<String> messageIds);
+
+  /**
    * Ends an answer. Memory first, then the terminal event, then the marker: each is written only once the
    * one before is stored — whoever sees the terminal event finds the turn in the transcript, and the
    * {@code ended} marker (after which the request's offset may be committed) follows both. The one place

@@ -54,6 +54,17 @@ public final class KafkaEventSink implements EventSink {
   }
 
   @Override
+  public Future<Void> erase(java.util.Collection<String> messageIds) {
+    java.util.List<Future<?>> tombstones = new java.util.ArrayList<>();
+    for (String messageId : messageIds) {
+      tombstones.add(producer.send(KafkaProducerRecord.<String, Buffer>create(topics.memory(),
+          Turn.memoryKey(key, messageId), null, System.currentTimeMillis(), partition)));
+    }
+    tombstones.add(producer.send(KafkaProducerRecord.<String, Buffer>create(topics.conversations(), key, null)));
+    return Future.all(tombstones).mapEmpty();
+  }
+
+  @Override
   public Future<Void> mark(RequestRecord marker) {
     return producer.send(KafkaProducerRecord.create(topics.requests(), key,
         ProtocolCodec.encode(marker))).mapEmpty();

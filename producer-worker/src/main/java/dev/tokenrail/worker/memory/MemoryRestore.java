@@ -26,12 +26,17 @@ public final class MemoryRestore {
 
   private static final Logger log = LoggerFactory.getLogger(MemoryRestore.class);
   private static final Duration POLL = Duration.ofMillis(200);
+  /** A restore gives up after this long without reading a record — not after this long in all. */
   private static final long PATIENCE_MILLIS = 60_000;
 
   private MemoryRestore() {
   }
 
-  /** Each partition's memory, restored; throws if the end is not reached within a minute. */
+  /**
+   * Each partition's memory, restored; throws if a minute passes without a record read. A large memory
+   * topic takes as long as it takes to read: a fixed deadline made its restore fail, and start again
+   * from scratch, forever.
+   */
   public static Map<Integer, ConversationMemory> restore(KafkaSettings kafka, String clientId, Set<Integer> partitions,
                                                          int keepTurns) {
     String topic = kafka.topics().memory();
@@ -54,12 +59,14 @@ public final class MemoryRestore {
           left.add(tp);
         }
       }
+      long lastProgress = System.currentTimeMillis();
       while (!left.isEmpty()) {
-        if (System.currentTimeMillis() - started > PATIENCE_MILLIS) {
-          throw new IllegalStateException("memory partitions " + left + " not restored within " + PATIENCE_MILLIS + " ms");
+        if (System.currentTimeMillis() - lastProgress > PATIENCE_MILLIS) {
+          throw new IllegalStateException("memory partitions " + left + " read nothing for " + PATIENCE_MILLIS + " ms");
         }
         for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
           records++;
+          lastProgress = System.currentTimeMillis();
           apply(restored.get(r.partition()), r);
         }
         left.removeIf(tp -> consumer.position(tp) >= ends.get(tp));
@@ -71,8 +78,9 @@ public final class MemoryRestore {
   }
 
   private static void apply(ConversationMemory memory, ConsumerRecord<String, byte[]> r) {
-    if (r.value() == null) {
-      return; // a tombstone; Tokenrail writes none, a deleted turn simply stays out
+    if (r.value() == null) { // an erased turn (a deleted or expired conversation), until compaction drops it
+      Turn.conversationKeyOf(r.key()).ifPresent(key -> memory.remove(key, r.key().substring(key.length() + 1)));
+      return;
     }
     try {
       Turn turn = ProtocolCodec.decodeTurn(io.vertx.core.buffer.Buffer.buffer(r.value()));

@@ -56,6 +56,11 @@ final class ConversationQueues {
   }
 
   /** The queued message {@code messageId} of the conversation {@code key}, or null. */
+  /** True while the conversation has a message running or waiting here. */
+  boolean has(String key) {
+    return conversations.containsKey(key);
+  }
+
   Queued find(String key, String messageId) {
     ArrayDeque<Queued> conversation = conversations.get(key);
     return conversation == null ? null : conversation.stream()

@@ -31,6 +31,12 @@ final class PartitionHistory {
   private final Map<String, Ledger> ledger = new HashMap<>();
   private final Map<String, Deferred> deferred = new LinkedHashMap<>();
   private long redeliveryEnd = -1;
+  /**
+   * Set once every record that may be a redelivery was read and every deferred message resolved: the
+   * ledger has no reader from then on, so it is dropped and no longer kept — it held an entry for every
+   * message the partition ever had.
+   */
+  private boolean settled;
 
   /** True once the partition's end at assignment is known. */
   boolean windowKnown() {
@@ -52,7 +58,19 @@ final class PartitionHistory {
   }
 
   Ledger ledgerOf(String messageId) {
-    return ledger.computeIfAbsent(messageId, id -> new Ledger());
+    return settled ? new Ledger() : ledger.computeIfAbsent(messageId, id -> new Ledger());
+  }
+
+  /** Drops the ledger once the history it answers for is read and resolved (see {@link #settled}). */
+  void settleAfter(long offset) {
+    if (!settled && deferred.isEmpty() && historyRead(offset)) {
+      settled = true;
+      ledger.clear();
+    }
+  }
+
+  int ledgerSize() {
+    return ledger.size();
   }
 
   void defer(Deferred message) {

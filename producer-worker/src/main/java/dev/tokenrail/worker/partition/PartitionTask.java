@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,6 +67,11 @@ public final class PartitionTask {
   private final List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>();
   /** False once revoked: the partition is another worker's. */
   private boolean owned = true;
+  /** A conversation to erase once its running and waiting messages have ended, and its delete's offset. */
+  private record PendingErasure(List<String> messageIds, long offset) {
+  }
+
+  private final Map<String, PendingErasure> pendingErasures = new HashMap<>();
   /** The task's own must-happen writes (dead letters, cancels before a start): tried while it owns the partition. */
   private final WriteRetry writes;
 
@@ -174,8 +181,51 @@ public final class PartitionTask {
     } else if (request instanceof RequestRecord.Ended ended) {
       history.ledgerOf(ended.messageId()).ended = true;
       finished(offset);
+    } else if (request instanceof RequestRecord.Delete delete) {
+      eraseWhenIdle(record.key(), delete.messageIds(), offset);
     }
     resolveHistory(offset);
+  }
+
+  /**
+   * Erases a conversation once the messages it has here have ended (their ends write turns that the
+   * erasure must come after): its memory is forgotten and its turns and start tombstoned. The delete's
+   * offset commits once the tombstones are stored.
+   */
+  private void eraseWhenIdle(String key, List<String> messageIds, long offset) {
+    if (conversations.has(key)) {
+      pendingErasures.put(key, new PendingErasure(messageIds, offset));
+    } else {
+      erase(key, messageIds, offset);
+    }
+  }
+
+  private void erase(String key, java.util.Collection<String> messageIds, long offset) {
+    Set<String> all = new LinkedHashSet<>(messageIds);
+    if (memory != null) {
+      all.addAll(memory.forget(key));
+    }
+    log.info("Erasing conversation {} of partition {}: {} turns", key, partition, all.size());
+    writes.persist("erasure of " + key, () -> sinkFor(key).erase(all)).onSuccess(v -> {
+      if (offset >= 0) {
+        finished(offset);
+      }
+    });
+  }
+
+  /**
+   * Erases the conversations whose latest turn is older than {@code cutoffMillis} and that have nothing
+   * running or waiting: a conversation's retention ends, and with it what every index holds of it.
+   */
+  public void expireIdle(long cutoffMillis) {
+    if (!owned || memory == null) {
+      return;
+    }
+    for (String key : memory.idleSince(cutoffMillis)) {
+      if (!conversations.has(key) && !pendingErasures.containsKey(key)) {
+        erase(key, List.of(), -1);
+      }
+    }
   }
 
   /** Once the partition's history is read, each deferred message is skipped if it ended, else answered again. */
@@ -192,6 +242,7 @@ public final class PartitionTask {
         admit(d.offset(), d.key(), d.request(), l.attempts + 1, d.trace());
       }
     }
+    history.settleAfter(offset);
   }
 
   /**
@@ -214,6 +265,11 @@ public final class PartitionTask {
     Queued next = conversations.remove(ended);
     if (next != null) {
       startWhenFree(next);
+    } else if (!conversations.has(ended.key())) {
+      PendingErasure erasure = pendingErasures.remove(ended.key());
+      if (erasure != null) {
+        erase(ended.key(), erasure.messageIds(), erasure.offset());
+      }
     }
   }
 

@@ -58,7 +58,7 @@ public final class CrossOrigin {
   private static CorsHandler corsHandler(HttpPolicy policy) {
     return CorsHandler.create()
         .addOrigins(policy.corsOrigins())
-        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
+        .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
         .allowedHeaders(Set.of("Content-Type", "Authorization", "Last-Event-ID", TraceContext.HEADER, "X-Conversation-Id"))
         .exposedHeaders(Set.of(TraceContext.HEADER, "X-Conversation-Id"))
         .maxAgeSeconds(600);

@@ -18,6 +18,7 @@ import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.MessageRequest;
 import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.protocol.TraceContext;
+import dev.tokenrail.protocol.Turn;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -109,15 +110,44 @@ public final class ConversationRoutes {
       return;
     }
     String key = Callers.kafkaKey(ctx, conversationId);
-    admission.lookup(ctx, () -> transcripts.turns(key))
-        .compose(turns -> {
-          if (turns.isEmpty() && starts.startedAt(key).isEmpty()) {
-            return Future.failedFuture(new ApiException(404, "unknown_conversation", "No such conversation."));
-          }
-          return Future.succeededFuture(Transcripts.toJson(conversationId, turns.orElse(List.of())));
-        })
+    admission.lookup(ctx, () -> transcripts.turns(key)
+            .compose(turns -> starts.startedAtNow(key).map(started -> {
+              if (turns.isEmpty() && started.isEmpty()) {
+                throw new ApiException(404, "unknown_conversation", "No such conversation.");
+              }
+              return Transcripts.toJson(conversationId, turns.orElse(List.of()));
+            })))
         .onSuccess(ctx::json)
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The transcript could not be read; try again."));
+  }
+
+  /**
+   * {@code DELETE /api/conversations/:id}: erases the conversation — its transcript, its memory, its
+   * start — for good; later reads answer 404 and a new message starts a new conversation. Only its owner
+   * can: a conversation belongs to the token's subject. 204 once Kafka has the erasure; 404 for a
+   * conversation never seen. Its events stay in the events topic until Kafka's retention removes them,
+   * but nothing leads to them any more.
+   */
+  public void deleteConversation(RoutingContext ctx) {
+    String conversationId = Callers.conversationId(ctx);
+    if (conversationId == null) {
+      return;
+    }
+    String key = Callers.kafkaKey(ctx, conversationId);
+    admission.lookup(ctx, () -> transcripts.turns(key)
+            .compose(turns -> starts.startedAtNow(key).compose(started -> {
+              if (turns.isEmpty() && started.isEmpty()) {
+                return Future.failedFuture(new ApiException(404, "unknown_conversation", "No such conversation."));
+              }
+              List<String> messageIds = turns.orElse(List.of()).stream().map(Turn::messageId).toList();
+              return intake.delete(key, streams.partitionOf(key),
+                  new RequestRecord.Delete(conversationId, messageIds, System.currentTimeMillis()));
+            })))
+        .onSuccess(v -> {
+          starts.forget(key);
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The conversation could not be deleted; try again."));
   }
 
   /**

@@ -69,6 +69,11 @@ public final class ConversationStarts {
     return t == null ? OptionalLong.empty() : OptionalLong.of(t);
   }
 
+  /** Forgets the conversation at once, on the gateway that erased it; the others read its tombstone. */
+  public void forget(String kafkaKey) {
+    startedAt.remove(kafkaKey);
+  }
+
   /**
    * When the conversation started, once this gateway has read the index up to where it ended a moment
    * ago — so a conversation another gateway started a millisecond ago is known here too. Empty: the
@@ -115,7 +120,11 @@ public final class ConversationStarts {
   }
 
   private void apply(KafkaConsumerRecord<String, Buffer> record) {
-    if (record.key() == null || record.value() == null) {
+    if (record.key() == null) {
+      return;
+    }
+    if (record.value() == null) { // the conversation was erased (deleted, or idle past its retention)
+      startedAt.remove(record.key());
       return;
     }
     try {

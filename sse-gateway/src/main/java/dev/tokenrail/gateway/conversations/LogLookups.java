@@ -131,7 +131,8 @@ public final class LogLookups {
   }
 
   public Future<Optional<TimedOffset>> offsetForTime(TopicPartition tp, long timestamp) {
-    return metadata.offsetsForTimes(tp, timestamp)
+    // Kafka refuses a negative time; nothing is older than 0 anyway.
+    return metadata.offsetsForTimes(tp, Math.max(0, timestamp))
         .map(o -> o == null ? Optional.<TimedOffset>empty() : Optional.of(new TimedOffset(o.getOffset(), o.getTimestamp())));
   }
 

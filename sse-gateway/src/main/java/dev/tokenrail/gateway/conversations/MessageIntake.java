@@ -13,6 +13,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import dev.tokenrail.protocol.Turn;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +78,25 @@ public final class MessageIntake {
         })
         .onFailure(e -> log.warn("Request not accepted by Kafka: conversationId={}: {}", request.conversationId(),
             e.toString()))
+        .mapEmpty();
+  }
+
+  /**
+   * Erases a conversation: tombstones for its turns (in its memory partition) and its start, so every
+   * gateway's indexes drop it at once, and a {@code delete} record for the worker, which forgets it and
+   * tombstones again, in order after the messages it still has running (their turns come before).
+   * Completes once Kafka has them all.
+   */
+  public Future<Void> delete(String key, int partition, RequestRecord.Delete delete) {
+    List<Future<?>> writes = new ArrayList<>();
+    for (String messageId : delete.messageIds()) {
+      writes.add(requests.send(KafkaProducerRecord.<String, Buffer>create(kafka.topics().memory(),
+          Turn.memoryKey(key, messageId), null, System.currentTimeMillis(), partition)));
+    }
+    writes.add(requests.send(KafkaProducerRecord.<String, Buffer>create(kafka.topics().conversations(), key, null)));
+    writes.add(requests.send(KafkaProducerRecord.create(kafka.topics().requests(), key, ProtocolCodec.encode(delete))));
+    return Future.all(writes)
+        .onSuccess(v -> log.info("Deleted: conversationId={} turns={}", delete.conversationId(), delete.messageIds().size()))
         .mapEmpty();
   }
 

@@ -124,8 +124,8 @@ public final class Transcripts {
     String messageId = record.key().substring(key.get().length() + 1);
     if (record.value() == null) {
       Map<String, Long> turns = index.get(key.get());
-      if (turns != null) {
-        turns.remove(messageId);
+      if (turns != null && turns.remove(messageId) != null && turns.isEmpty()) {
+        index.remove(key.get()); // an erased conversation leaves nothing behind
       }
       return;
     }
