@@ -49,7 +49,7 @@ class ProtocolCodecTest {
         new RequestRecord.Cancel(C, M, 43),
         new RequestRecord.Started(C, M, 2, 44),
         new RequestRecord.Ended(C, M, 2, "done", 45),
-        new RequestRecord.Delete(C, List.of(M, "01a21432-0000-7000-8000-000000000000"), 46),
+        new RequestRecord.Delete(C, List.of(ConversationIds.newMessageId(1_000), "01a21432-0000-7000-8000-000000000000"), 46),
         new RequestRecord.Delete(C, List.of(), 47));
     for (RequestRecord record : records) {
       assertThat(ProtocolCodec.decodeRequest(ProtocolCodec.encode(record))).isEqualTo(record);
