@@ -41,6 +41,8 @@ public final class ConversationStarts {
   private final Map<String, Long> startedAt = new HashMap<>();
   private final TopicFollower follower;
   private final LogLookups lookups;
+  /** Catch-up questions in flight, by partition (see {@link #caughtUp}). */
+  private final Map<Integer, Future<Void>> catchingUp = new HashMap<>();
 
   public ConversationStarts(Vertx vertx, KafkaSettings kafka, String clientId, KafkaProducer<String, Buffer> producer,
                             LogLookups lookups) {
@@ -84,12 +86,27 @@ public final class ConversationStarts {
     if (known.isPresent()) {
       return Future.succeededFuture(known);
     }
-    TopicPartition tp = new TopicPartition(kafka.topics().conversations(),
-        Partitioning.partitionOf(kafkaKey, follower.partitionCount()));
-    return lookups.bounds(tp)
-        .compose(bounds -> follower.appliedUpTo(tp.getPartition(), bounds.end())
-            .timeout(CATCH_UP_PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
-        .map(v -> startedAt(kafkaKey));
+    return caughtUp(Partitioning.partitionOf(kafkaKey, follower.partitionCount())).map(v -> startedAt(kafkaKey));
+  }
+
+  /**
+   * Completes once the index has read its partition up to the end Kafka reports now. Questions about the
+   * same partition at the same moment share one answer: many unknown conversations asked about at once
+   * (made-up ids, say) cost one question to Kafka per partition, not one each.
+   */
+  private Future<Void> caughtUp(int partition) {
+    Future<Void> asking = catchingUp.get(partition);
+    if (asking != null) {
+      return asking;
+    }
+    TopicPartition tp = new TopicPartition(kafka.topics().conversations(), partition);
+    Future<Void> caughtUp = lookups.end(tp)
+        .compose(end -> follower.appliedUpTo(partition, end).timeout(CATCH_UP_PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
+        .onComplete(ar -> catchingUp.remove(partition));
+    if (!caughtUp.isComplete()) {
+      catchingUp.put(partition, caughtUp);
+    }
+    return caughtUp;
   }
 
   /**

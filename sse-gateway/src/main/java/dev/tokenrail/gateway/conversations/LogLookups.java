@@ -78,7 +78,11 @@ public final class LogLookups {
   public Future<Void> start() {
     metadata = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-meta"));
     lookups = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-lookup"));
-    peeks = KafkaConsumer.create(vertx, consumerConfig(kafka, clientId + "-peek"));
+    Map<String, String> peekConfig = consumerConfig(kafka, clientId + "-peek");
+    // It reads one record that exists, on a resume's way: a fetch left waiting at its last position (the
+    // broker holds an empty fetch for fetch.max.wait.ms) must not hold up the next one.
+    peekConfig.put("fetch.max.wait.ms", "1");
+    peeks = KafkaConsumer.create(vertx, peekConfig);
     return Future.succeededFuture();
   }
 
@@ -119,6 +123,11 @@ public final class LogLookups {
   /** Bounds of a partition of the events topic. */
   public Future<Bounds> bounds(int eventsPartition) {
     return bounds(events(eventsPartition));
+  }
+
+  /** Where a partition ends now (one question to Kafka; {@link #bounds} asks two). */
+  public Future<Long> end(TopicPartition tp) {
+    return metadata.endOffsets(tp);
   }
 
   public Future<Bounds> bounds(TopicPartition tp) {

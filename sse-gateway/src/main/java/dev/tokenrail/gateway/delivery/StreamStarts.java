@@ -92,6 +92,12 @@ final class StreamStarts {
     if (id.partition() != partition) {
       return Future.failedFuture(notOurs);
     }
+    if (id.offset() < live.liveNext(partition)) { // the common case, with no question to Kafka about bounds
+      return ownedBy(id, key, partition, budget, notOurs, () -> lookups.bounds(partition).compose(bounds ->
+          id.offset() + 1 < bounds.begin()
+              ? Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET))
+              : Future.failedFuture(notOurs)));
+    }
     return lookups.bounds(partition).compose(bounds -> {
       if (id.offset() >= bounds.end()) {
         return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
@@ -100,17 +106,25 @@ final class StreamStarts {
       if (id.offset() + 1 < bounds.begin()) {
         return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
       }
-      return starts.startedAtNow(key).compose(started -> started.isEmpty()
-          ? Future.failedFuture(notOurs) // the conversation has no message, so no event
-          : lookups.offsetForTime(partition, started.getAsLong() - clockSkew.toMillis()).compose(first ->
-              first.isEmpty() || id.offset() < first.get().offset()
-                  ? Future.failedFuture(notOurs)
-                  : lookups.keyOfEvent(partition, id.offset(), budget).compose(owner -> owner.isEmpty()
-                      ? Future.succeededFuture(StreamStart.from(id.offset() + 1)) // compacted or deleted meanwhile
-                      : owner.get().equals(key)
-                          ? Future.succeededFuture(StreamStart.from(id.offset() + 1))
-                          : Future.failedFuture(notOurs))));
+      return ownedBy(id, key, partition, budget, notOurs, () -> Future.failedFuture(notOurs));
     });
+  }
+
+  /**
+   * The id names an event of this conversation: not before where its first event can be (the time it
+   * started, less the clock-skew allowance) and, reading that one record, keyed by it. {@code before} says
+   * what an id from before the conversation's first event gets: a reset when retention took it, else 400.
+   */
+  private Future<StreamStart> ownedBy(EventId id, String key, int partition, LookupBudget budget, ApiException notOurs,
+                                      java.util.function.Supplier<Future<StreamStart>> before) {
+    return starts.startedAtNow(key).compose(started -> started.isEmpty()
+        ? Future.failedFuture(notOurs) // the conversation has no message, so no event
+        : lookups.offsetForTime(partition, started.getAsLong() - clockSkew.toMillis()).compose(first ->
+            first.isEmpty() || id.offset() < first.get().offset()
+                ? before.get()
+                : lookups.keyOfEvent(partition, id.offset(), budget).compose(owner -> owner.isEmpty() || owner.get().equals(key)
+                    ? Future.succeededFuture(StreamStart.from(id.offset() + 1)) // empty: compacted or deleted meanwhile
+                    : Future.failedFuture(notOurs))));
   }
 
   /**
