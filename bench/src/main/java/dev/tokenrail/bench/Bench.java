@@ -29,6 +29,10 @@ import java.util.concurrent.TimeUnit;
  * java -jar bench/target/bench.jar cancel  [--cancels 50]        POST /cancel -> cancelled
  * java -jar bench/target/bench.jar throughput [--streams 1000] [--tokens 300] [--baseline true]
  * java -jar bench/target/bench.jar restore [--turns 100000] [--conversations 10000]   memory restore speed
+ * java -jar bench/target/bench.jar soak    [--minutes 10] [--conversations 300] [--completions-per-second 3]
+ *                                            [--forged-per-second 2] [--slow-readers 5] [--out bench/results]
+ *                                            [--jar launcher/target/tokenrail.jar]    what grows over a realistic mix
+ * java -jar bench/target/bench.jar lookups [--forged 50] [--rounds 40]   a resume's latency beside forged lookups
  * </pre>
  */
 public final class Bench {
@@ -52,7 +56,9 @@ public final class Bench {
       case "cancel" -> CancelScenario.run(options);
       case "throughput" -> throughput(options);
       case "restore" -> RestoreScenario.run(options);
-      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | restore");
+      case "soak" -> SoakScenario.run(options);
+      case "lookups" -> ForgedLookupsScenario.run(options);
+      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | restore | soak | lookups");
     }
   }
 

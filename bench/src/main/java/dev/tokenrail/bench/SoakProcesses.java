@@ -1,0 +1,268 @@
+package dev.tokenrail.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Tokenrail as the soak runs it: two child JVMs from the launcher jar, so that "per process" is real — one
+ * with the broker and the worker (a fresh data directory), one with the gateway, talking through Kafka
+ * only. Auth is off, the message rate limit is off and the stream and lookup caps are far above the load:
+ * the soak looks for what grows, not for what is refused. Both are stopped at the end — SIGTERM, then SIGKILL after
+ * a bound — also when the soak fails or is interrupted (a shutdown hook). Their logs are kept.
+ */
+final class SoakProcesses implements AutoCloseable {
+
+  /** A child JVM; {@code log} holds its stdout and stderr. */
+  record Child(String name, Process process, Path log) {
+    long pid() {
+      return process.pid();
+    }
+  }
+
+  /** What a child's log says of trouble: counts of WARN and ERROR lines, and the first distinct ones. */
+  record LogSummary(long warnings, long errors, List<String> firstLines) {
+  }
+
+  static final String WORKER = "broker+worker";
+  static final String GATEWAY = "gateway";
+  private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+  private static final Pattern LOG_LEVEL = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN |ERROR) \\[[^]]*] (.*)$");
+
+  private final Path runDir;
+  private final List<Child> children = new ArrayList<>();
+  private final Thread hook = new Thread(this::stopAll, "soak-stop-children");
+  private int kafkaPort;
+  private int gatewayPort;
+  private int workerMetricsPort;
+  private boolean closed;
+
+  private SoakProcesses(Path runDir) {
+    this.runDir = runDir;
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /** Starts both children and returns once the gateway is ready; stops what it started if that fails. */
+  static SoakProcesses start(Path jar) throws Exception {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(jar + " not found: build it with ./mvnw -q -o -pl launcher package -DskipTests");
+    }
+    SoakProcesses processes = new SoakProcesses(Files.createTempDirectory("tokenrail-soak"));
+    try {
+      processes.launchAll(jar);
+      return processes;
+    } catch (Exception e) {
+      processes.close();
+      throw e;
+    }
+  }
+
+  private void launchAll(Path jar) throws Exception {
+    kafkaPort = freePort();
+    workerMetricsPort = freePort();
+    gatewayPort = freePort();
+    Child worker = launch(WORKER, jar, Map.of(
+        "TOKENRAIL_ROLES", "broker,worker",
+        "TOKENRAIL_DATA_DIR", runDir.resolve("data").toString(),
+        "TOKENRAIL_KAFKA_PORT", Integer.toString(kafkaPort),
+        "TOKENRAIL_METRICS_PORT", Integer.toString(workerMetricsPort),
+        "TOKENRAIL_DEMO_TOKENS_PER_SECOND", "50",
+        "TOKENRAIL_DEMO_TTFT_MS", "200",
+        "TOKENRAIL_DRAIN_TIMEOUT_SECONDS", "5"));
+    awaitOk(worker, "http://localhost:" + workerMetricsPort + "/health");
+    Child gateway = launch(GATEWAY, jar, Map.of(
+        "TOKENRAIL_ROLES", "gateway",
+        "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers(),
+        "PORT", Integer.toString(gatewayPort),
+        "TOKENRAIL_RATE_LIMIT_PER_MINUTE", "0",
+        "TOKENRAIL_MAX_STREAMS", "100000",
+        "TOKENRAIL_MAX_STREAMS_PER_SUBJECT", "100000",
+        // With auth off all callers share one bucket; the soak's 300 "users" must not be limited as one.
+        "TOKENRAIL_MAX_LOOKUPS_PER_SUBJECT", "10000"));
+    awaitOk(gateway, "http://localhost:" + gatewayPort + "/ready");
+  }
+
+  private Child launch(String name, Path jar, Map<String, String> settings) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_OPTIONS);
+    command.add("-jar");
+    command.add(jar.toString());
+    Path log = runDir.resolve(name.replace('+', '-') + ".log");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    // Nothing of this shell's Tokenrail, Kafka or provider settings leaks in: auth must be off, the broker ours.
+    builder.environment().keySet().removeIf(k -> k.startsWith("TOKENRAIL_") || k.startsWith("KAFKA_")
+        || k.startsWith("OPENAI_") || k.startsWith("ANTHROPIC_") || k.equals("PORT"));
+    builder.environment().putAll(settings);
+    Child child = new Child(name, builder.start(), log);
+    synchronized (this) {
+      children.add(child);
+    }
+    return child;
+  }
+
+  private static void awaitOk(Child child, String url) throws Exception {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!child.process().isAlive()) {
+        throw new IllegalStateException(child.name() + " exited with " + child.process().exitValue() + " while starting:\n"
+            + tail(child.log(), 20));
+      }
+      try {
+        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() == 200) {
+          Progress.line("%s is up (pid %d): %s", child.name(), child.pid(), url);
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(500); // waiting for another process to start
+    }
+    throw new IllegalStateException(child.name() + " not ready after " + START_TIMEOUT.toSeconds() + " s:\n" + tail(child.log(), 20));
+  }
+
+  synchronized List<Child> children() {
+    return List.copyOf(children);
+  }
+
+  Child child(String name) {
+    return children().stream().filter(c -> c.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  int gatewayPort() {
+    return gatewayPort;
+  }
+
+  int workerMetricsPort() {
+    return workerMetricsPort;
+  }
+
+  String bootstrapServers() {
+    return "localhost:" + kafkaPort;
+  }
+
+  Path runDir() {
+    return runDir;
+  }
+
+  /** A child that exited by itself during the run, described; null while both run. */
+  String deadChild() {
+    for (Child child : children()) {
+      if (!child.process().isAlive()) {
+        return child.name() + " (pid " + child.pid() + ") exited with code " + child.process().exitValue()
+            + "; last lines of " + child.log() + ":\n" + tail(child.log(), 15);
+      }
+    }
+    return null;
+  }
+
+  static LogSummary logSummary(Child child) {
+    long warnings = 0;
+    long errors = 0;
+    Set<String> first = new LinkedHashSet<>();
+    try (Stream<String> lines = Files.lines(child.log(), StandardCharsets.UTF_8)) {
+      for (String line : (Iterable<String>) lines::iterator) {
+        Matcher m = LOG_LEVEL.matcher(line);
+        if (!m.matches()) {
+          continue;
+        }
+        if (m.group(1).startsWith("WARN")) {
+          warnings++;
+        } else {
+          errors++;
+        }
+        if (first.size() < 8) {
+          String text = m.group(1).trim() + " " + m.group(2);
+          first.add(text.length() > 220 ? text.substring(0, 220) + "…" : text);
+        }
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      first.add("(log unreadable: " + e.getMessage() + ")");
+    }
+    return new LogSummary(warnings, errors, List.copyOf(first));
+  }
+
+  @Override
+  public void close() {
+    stopAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or about to: it stops them
+    }
+    deleteData();
+  }
+
+  /** The gateway first (its clients go), then the worker and broker: SIGTERM, then SIGKILL after a bound. */
+  private synchronized void stopAll() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    List<Child> reversed = new ArrayList<>(children);
+    java.util.Collections.reverse(reversed);
+    for (Child child : reversed) {
+      Process p = child.process();
+      p.destroy();
+      try {
+        if (!p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+          System.out.printf("%s did not stop within %d s of SIGTERM; killing it%n", child.name(), STOP_TIMEOUT.toSeconds());
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** The broker's data is a few hundred MB after a long run and of no use after it; the logs stay. */
+  private void deleteData() {
+    Path data = runDir.resolve("data");
+    if (!Files.exists(data)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(data)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.out.println("could not delete " + data + ": " + e.getMessage());
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+}
