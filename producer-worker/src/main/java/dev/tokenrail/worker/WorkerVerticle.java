@@ -22,7 +22,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,13 +66,11 @@ public final class WorkerVerticle extends VerticleBase {
   private GenerationSlots slots;
   /** What every partition task shares; made once {@link #partitionCount} is known, before subscribing. */
   private TaskServices services;
-  /** Offsets finished and not yet committed, per partition; see {@link #commitPending}. */
-  private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
-  private Future<Void> committing;
+  /** Commits what the tasks report done, in batches. */
+  private OffsetCommitter commits;
   /** Set on shutdown: nothing new starts and consumption stays paused while running answers drain. */
   private boolean draining;
-  /** Partitions this worker has asked the consumer to pause (see {@link #applyBackpressure}). */
-  private Set<TopicPartition> paused = new HashSet<>();
+  private PartitionPauses pauses;
 
   public WorkerVerticle(WorkerConfig config) {
     this.config = config;
@@ -90,11 +87,13 @@ public final class WorkerVerticle extends VerticleBase {
     producer = KafkaProducer.create(vertx, config.kafka().producerConfig(instanceId));
     // Each send's failure reaches its future, where it is handled; the stream would report it again, unhandled.
     producer.exceptionHandler(e -> log.debug("Producer: {}", e.toString()));
-    consumer = KafkaConsumer.create(vertx, consumerConfig(instanceId));
+    consumer = KafkaConsumer.create(vertx, config.consumerConfig(instanceId));
     consumer.exceptionHandler(e -> log.warn("Requests consumer error: {}", e.toString()));
     consumer.partitionsAssignedHandler(this::takeOver);
     consumer.partitionsRevokedHandler(this::abandonRevoked);
     consumer.handler(this::onRecord);
+    commits = new OffsetCommitter(consumer);
+    pauses = new PartitionPauses(consumer);
     slots = new GenerationSlots(config.maxConcurrentGenerations(), this::parked, this::applyBackpressure);
     meters.bindKafka(producer.unwrap());
     meters.bindKafka(consumer.unwrap());
@@ -107,7 +106,7 @@ public final class WorkerVerticle extends VerticleBase {
         config.chat().tools().stream().map(t -> t.name()).toList());
     return checkPartitionCounts().compose(v -> {
       services = new TaskServices(context, generation, config.chat().memory(), producer, config.kafka().topics(),
-          partitionCount, slots, this::committable);
+          partitionCount, slots, commits::committable);
       return consumer.subscribe(config.kafka().topics().requests());
     });
   }
@@ -159,7 +158,7 @@ public final class WorkerVerticle extends VerticleBase {
             log.info("Abandoning {} generations still running after the drain timeout", left.size());
             left.forEach(Generation::abandon);
           }
-          return commitPending().transform(ar -> consumer.close()); // what finished while draining
+          return commits.commitPending().transform(ar -> consumer.close()); // what finished while draining
         })
         .eventually(() -> {
           meters.close();
@@ -170,26 +169,6 @@ public final class WorkerVerticle extends VerticleBase {
 
   private List<Generation> running() {
     return partitions.values().stream().flatMap(t -> t.running().stream()).toList();
-  }
-
-  private Map<String, String> consumerConfig(String instanceId) {
-    Map<String, String> c = config.kafka().consumerConfig(instanceId);
-    c.put("group.id", WorkerConfig.GROUP_ID);
-    // The classic group protocol with cooperative rebalancing: adding or removing a worker moves only the
-    // partitions that change owner, and nobody else stops. Kafka 4's consumer protocol (KIP-848) would do
-    // the same broker-side, but through vertx-kafka-client it delivered requests 250-950 ms late (measured
-    // accepted -> start: 24-38 ms classic, 266-940 ms consumer), most of the time to first token.
-    c.put("group.protocol", "classic");
-    c.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
-    // A dead worker's partitions move after 10 s without a heartbeat (Kafka's default is 45 s).
-    c.put("session.timeout.ms", "10000");
-    c.put("heartbeat.interval.ms", "3000");
-    // A new group starts from the oldest request: nothing accepted before the first worker started is lost.
-    c.put("auto.offset.reset", "earliest");
-    // A message waits for a fetch to return: the broker's default of up to 500 ms would be most of the time
-    // to first token (measured: 300-580 ms from accepted to start). 10 ms costs idle fetches, no latency.
-    c.put("fetch.max.wait.ms", "10");
-    return c;
   }
 
   // ---- partitions coming and going ----
@@ -257,9 +236,9 @@ public final class WorkerVerticle extends VerticleBase {
   /** A revoked partition's task stops: its requests now belong to another worker ({@link PartitionTask#revoke}). */
   private void abandonRevoked(Set<TopicPartition> revoked) {
     for (TopicPartition tp : revoked) {
-      paused.remove(tp); // a partition assigned again starts unpaused
+      pauses.forget(tp);
       PartitionTask task = partitions.remove(tp);
-      toCommit.remove(tp); // its new owner commits from here on
+      commits.forget(tp); // its new owner commits from here on
       if (task != null) {
         task.revoke();
       }
@@ -272,12 +251,9 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /**
-   * Backpressure that keeps the worker in its group. Pausing the consumer as a stream stops its polls, and a
-   * member that does not poll for max.poll.interval.ms (5 min) is dropped: another worker then answered
-   * its messages again while it went on writing. So partitions are paused in the consumer instead, which
-   * goes on polling (and getting nothing from them): every partition while the generation slots are full,
-   * and a partition whose task is not ready yet (its memory restoring), so what waits for it stays
-   * within one poll. Runs whenever either changes.
+   * Every partition is paused while the generation slots are full, and a partition whose task is not
+   * ready yet (its memory restoring), so what waits for it stays within one poll ({@link PartitionPauses}).
+   * Runs whenever either changes.
    */
   private void applyBackpressure() {
     if (draining) {
@@ -289,19 +265,9 @@ public final class WorkerVerticle extends VerticleBase {
         wanted.add(tp);
       }
     });
-    Set<TopicPartition> pause = new HashSet<>(wanted);
-    pause.removeAll(paused);
-    Set<TopicPartition> resume = new HashSet<>(paused);
-    resume.removeAll(wanted);
-    paused = wanted;
-    // A partition revoked meanwhile is refused by the consumer; the next assignment starts unpaused anyway.
-    if (!pause.isEmpty()) {
-      consumer.pause(pause).onFailure(e -> log.debug("Pausing {}: {}", pause, e.toString()));
-    }
-    if (!resume.isEmpty()) {
-      consumer.resume(resume).onFailure(e -> log.debug("Resuming {}: {}", resume, e.toString()));
-    }
+    pauses.pauseExactly(wanted);
   }
+
 
   /** Messages parked behind their conversation's running one, in every partition: they count toward pausing. */
   private int parked() {
@@ -319,35 +285,5 @@ public final class WorkerVerticle extends VerticleBase {
     for (PartitionTask task : partitions.values()) {
       task.checkTimeouts(now, config.idleTimeout().toMillis(), config.maxGenerationTime().toMillis());
     }
-  }
-
-  // ---- commits ----
-
-  /** A task's records before {@code next} need nothing more: its partition is committed up to there. */
-  private void committable(TopicPartition tp, long next) {
-    toCommit.put(tp, new OffsetAndMetadata(next, ""));
-    commitPending();
-  }
-
-  /**
-   * Commits the latest finished offset of every partition, one commit at a time. vertx-kafka-client
-   * commits synchronously on the consumer's one thread, between polls: a commit per finished record
-   * (three per message, with the markers) queued thousands of blocking commits after a burst and
-   * delayed the next poll — new messages started seconds late (measured: POST -> start p50 9.9 s after
-   * a 1,000-message round). Offsets that finish while a commit is in flight go with the next one.
-   */
-  private Future<Void> commitPending() {
-    if (committing != null || toCommit.isEmpty()) {
-      return committing == null ? Future.succeededFuture() : committing;
-    }
-    Map<TopicPartition, OffsetAndMetadata> batch = new HashMap<>(toCommit);
-    toCommit.clear();
-    committing = consumer.commit(batch)
-        .onFailure(e -> log.warn("Commit of {} failed: {}", batch, e.toString()))
-        .transform(ar -> {
-          committing = null;
-          return commitPending();
-        });
-    return committing;
   }
 }

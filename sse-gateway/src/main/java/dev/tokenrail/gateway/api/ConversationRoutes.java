@@ -110,15 +110,20 @@ public final class ConversationRoutes {
       return;
     }
     String key = Callers.kafkaKey(ctx, conversationId);
-    admission.lookup(ctx, () -> transcripts.turns(key)
-            .compose(turns -> starts.startedAtNow(key).map(started -> {
-              if (turns.isEmpty() && started.isEmpty()) {
-                throw new ApiException(404, "unknown_conversation", "No such conversation.");
-              }
-              return Transcripts.toJson(conversationId, turns.orElse(List.of()));
-            })))
+    admission.lookup(ctx, () -> existingTurns(key).map(turns -> Transcripts.toJson(conversationId, turns)))
         .onSuccess(ctx::json)
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The transcript could not be read; try again."));
+  }
+
+  /**
+   * The conversation's turns as the workers remembered them; 404 when it has neither a turn nor a start
+   * (never seen, or erased). Accepted messages not yet taken by a worker make an empty list.
+   */
+  private Future<List<Turn>> existingTurns(String key) {
+    return transcripts.turns(key).compose(turns -> starts.startedAtNow(key).compose(started ->
+        turns.isEmpty() && started.isEmpty()
+            ? Future.failedFuture(new ApiException(404, "unknown_conversation", "No such conversation."))
+            : Future.succeededFuture(turns.orElse(List.of()))));
   }
 
   /**
@@ -134,15 +139,9 @@ public final class ConversationRoutes {
       return;
     }
     String key = Callers.kafkaKey(ctx, conversationId);
-    admission.lookup(ctx, () -> transcripts.turns(key)
-            .compose(turns -> starts.startedAtNow(key).compose(started -> {
-              if (turns.isEmpty() && started.isEmpty()) {
-                return Future.failedFuture(new ApiException(404, "unknown_conversation", "No such conversation."));
-              }
-              List<String> messageIds = turns.orElse(List.of()).stream().map(Turn::messageId).toList();
-              return intake.delete(key, streams.partitionOf(key),
-                  new RequestRecord.Delete(conversationId, messageIds, System.currentTimeMillis()));
-            })))
+    admission.lookup(ctx, () -> existingTurns(key).compose(turns -> intake.delete(key, streams.partitionOf(key),
+            new RequestRecord.Delete(conversationId, turns.stream().map(Turn::messageId).toList(),
+                System.currentTimeMillis()))))
         .onSuccess(v -> {
           starts.forget(key);
           ctx.response().setStatusCode(204).end();
