@@ -148,9 +148,13 @@ class AuthTest {
       aliceFirstEventId = events.get(0).id();
     }
 
-    // Bob, on the same id, with Alice's position as his Last-Event-ID: he sees only his own answer.
-    try (SseClient b = SseClient.connect(eventsUrl(id), Map.of("Authorization", "Bearer " + bob,
-        "Last-Event-ID", aliceFirstEventId))) {
+    // Bob, on the same id, with Alice's position as his Last-Event-ID: not an event of his conversation.
+    Http.Response forged = Http.send(HttpRequest.newBuilder(URI.create(eventsUrl(id)))
+        .header("Authorization", "Bearer " + bob).header("Last-Event-ID", aliceFirstEventId).build());
+    assertThat(forged.status()).isEqualTo(400);
+    assertThat(forged.json().getJsonObject("error").getString("code")).isEqualTo("invalid_last_event_id");
+    // On his own stream he sees only his own answer.
+    try (SseClient b = SseClient.connect(eventsUrl(id), Map.of("Authorization", "Bearer " + bob))) {
       String bobMessage = post(bob, id, "#tokens=5 bob's answer");
       List<SseClient.Event> events = b.awaitEvent(e -> e.type().equals("done"), PATIENCE);
       assertThat(events).isNotEmpty()

@@ -141,13 +141,14 @@ class BadInputTest {
 
   @Test
   void whenKafkaCannotTakeTheRequestThePostAnswers503NotAccepted() throws Exception {
-    // A gateway whose requests topic does not exist (and brokers here never create topics on their own):
-    // Kafka refuses every request it tries to write.
+    // A gateway whose requests topic is deleted once it runs (brokers here never create topics on their
+    // own, and a gateway refuses to start without its topics): Kafka refuses every request it tries to write.
     KafkaSettings kafka = TokenrailStack.freshTopics();
-    admin.createTopics(List.of(new NewTopic(kafka.topics().events(), 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    dev.tokenrail.runtime.TopicSetup.ensureTopics(kafka);
     Vertx vertx = Vertx.vertx();
     try {
       GatewayVerticle gateway = TokenrailStack.startGateway(vertx, TokenrailStack.gatewayConfig(kafka));
+      admin.deleteTopics(List.of(kafka.topics().requests())).all().get(30, TimeUnit.SECONDS);
       Http.Response response = Http.postJson("http://localhost:" + gateway.actualPort() + "/api/conversations/c1/messages",
           "{\"text\":\"hello\"}");
       assertThat(response.status()).isEqualTo(503);
