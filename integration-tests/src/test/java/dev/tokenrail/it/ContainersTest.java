@@ -3,11 +3,13 @@ package dev.tokenrail.it;
 import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static dev.tokenrail.testkit.Answers.lastAttempt;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -115,8 +117,52 @@ class ContainersTest {
     }
   }
 
+  /**
+   * The generating worker is paused (as a long GC or {@code docker pause} would) near the end of an answer,
+   * for longer than its session: the group gives its partition to the other worker, which answers again as
+   * attempt 2. Then it is unpaused and goes on where it was, about to end attempt 1, not yet knowing it
+   * was dropped. The client sees one {@code done}, attempt 2's, and the transcript keeps attempt 2.
+   */
   @Test
   @Order(3)
+  void aWorkerBackFromAPauseDoesNotEndAnAnswerItNoLongerOwns() throws Exception {
+    String conversation = "containers-worker-pause";
+    try (SseClient client = SseClient.connect(eventsUrl(gateway1, conversation));
+         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.getBootstrapServers()))) {
+      String messageId = Http.postMessage(baseUrl(gateway1), conversation, "#tokens=150 a worker will pause");
+      client.awaitEvent(e -> e.type().equals("token") && e.data().getLong("seq") >= 120, PATIENCE);
+      GenericContainer<?> generating = workerOwning(admin, Partitioning.partitionOf(conversation, PARTITIONS));
+      kafka.getDockerClient().pauseContainerCmd(generating.getContainerId()).exec();
+      List<SseClient.Event> taken;
+      try {
+        taken = client.awaitEvent(e -> e.type().equals("done") && e.data().getInteger("attempt") == 2, PATIENCE);
+      } finally {
+        kafka.getDockerClient().unpauseContainerCmd(generating.getContainerId()).exec();
+      }
+      assertCompleteAnswer(lastAttempt(taken, messageId), conversation, messageId, PARTITIONS);
+      // Back, it goes on with attempt 1 until it learns it was dropped: at the answer's end (the group refuses
+      // its commit) or when its next poll hands the partition back. Wait for one of those, or for its end.
+      await().atMost(PATIENCE).until(() -> generating.getLogs().contains("No longer a member of the worker group")
+          || generating.getLogs().contains("revoked")
+          || generating.getLogs().contains("messageId=" + messageId + " attempt=1 outcome="));
+      // A message after it: once it is answered, anything the paused worker wrote before is in the stream.
+      String next = Http.postMessage(baseUrl(gateway1), conversation, "#tokens=3 after the pause");
+      List<SseClient.Event> all = client.awaitEvent(
+          e -> e.type().equals("done") && next.equals(e.data().getString("messageId")), PATIENCE);
+      assertThat(all).filteredOn(e -> e.type().equals("done") && messageId.equals(e.data().getString("messageId")))
+          .as("the client sees one end of the message, attempt 2's").singleElement()
+          .satisfies(e -> assertThat(e.data().getInteger("attempt")).isEqualTo(2));
+      JsonObject answer = Http.get(baseUrl(gateway1) + "/api/conversations/" + conversation).json()
+          .getJsonArray("messages").stream().map(JsonObject.class::cast)
+          .filter(m -> messageId.equals(m.getString("messageId")) && "assistant".equals(m.getString("role")))
+          .findFirst().orElseThrow();
+      assertThat(answer.getString("status")).isEqualTo("done");
+      assertThat(answer.getInteger("attempt")).as("the transcript keeps the new owner's answer").isEqualTo(2);
+    }
+  }
+
+  @Test
+  @Order(4)
   void aWorkerKilledMidGenerationLosesNoRequest() throws Exception {
     String conversation = "containers-worker-kill";
     try (SseClient client = SseClient.connect(eventsUrl(gateway1, conversation));
@@ -140,7 +186,7 @@ class ContainersTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aWorkerStoppedWithSigtermFinishesItsAnswerAndNothingIsAnsweredTwice() {
     String conversation = "containers-worker-drain";
     GenericContainer<?> survivor = Stream.of(worker1, worker2).filter(GenericContainer::isRunning)
@@ -169,17 +215,23 @@ class ContainersTest {
     }
   }
 
-  /** The worker container whose group member owns the requests partition (by the client id it logs at start). */
-  private static GenericContainer<?> workerOwning(Admin admin, int partition) throws Exception {
-    ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("tokenrail-workers"))
-        .all().get(30, TimeUnit.SECONDS).get("tokenrail-workers");
-    String clientId = group.members().stream()
-        .filter(m -> m.assignment().topicPartitions().contains(new TopicPartition(REQUESTS_TOPIC, partition)))
-        .map(MemberDescription::clientId)
-        .findFirst().orElseThrow(() -> new AssertionError("no worker owns partition " + partition));
+  /**
+   * The worker container whose group member owns the requests partition (by the client id it logs at
+   * start), once the group has settled: a worker back from a pause rejoins, and for a moment no one owns it.
+   */
+  private static GenericContainer<?> workerOwning(Admin admin, int partition) {
+    String[] clientId = {null};
+    await().atMost(PATIENCE).until(() -> {
+      ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("tokenrail-workers"))
+          .all().get(30, TimeUnit.SECONDS).get("tokenrail-workers");
+      clientId[0] = group.members().stream()
+          .filter(m -> m.assignment().topicPartitions().contains(new TopicPartition(REQUESTS_TOPIC, partition)))
+          .map(MemberDescription::clientId).findFirst().orElse(null);
+      return clientId[0] != null;
+    });
     return Stream.of(worker1, worker2)
-        .filter(w -> w.getLogs().contains("Worker " + clientId + " starting"))
-        .findFirst().orElseThrow(() -> new AssertionError("no container logged " + clientId));
+        .filter(w -> w.getLogs().contains("Worker " + clientId[0] + " starting"))
+        .findFirst().orElseThrow(() -> new AssertionError("no container logged " + clientId[0]));
   }
 
   private static GenericContainer<?> worker() {

@@ -83,7 +83,7 @@ public final class WorkerVerticle extends VerticleBase {
     toolExecutor = vertx.createSharedWorkerExecutor("tokenrail-tools", 8);
     Toolbox toolbox = new Toolbox(config.chat().tools(), toolExecutor, config.chat().toolTimeout());
     GenerationSettings generation = new GenerationSettings(model, config.model().displayName(), config.retry(), toolbox,
-        config.chat().maxToolRounds(), metrics);
+        config.chat().maxToolRounds(), metrics, () -> commits.stillMember());
     producer = KafkaProducer.create(vertx, config.kafka().producerConfig(instanceId));
     // Each send's failure reaches its future, where it is handled; the stream would report it again, unhandled.
     producer.exceptionHandler(e -> log.debug("Producer: {}", e.toString()));
@@ -92,7 +92,7 @@ public final class WorkerVerticle extends VerticleBase {
     consumer.partitionsAssignedHandler(this::takeOver);
     consumer.partitionsRevokedHandler(this::abandonRevoked);
     consumer.handler(this::onRecord);
-    commits = new OffsetCommitter(consumer);
+    commits = new OffsetCommitter(vertx, consumer);
     pauses = new PartitionPauses(consumer);
     slots = new GenerationSlots(config.maxConcurrentGenerations(), this::parked, this::applyBackpressure);
     meters.bindKafka(producer.unwrap());

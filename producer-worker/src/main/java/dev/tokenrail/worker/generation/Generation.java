@@ -87,6 +87,7 @@ public final class Generation implements StreamingChatResponseHandler {
   private boolean started;
   private final List<Runnable> held = new ArrayList<>();
   private volatile StreamingHandle streamingHandle;
+  private final java.util.function.Supplier<Future<Boolean>> stillMember;
   /** Tries the writes an answer must make until they are stored, or the attempt is abandoned. */
   private final WriteRetry writes;
   /** The model call in flight: stops it even before its first token, when there is no handle yet. */
@@ -111,6 +112,7 @@ public final class Generation implements StreamingChatResponseHandler {
     this.maxToolRounds = settings.maxToolRounds();
     this.trace = trace;
     this.metrics = settings.metrics();
+    this.stillMember = settings.stillMember();
     this.writes = new WriteRetry(context.owner(), () -> abandoned);
   }
 
@@ -379,15 +381,33 @@ public final class Generation implements StreamingChatResponseHandler {
     whenStarted(() -> writeEnd(event, outcome));
   }
 
+  /**
+   * A worker back from a pause longer than its session (a long GC, a paused container) is no longer a
+   * member of its group and does not know it yet: another worker has this message and is answering it
+   * again. So the end is written only after the group has accepted a commit from this worker since the
+   * answer ended; if it refuses one as from a former member, the attempt is abandoned instead, and the
+   * new owner's end is the only one — for clients and for the transcript.
+   */
   private void writeEnd(StreamEvent event, Turn.Status outcome) {
-    metrics.generationEnded(outcome.wireName());
-    log.info("Generation ended: conversationId={} messageId={} attempt={} outcome={} chars={} toolCalls={} traceId={}",
-        request.conversationId(), request.messageId(), attempt, outcome.wireName(), text.length(), toolUses.size(),
-        trace.traceId());
-    sink.end(pendingTurn.ended(outcome, text.toString(), toolUses, attempt), () -> event, trace,
-        () -> new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt, outcome.wireName(), now()),
-        writes)
-        .onComplete(ok -> terminalAcknowledged.tryComplete(), failure -> terminalAcknowledged.tryFail(failure));
+    stillMember.get().onComplete(member -> {
+      if (abandoned) {
+        return; // its partition was revoked while the group was asked: the new owner ends it
+      }
+      if (member.succeeded() && !member.result()) {
+        log.warn("No longer a member of the worker group: not ending conversationId={} messageId={} attempt={};"
+            + " its partition's new owner answers it", request.conversationId(), request.messageId(), attempt);
+        abandon();
+        return;
+      }
+      metrics.generationEnded(outcome.wireName());
+      log.info("Generation ended: conversationId={} messageId={} attempt={} outcome={} chars={} toolCalls={} traceId={}",
+          request.conversationId(), request.messageId(), attempt, outcome.wireName(), text.length(), toolUses.size(),
+          trace.traceId());
+      sink.end(pendingTurn.ended(outcome, text.toString(), toolUses, attempt), () -> event, trace,
+          () -> new RequestRecord.Ended(request.conversationId(), request.messageId(), attempt, outcome.wireName(), now()),
+          writes)
+          .onComplete(ok -> terminalAcknowledged.tryComplete(), failure -> terminalAcknowledged.tryFail(failure));
+    });
   }
 
   private void stopModelStream() {

@@ -124,12 +124,15 @@ public final class Subscription {
   }
 
   /**
-   * A worker tries an answer's last writes again after a timeout, and one that timed out may have been
-   * stored all the same: an event of the same attempt whose seq is not past the last one written is
-   * that repeat, and the client has it already.
+   * Events the client must not get again. A worker tries an answer's last writes again after a timeout,
+   * and one that timed out may have been stored all the same: an event of the same attempt whose seq is
+   * not past the last one written is that repeat. And a worker that comes back from a pause (a long GC,
+   * a paused container) after another took its partition over may write a little more of the attempt the
+   * other one replaced: an event of an attempt lower than the last one written is that superseded attempt.
    */
   private boolean repeatsLast(StreamEvent event) {
-    if (event.messageId().equals(lastMessageId) && event.attempt() == lastAttempt && event.seq() <= lastSeq) {
+    if (event.messageId().equals(lastMessageId)
+        && (event.attempt() < lastAttempt || event.attempt() == lastAttempt && event.seq() <= lastSeq)) {
       return true;
     }
     lastMessageId = event.messageId();
