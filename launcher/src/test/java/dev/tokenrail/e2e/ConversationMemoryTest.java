@@ -2,7 +2,6 @@ package dev.tokenrail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.WorkerConfig;
@@ -14,7 +13,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -6,7 +6,6 @@ import dev.tokenrail.gateway.access.ClientLimits;
 import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.protocol.EventId;
 import dev.tokenrail.protocol.ProtocolCodec;
-import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.testkit.Answers;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
