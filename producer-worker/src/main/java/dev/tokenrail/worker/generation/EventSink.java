@@ -57,4 +57,18 @@ public interface EventSink {
         });
   }
 
+
+  /**
+   * A cancel that arrived before the message started: it ends, without generating, as the attempt that
+   * would have come next (a terminal event alone, seq 0), and its turn is remembered as cancelled.
+   */
+  default Future<Void> cancelledBeforeStart(Turn pending, int attempt, TraceContext trace, WriteRetry retry) {
+    return end(pending.ended(Turn.Status.CANCELLED, "", java.util.List.of(), attempt),
+        () -> new StreamEvent.Cancelled(pending.conversationId(), pending.messageId(), attempt, 0,
+            System.currentTimeMillis()),
+        trace,
+        () -> new RequestRecord.Ended(pending.conversationId(), pending.messageId(), attempt, "cancelled",
+            System.currentTimeMillis()),
+        retry);
+  }
 }

@@ -47,8 +47,11 @@ import org.slf4j.LoggerFactory;
  * context, where all state lives and Kafka is touched, and never throw.
  *
  * <p>Longer than 300 lines because it is one attempt's state machine — the {@code started} gate, tool
- * rounds, retries before the first token, timeouts, cancel and abandon all read and set the same
- * {@code ended}/{@code started} state, and split apart those guards would have to be kept in step across classes.
+ * rounds, retries before the first token, timeouts, cancel, abandon and the membership check before the
+ * end all read and set the same {@code ended}/{@code started}/{@code abandoned} state, and split apart
+ * those guards would have to be kept in step across classes. What does not touch that state lives
+ * elsewhere: the write order of an end ({@link EventSink#end}), retried writes ({@link WriteRetry}),
+ * stopping a call before its first token ({@code ModelCall}), the prompt ({@link CompletionPrompt}).
  */
 public final class Generation implements StreamingChatResponseHandler {
 
@@ -114,19 +117,6 @@ public final class Generation implements StreamingChatResponseHandler {
     this.metrics = settings.metrics();
     this.stillMember = settings.stillMember();
     this.writes = new WriteRetry(context.owner(), () -> abandoned);
-  }
-
-  /**
-   * A cancel that arrived before the message started: it ends, without generating, as the attempt that
-   * would have come next (a terminal event alone, seq 0), and its turn is remembered as cancelled.
-   */
-  public static Future<Void> cancelledBeforeStart(EventSink sink, Turn pending, int attempt, TraceContext trace,
-                                                  WriteRetry retry) {
-    return sink.end(pending.ended(Turn.Status.CANCELLED, "", List.of(), attempt),
-        () -> new StreamEvent.Cancelled(pending.conversationId(), pending.messageId(), attempt, 0, now()),
-        trace,
-        () -> new RequestRecord.Ended(pending.conversationId(), pending.messageId(), attempt, "cancelled", now()),
-        retry);
   }
 
   /**

@@ -24,8 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,18 +65,16 @@ public final class PartitionTask {
   private final List<KafkaConsumerRecord<String, Buffer>> waiting = new ArrayList<>();
   /** False once revoked: the partition is another worker's. */
   private boolean owned = true;
-  /** A conversation to erase once its running and waiting messages have ended, and its delete's offset. */
-  private record PendingErasure(List<String> messageIds, long offset) {
-  }
-
-  private final Map<String, PendingErasure> pendingErasures = new HashMap<>();
   /** The task's own must-happen writes (dead letters, cancels before a start): tried while it owns the partition. */
   private final WriteRetry writes;
+  /** Conversations deleted, or idle past their retention, erased once nothing of theirs runs here. */
+  private final Erasures erasures;
 
   public PartitionTask(TopicPartition partition, TaskServices services) {
     this.partition = partition;
     this.services = services;
     this.writes = new WriteRetry(services.context().owner(), () -> !owned);
+    this.erasures = new Erasures(partition, conversations, () -> memory, this::sinkFor, writes, this::finished);
   }
 
   public TopicPartition partition() {
@@ -182,35 +178,9 @@ public final class PartitionTask {
       history.ledgerOf(ended.messageId()).ended = true;
       finished(offset);
     } else if (request instanceof RequestRecord.Delete delete) {
-      eraseWhenIdle(record.key(), delete.messageIds(), offset);
+      erasures.whenIdle(record.key(), delete.messageIds(), offset);
     }
     resolveHistory(offset);
-  }
-
-  /**
-   * Erases a conversation once the messages it has here have ended (their ends write turns that the
-   * erasure must come after): its memory is forgotten and its turns and start tombstoned. The delete's
-   * offset commits once the tombstones are stored.
-   */
-  private void eraseWhenIdle(String key, List<String> messageIds, long offset) {
-    if (conversations.has(key)) {
-      pendingErasures.put(key, new PendingErasure(messageIds, offset));
-    } else {
-      erase(key, messageIds, offset);
-    }
-  }
-
-  private void erase(String key, java.util.Collection<String> messageIds, long offset) {
-    Set<String> all = new LinkedHashSet<>(messageIds);
-    if (memory != null) {
-      all.addAll(memory.forget(key));
-    }
-    log.info("Erasing conversation {} of partition {}: {} turns", key, partition, all.size());
-    writes.persist("erasure of " + key, () -> sinkFor(key).erase(all)).onSuccess(v -> {
-      if (offset >= 0) {
-        finished(offset);
-      }
-    });
   }
 
   /**
@@ -218,13 +188,8 @@ public final class PartitionTask {
    * running or waiting: a conversation's retention ends, and with it what every index holds of it.
    */
   public void expireIdle(long cutoffMillis) {
-    if (!owned || memory == null) {
-      return;
-    }
-    for (String key : memory.idleSince(cutoffMillis)) {
-      if (!conversations.has(key) && !pendingErasures.containsKey(key)) {
-        erase(key, List.of(), -1);
-      }
+    if (owned) {
+      erasures.expireIdle(cutoffMillis);
     }
   }
 
@@ -266,10 +231,7 @@ public final class PartitionTask {
     if (next != null) {
       startWhenFree(next);
     } else if (!conversations.has(ended.key())) {
-      PendingErasure erasure = pendingErasures.remove(ended.key());
-      if (erasure != null) {
-        erase(ended.key(), erasure.messageIds(), erasure.offset());
-      }
+      erasures.idle(ended.key());
     }
   }
 
@@ -287,15 +249,14 @@ public final class PartitionTask {
     if (queued != null) {
       nextOfConversation(queued);
       history.ledgerOf(cancel.messageId()).ended = true;
-      Generation.cancelledBeforeStart(sinkFor(key), queued.turn(), queued.attempt(), queued.trace(), writes)
+      sinkFor(key).cancelledBeforeStart(queued.turn(), queued.attempt(), queued.trace(), writes)
           .onSuccess(v -> finished(queued.offset())); // committed only once its records are stored
       services.slots().startWaiting();
     } else if (history.isDeferred(cancel.messageId())) {
       PartitionHistory.Ledger ledger = history.ledgerOf(cancel.messageId());
       ledger.ended = true; // never started here: nothing more to generate
       PartitionHistory.Deferred d = history.undefer(cancel.messageId());
-      Generation.cancelledBeforeStart(sinkFor(key), Turn.pending(d.request(), d.offset()), ledger.attempts + 1, d.trace(),
-          writes).onSuccess(v -> finished(d.offset()));
+      sinkFor(key).cancelledBeforeStart(Turn.pending(d.request(), d.offset()), ledger.attempts + 1, d.trace(), writes).onSuccess(v -> finished(d.offset()));
     }
   }
 
