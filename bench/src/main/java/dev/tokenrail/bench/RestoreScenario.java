@@ -6,6 +6,7 @@ import dev.tokenrail.protocol.MessageRequest;
 import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.protocol.ProtocolCodec;
 import dev.tokenrail.protocol.Turn;
+import dev.tokenrail.worker.ChatSettings;
 import dev.tokenrail.worker.memory.ConversationMemory;
 import dev.tokenrail.worker.memory.MemoryRestore;
 import java.util.HashMap;
@@ -61,7 +62,8 @@ final class RestoreScenario {
       Set<Integer> all = IntStream.range(0, kafka.partitions()).boxed().collect(Collectors.toSet());
       for (int round = 1; round <= 2; round++) { // the first round warms the JIT up
         long started = System.nanoTime();
-        Map<Integer, ConversationMemory> restored = MemoryRestore.restore(kafka, "bench", all, 40);
+        Map<Integer, ConversationMemory> restored = MemoryRestore.restore(kafka, "bench", all, 40,
+            ChatSettings.DEFAULT_CONVERSATIONS_IN_MEMORY);
         double seconds = (System.nanoTime() - started) / 1e9;
         int held = restored.values().stream().mapToInt(ConversationMemory::conversations).sum();
         Progress.done("restore %d: %d partitions, %,d conversations, in %.2f s: %,.0f turns/s, %,.0f MB/s", round,

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
+import dev.tokenrail.worker.ChatSettings;
 import dev.tokenrail.worker.WorkerConfig;
 import dev.tokenrail.worker.WorkerVerticle;
 import dev.tokenrail.worker.model.ModelSettings;
@@ -13,6 +14,8 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -95,10 +98,56 @@ class ConversationMemoryTest {
         "user", "What did I ask you to remember?"));
   }
 
+  /**
+   * A worker that holds one conversation's turns at a time lets the other's go each time it answers; the
+   * next message of the one let go is still sent its whole history, read back from the memory topic, and
+   * the worker's gauges show the bound held.
+   */
+  @Test
+  void aConversationWhoseTurnsTheWorkerLetGoIsReadBackWithItsWholeHistory() {
+    Vertx worker = startWorker(ChatSettings.DEFAULT.withConversationsInMemory(1));
+    try (SseClient a = SseClient.connect(eventsUrl("memory-bound-a"));
+         SseClient b = SseClient.connect(eventsUrl("memory-bound-b"))) {
+      awaitDone(a, Http.postMessage(stack.baseUrl(), "memory-bound-a", "Alpha one."));
+      awaitDone(b, Http.postMessage(stack.baseUrl(), "memory-bound-b", "Bravo one.")); // lets a's turns go
+      awaitDone(a, Http.postMessage(stack.baseUrl(), "memory-bound-a", "Alpha two.")); // a read back, b let go
+      awaitDone(b, Http.postMessage(stack.baseUrl(), "memory-bound-b", "Bravo two."));
+      awaitDone(a, Http.postMessage(stack.baseUrl(), "memory-bound-a", "Alpha three."));
+
+      assertThat(requestFor("Alpha three.")).isEqualTo(conversation(
+          "user", "Alpha one.", "assistant", "You said: Alpha one.",
+          "user", "Alpha two.", "assistant", "You said: Alpha two.",
+          "user", "Alpha three."));
+      assertThat(requestFor("Bravo two.")).isEqualTo(conversation(
+          "user", "Bravo one.", "assistant", "You said: Bravo one.", "user", "Bravo two."));
+      // This JVM's registry (the gateway serves it) has this worker's meters, and no other worker's now.
+      String metrics = Http.get(stack.baseUrl() + "/metrics").body();
+      assertThat(series(metrics, "tokenrail_memory_conversations_held")).containsExactly(1.0);
+      // Each message after the first let the other conversation go (and the restore may have handed over one).
+      assertThat(series(metrics, "tokenrail_memory_conversations_evicted_total")).singleElement()
+          .satisfies(evicted -> assertThat(evicted).isGreaterThanOrEqualTo(4.0));
+    } finally {
+      TokenrailStack.await(worker.close());
+    }
+  }
+
+  private static List<Double> series(String metrics, String name) {
+    List<Double> values = new ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} ([-+0-9.eE]+)$").matcher(metrics);
+    while (m.find()) {
+      values.add(Double.parseDouble(m.group(1)));
+    }
+    return values;
+  }
+
   private static Vertx startWorker() {
+    return startWorker(ChatSettings.DEFAULT);
+  }
+
+  private static Vertx startWorker(ChatSettings chat) {
     Vertx vertx = Vertx.vertx();
     WorkerConfig config = WorkerConfig.of(stack.kafka(), ModelSettings.openAi(provider.baseUrl(), "sk-test", "test-model"),
-        1_000).withDrainTimeout(Duration.ZERO);
+        1_000).withDrainTimeout(Duration.ZERO).withChat(chat);
     TokenrailStack.await(vertx.deployVerticle(new WorkerVerticle(config)));
     return vertx;
   }

@@ -20,44 +20,58 @@ import java.util.stream.Collectors;
  * @param maxToolRounds  model calls per turn that may call tools; the next one is offered none
  * @param toolTimeout    a tool call that takes longer is answered with an error result
  * @param retention      a conversation idle this long (no turn written) is erased: its memory, transcript and start
+ * @param conversationsInMemory  conversations whose recent turns a worker holds; the others' are read back from
+ *                       the memory topic when they have a message again
  */
 public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout,
-                           Duration retention) {
+                           Duration retention, int conversationsInMemory) {
 
   public static final int DEFAULT_MAX_TOOL_ROUNDS = 5;
   public static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofSeconds(10);
   /** A month: far longer than the events topic keeps tokens (Kafka's default 7 days), as chat apps keep history. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
+  /**
+   * Ten thousand: forty turns of a few hundred bytes each make a few hundred megabytes at worst, and far
+   * more conversations than a worker's generation slots are ever busy with.
+   */
+  public static final int DEFAULT_CONVERSATIONS_IN_MEMORY = 10_000;
   public static final ChatSettings DEFAULT = new ChatSettings(MemoryWindow.DEFAULT, Toolbox.standardTools(),
-      DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, DEFAULT_RETENTION);
+      DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY);
 
   public ChatSettings {
     tools = List.copyOf(tools);
     if (retention.isNegative() || retention.isZero()) {
       throw new IllegalArgumentException("the conversation retention must be positive");
     }
+    if (conversationsInMemory < 1) {
+      throw new IllegalArgumentException("at least one conversation must fit in memory");
+    }
   }
 
   public ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout) {
-    this(memory, tools, maxToolRounds, toolTimeout, DEFAULT_RETENTION);
+    this(memory, tools, maxToolRounds, toolTimeout, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY);
   }
 
   public ChatSettings withRetention(Duration idle) {
-    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, idle);
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, idle, conversationsInMemory);
+  }
+
+  public ChatSettings withConversationsInMemory(int conversations) {
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversations);
   }
 
   public ChatSettings withMemory(MemoryWindow window) {
-    return new ChatSettings(window, tools, maxToolRounds, toolTimeout, retention);
+    return new ChatSettings(window, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory);
   }
 
   public ChatSettings withTools(List<Tool> offered) {
-    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout, retention);
+    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout, retention, conversationsInMemory);
   }
 
   /**
    * {@code TOKENRAIL_MEMORY_MAX_MESSAGES}, {@code TOKENRAIL_MEMORY_MAX_TOKENS}, {@code TOKENRAIL_TOOLS}
    * (comma-separated names, or {@code none}), {@code TOKENRAIL_MAX_TOOL_ROUNDS}, {@code TOKENRAIL_TOOL_TIMEOUT_SECONDS},
-   * {@code TOKENRAIL_CONVERSATION_RETENTION_HOURS}.
+   * {@code TOKENRAIL_CONVERSATION_RETENTION_HOURS}, {@code TOKENRAIL_MEMORY_MAX_CONVERSATIONS}.
    */
   public static ChatSettings fromEnv(Env env) {
     Map<String, Tool> standard = Toolbox.standardTools().stream()
@@ -79,6 +93,7 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
         env.intValue("TOKENRAIL_MAX_TOOL_ROUNDS", DEFAULT_MAX_TOOL_ROUNDS, 0, 50),
         Duration.ofSeconds(env.intValue("TOKENRAIL_TOOL_TIMEOUT_SECONDS", (int) DEFAULT_TOOL_TIMEOUT.toSeconds(), 1, 3_600)),
         Duration.ofHours(env.intValue("TOKENRAIL_CONVERSATION_RETENTION_HOURS", (int) DEFAULT_RETENTION.toHours(), 1,
-            10 * 365 * 24)));
+            10 * 365 * 24)),
+        env.intValue("TOKENRAIL_MEMORY_MAX_CONVERSATIONS", DEFAULT_CONVERSATIONS_IN_MEMORY, 1, 10_000_000));
   }
 }

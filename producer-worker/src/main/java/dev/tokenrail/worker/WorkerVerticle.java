@@ -7,12 +7,16 @@ import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.worker.generation.Generation;
 import dev.tokenrail.worker.generation.GenerationSettings;
 import dev.tokenrail.worker.generation.WorkerMetrics;
+import dev.tokenrail.worker.memory.ConversationMemory;
+import dev.tokenrail.worker.memory.MemoryReads;
 import dev.tokenrail.worker.memory.MemoryRestore;
+import dev.tokenrail.worker.memory.RecentTurns;
 import dev.tokenrail.worker.model.ChatModels;
 import dev.tokenrail.worker.partition.GenerationSlots;
 import dev.tokenrail.worker.partition.PartitionTask;
 import dev.tokenrail.worker.partition.TaskServices;
 import dev.tokenrail.worker.tools.Toolbox;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -66,6 +70,8 @@ public final class WorkerVerticle extends VerticleBase {
   private GenerationSlots slots;
   /** What every partition task shares; made once {@link #partitionCount} is known, before subscribing. */
   private TaskServices services;
+  private RecentTurns recentTurns;
+  private MemoryReads memoryReads;
   /** Commits what the tasks report done, in batches. */
   private OffsetCommitter commits;
   /** Set on shutdown: nothing new starts and consumption stays paused while running answers drain. */
@@ -95,6 +101,14 @@ public final class WorkerVerticle extends VerticleBase {
     commits = new OffsetCommitter(vertx, consumer);
     pauses = new PartitionPauses(consumer);
     slots = new GenerationSlots(config.maxConcurrentGenerations(), this::parked, this::applyBackpressure);
+    recentTurns = new RecentTurns(config.chat().conversationsInMemory());
+    memoryReads = new MemoryReads(config.kafka(), instanceId);
+    meters.add(Gauge.builder("tokenrail.memory.conversations.held", recentTurns, RecentTurns::size)
+        .description("conversations whose recent turns the worker holds (bounded by TOKENRAIL_MEMORY_MAX_CONVERSATIONS)")
+        .tag("worker", instanceId).register(Telemetry.registry()));
+    meters.add(FunctionCounter.builder("tokenrail.memory.conversations.evicted", recentTurns, RecentTurns::evicted)
+        .description("conversations whose turns the worker let go to stay within its bound; read back when needed")
+        .tag("worker", instanceId).register(Telemetry.registry()));
     meters.bindKafka(producer.unwrap());
     meters.bindKafka(consumer.unwrap());
     meters.add(Gauge.builder("tokenrail.generations.active", this, w -> w.slots.inFlight())
@@ -105,7 +119,8 @@ public final class WorkerVerticle extends VerticleBase {
     log.info("Worker {} starting: {}, tools {}", instanceId, config.model(),
         config.chat().tools().stream().map(t -> t.name()).toList());
     return checkPartitionCounts().compose(v -> {
-      services = new TaskServices(context, generation, config.chat().memory(), producer, config.kafka().topics(),
+      services = new TaskServices(context, generation, config.chat().memory(), recentTurns, memoryReads, producer,
+          config.kafka().topics(),
           partitionCount, slots, commits::committable);
       return consumer.subscribe(config.kafka().topics().requests());
     });
@@ -164,6 +179,10 @@ public final class WorkerVerticle extends VerticleBase {
           meters.close();
           return producer.close();
         })
+        .eventually(() -> vertx.executeBlocking(() -> {
+          memoryReads.close();
+          return null;
+        }))
         .eventually(() -> toolExecutor.close());
   }
 
@@ -198,7 +217,8 @@ public final class WorkerVerticle extends VerticleBase {
     Set<Integer> numbers = new TreeSet<>();
     tasks.forEach(t -> numbers.add(t.partition().getPartition()));
     int keep = config.chat().memory().turnsToKeep();
-    vertx.executeBlocking(() -> MemoryRestore.restore(config.kafka(), instanceId, numbers, keep), false)
+    int held = config.chat().conversationsInMemory();
+    vertx.executeBlocking(() -> MemoryRestore.restore(config.kafka(), instanceId, numbers, keep, held), false)
         .onComplete(restored -> {
           List<PartitionTask> current = tasks.stream().filter(t -> partitions.get(t.partition()) == t).toList();
           if (current.isEmpty() || draining) {
@@ -210,7 +230,9 @@ public final class WorkerVerticle extends VerticleBase {
             return;
           }
           for (PartitionTask task : current) {
-            task.memoryRestored(restored.result().get(task.partition().getPartition()));
+            ConversationMemory memory = restored.result().get(task.partition().getPartition());
+            memory.share(recentTurns);
+            task.memoryRestored(memory);
             task.processWaiting();
           }
           applyBackpressure();

@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import java.util.function.Consumer;
 
 /**
  * Writes for the conversation whose records have {@code key}, to its partition of every topic: events and
@@ -23,14 +22,23 @@ public final class KafkaEventSink implements EventSink {
   private final Topics topics;
   private final String key;
   private final int partition;
-  private final Consumer<Turn> memory;
+  private final TurnsWritten memory;
+
+  /** Keeps the worker's memory of the partition in step with the turns it writes. */
+  public interface TurnsWritten {
+    /** Before the turn is written: the next prompt sees it whether or not Kafka has acknowledged it yet. */
+    void writing(Turn turn);
+
+    /** Kafka has the turn at {@code offset} of the memory partition. */
+    void stored(Turn turn, long offset);
+  }
 
   /**
    * @param partition the conversation's partition ({@code Partitioning.partitionOf} its key)
-   * @param memory    applies a turn to the worker's in-memory memory of that partition, before it is written
+   * @param memory    told of each turn written to memory partition {@code partition}
    */
   public KafkaEventSink(KafkaProducer<String, Buffer> producer, Topics topics, String key, int partition,
-                        Consumer<Turn> memory) {
+                        TurnsWritten memory) {
     this.producer = producer;
     this.topics = topics;
     this.key = key;
@@ -48,9 +56,11 @@ public final class KafkaEventSink implements EventSink {
 
   @Override
   public Future<Void> remember(Turn turn) {
-    memory.accept(turn);
+    memory.writing(turn);
     return producer.send(KafkaProducerRecord.create(topics.memory(),
-        Turn.memoryKey(key, turn.messageId()), ProtocolCodec.encode(turn), turn.ts(), partition)).mapEmpty();
+            Turn.memoryKey(key, turn.messageId()), ProtocolCodec.encode(turn), turn.ts(), partition))
+        .onSuccess(metadata -> memory.stored(turn, metadata.getOffset()))
+        .mapEmpty();
   }
 
   @Override

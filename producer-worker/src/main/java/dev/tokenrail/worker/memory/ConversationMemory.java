@@ -3,44 +3,126 @@ package dev.tokenrail.worker.memory;
 import dev.tokenrail.protocol.Turn;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.NavigableSet;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * The recent turns of every conversation of one memory partition, as a worker holds them while it owns
- * the partition: restored from the compacted topic when the partition is assigned, then kept up to date
- * by the worker's own writes (it is the partition's only writer). Only the last {@code keepTurns} ended
- * turns of a conversation are kept — the prompt window never reaches further back. Confined to the verticle's context.
+ * What a worker knows of the conversations of one memory partition while it owns the partition: restored
+ * from the compacted topic when the partition is assigned, then kept up to date by the worker's own writes
+ * (it is the partition's only writer).
+ *
+ * <p>Two tiers, so a partition's millionth conversation costs what its index entry costs:
+ * <ul>
+ *   <li>an <b>index</b> of every retained conversation — each turn's message id and the offset of its latest
+ *       record in the memory topic, and when it was last active: what erasing and expiring need, and where
+ *       to read the turns back from. Some tens of bytes a turn; bounded in time by the conversation
+ *       retention, which erases idle conversations;</li>
+ *   <li>the <b>turns</b> themselves, only the last {@code keepTurns} ended ones of a conversation (the prompt
+ *       window never reaches further back), and only for the conversations in {@link RecentTurns} — a
+ *       bound shared by the worker's partitions. A conversation let go is read back from the topic
+ *       ({@link #toReload}, {@link #reloaded}) before its next answer.</li>
+ * </ul>
+ * Confined to the verticle's context once {@link #share}d (the restore builds it on a worker thread).
  */
 public final class ConversationMemory {
 
-  private final int keepTurns;
-  /** Conversation key → its turns by their offset in the requests partition. */
-  private final Map<String, TreeMap<Long, Turn>> turns = new HashMap<>();
-  /**
-   * Conversation key → the ids of every turn it has in the memory topic (the window keeps only the last
-   * {@code keepTurns}): what erasing it must tombstone. Some tens of bytes a turn, for as long as the
-   * conversation is retained.
-   */
-  private final Map<String, Set<String>> messageIds = new HashMap<>();
-  /** Conversation key → when its latest turn was written: how long it has been idle. */
-  private final Map<String, Long> lastActive = new HashMap<>();
-
-  public ConversationMemory(int keepTurns) {
-    this.keepTurns = keepTurns;
+  /** Message id → offset of the turn's latest record in the memory topic (-1 until Kafka acknowledged it). */
+  private static final class Indexed {
+    final LinkedHashMap<String, Long> turnOffsets = new LinkedHashMap<>();
+    long lastActive;
   }
 
-  public void apply(String conversationKey, Turn turn) {
-    messageIds.computeIfAbsent(conversationKey, k -> new LinkedHashSet<>()).add(turn.messageId());
-    lastActive.merge(conversationKey, turn.ts(), Math::max);
-    TreeMap<Long, Turn> conversation = turns.computeIfAbsent(conversationKey, k -> new TreeMap<>());
-    conversation.put(turn.requestOffset(), turn);
+  private final int keepTurns;
+  private final Map<String, Indexed> index = new HashMap<>();
+  private RecentTurns recent;
+
+  /** @param recent where the turns are held; the restore's own until {@link #share} hands them to the worker's */
+  public ConversationMemory(int keepTurns, RecentTurns recent) {
+    this.keepTurns = keepTurns;
+    this.recent = recent;
+  }
+
+  /**
+   * A turn written to the memory topic: by this worker ({@code memoryOffset} -1, see {@link #stored}) or read
+   * by the restore at {@code memoryOffset}.
+   */
+  public void apply(String conversationKey, Turn turn, long memoryOffset) {
+    Indexed conversation = index.get(conversationKey);
+    TreeMap<Long, Turn> turns;
+    if (conversation == null) { // a new conversation: its turns, none so far, are all known
+      conversation = new Indexed();
+      index.put(conversationKey, conversation);
+      turns = recent.hold(conversationKey, new TreeMap<>());
+    } else {
+      turns = recent.get(conversationKey); // null when let go: the index is enough, its turns are read back
+    }
+    conversation.turnOffsets.put(turn.messageId(), memoryOffset);
+    conversation.lastActive = Math.max(conversation.lastActive, turn.ts());
+    if (turns != null) {
+      keep(turns, turn);
+    }
+  }
+
+  /** Kafka acknowledged a turn this worker wrote at {@code memoryOffset}: a later read back finds it there. */
+  public void stored(String conversationKey, String messageId, long memoryOffset) {
+    Indexed conversation = index.get(conversationKey);
+    if (conversation != null) {
+      conversation.turnOffsets.computeIfPresent(messageId, (id, known) -> Math.max(known, memoryOffset));
+    }
+  }
+
+  /** Whether the conversation's turns are at hand: held, or it has none. */
+  public boolean atHand(String conversationKey) {
+    return !index.containsKey(conversationKey) || recent.get(conversationKey) != null;
+  }
+
+  /**
+   * Offsets in the memory topic to read the conversation's turns back from: those of its latest turns, twice
+   * as many as the window keeps (messages queued behind the running one have pending turns that don't count).
+   */
+  public NavigableSet<Long> toReload(String conversationKey) {
+    NavigableSet<Long> offsets = new TreeSet<>();
+    Indexed conversation = index.get(conversationKey);
+    if (conversation != null) {
+      List<Long> all = new ArrayList<>(conversation.turnOffsets.values());
+      for (int i = all.size() - 1; i >= 0 && offsets.size() < 2 * keepTurns; i--) {
+        if (all.get(i) >= 0) {
+          offsets.add(all.get(i));
+        }
+      }
+    }
+    return offsets;
+  }
+
+  /** The conversation's turns, read back from the records at {@link #toReload}'s offsets. */
+  public void reloaded(String conversationKey, List<Turn> turns) {
+    Indexed conversation = index.get(conversationKey);
+    if (conversation == null || recent.get(conversationKey) != null) {
+      return; // erased meanwhile, or held again already
+    }
+    TreeMap<Long, Turn> window = recent.hold(conversationKey, new TreeMap<>());
+    for (Turn t : turns) {
+      if (conversation.turnOffsets.containsKey(t.messageId())) { // not erased since
+        keep(window, t);
+      }
+    }
+  }
+
+  /** Adds the turn; keeps only the last {@code keepTurns} ended ones. */
+  private void keep(TreeMap<Long, Turn> turns, Turn turn) {
+    Turn known = turns.get(turn.requestOffset());
+    if (known != null && known.status() != Turn.Status.PENDING && turn.status() == Turn.Status.PENDING) {
+      return; // read back out of order: an ended turn is never pending again
+    }
+    turns.put(turn.requestOffset(), turn);
     // Pending turns (messages queued behind the running one) don't count: they must not push out history.
-    long ended = conversation.values().stream().filter(t -> t.status() != Turn.Status.PENDING).count();
-    for (var it = conversation.values().iterator(); ended > keepTurns && it.hasNext(); ) {
+    long ended = turns.values().stream().filter(t -> t.status() != Turn.Status.PENDING).count();
+    for (var it = turns.values().iterator(); ended > keepTurns && it.hasNext(); ) {
       if (it.next().status() != Turn.Status.PENDING) {
         it.remove();
         ended--;
@@ -48,10 +130,16 @@ public final class ConversationMemory {
     }
   }
 
-  /** The conversation's ended turns that came before the message at {@code requestOffset}, oldest first. */
+  /**
+   * The conversation's ended turns that came before the message at {@code requestOffset}, oldest first.
+   * Only once they are {@link #atHand}.
+   */
   public List<Turn> before(String conversationKey, long requestOffset) {
-    TreeMap<Long, Turn> conversation = turns.get(conversationKey);
+    TreeMap<Long, Turn> conversation = recent.get(conversationKey);
     if (conversation == null) {
+      if (index.containsKey(conversationKey)) {
+        throw new IllegalStateException("the turns of " + conversationKey + " must be read back first");
+      }
       return List.of();
     }
     List<Turn> earlier = new ArrayList<>();
@@ -65,36 +153,52 @@ public final class ConversationMemory {
 
   /** A turn tombstoned in the memory topic (restore reads them as they come). */
   public void remove(String conversationKey, String messageId) {
-    TreeMap<Long, Turn> conversation = turns.get(conversationKey);
-    if (conversation != null) {
-      conversation.values().removeIf(t -> t.messageId().equals(messageId));
+    TreeMap<Long, Turn> turns = recent.get(conversationKey);
+    if (turns != null) {
+      turns.values().removeIf(t -> t.messageId().equals(messageId));
     }
-    Set<String> ids = messageIds.get(conversationKey);
-    if (ids != null && ids.remove(messageId) && ids.isEmpty()) {
+    Indexed conversation = index.get(conversationKey);
+    if (conversation != null && conversation.turnOffsets.remove(messageId) != null && conversation.turnOffsets.isEmpty()) {
       forget(conversationKey);
     }
   }
 
   /** Forgets the conversation; returns the ids of the turns it had, which its erasure tombstones. */
   public Set<String> forget(String conversationKey) {
-    turns.remove(conversationKey);
-    lastActive.remove(conversationKey);
-    Set<String> ids = messageIds.remove(conversationKey);
-    return ids == null ? Set.of() : ids;
+    recent.remove(conversationKey);
+    Indexed conversation = index.remove(conversationKey);
+    return conversation == null ? Set.of() : conversation.turnOffsets.keySet();
   }
 
   /** Conversations whose latest turn was written before {@code cutoffMillis}. */
   public List<String> idleSince(long cutoffMillis) {
     List<String> idle = new ArrayList<>();
-    lastActive.forEach((key, at) -> {
-      if (at < cutoffMillis) {
+    index.forEach((key, conversation) -> {
+      if (conversation.lastActive < cutoffMillis) {
         idle.add(key);
       }
     });
     return idle;
   }
 
+  /**
+   * Hands the turns held to the worker's shared {@code RecentTurns} (which may let some go at once): from
+   * now on this memory is the verticle's.
+   */
+  public void share(RecentTurns shared) {
+    if (shared == recent) {
+      return;
+    }
+    recent.handTo(shared, index.keySet());
+    recent = shared;
+  }
+
+  /** The partition is no longer this worker's: its conversations' turns make room for others'. */
+  public void release() {
+    index.keySet().forEach(recent::remove);
+  }
+
   public int conversations() {
-    return messageIds.size();
+    return index.size();
   }
 }

@@ -33,19 +33,21 @@ public final class MemoryRestore {
   }
 
   /**
-   * Each partition's memory, restored; throws if a minute passes without a record read. A large memory
+   * Each partition's memory, restored, holding the turns of at most {@code maxConversations} conversations
+   * (those written last), the others indexed only; throws if a minute passes without a record read. A large memory
    * topic takes as long as it takes to read: a fixed deadline made its restore fail, and start again
    * from scratch, forever.
    */
   public static Map<Integer, ConversationMemory> restore(KafkaSettings kafka, String clientId, Set<Integer> partitions,
-                                                         int keepTurns) {
+                                                         int keepTurns, int maxConversations) {
     String topic = kafka.topics().memory();
     Map<String, Object> config = new HashMap<>(kafka.consumerConfig(clientId + "-memory-restore"));
     config.put("key.deserializer", StringDeserializer.class.getName());
     config.put("value.deserializer", ByteArrayDeserializer.class.getName());
     config.put("max.poll.records", "2000");
     Map<Integer, ConversationMemory> restored = new HashMap<>();
-    partitions.forEach(p -> restored.put(p, new ConversationMemory(keepTurns)));
+    RecentTurns recent = new RecentTurns(maxConversations); // the newest conversations' turns, for all of them
+    partitions.forEach(p -> restored.put(p, new ConversationMemory(keepTurns, recent)));
     long started = System.currentTimeMillis();
     int records = 0;
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config)) {
@@ -84,7 +86,7 @@ public final class MemoryRestore {
     }
     try {
       Turn turn = ProtocolCodec.decodeTurn(io.vertx.core.buffer.Buffer.buffer(r.value()));
-      Turn.conversationKeyOf(r.key()).ifPresent(key -> memory.apply(key, turn));
+      Turn.conversationKeyOf(r.key()).ifPresent(key -> memory.apply(key, turn, r.offset()));
     } catch (ProtocolException e) {
       log.warn("Skipping a memory record that is not valid at {}@{}: {}", r.partition(), r.offset(), e.getMessage());
     }

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,6 +138,9 @@ public final class PartitionTask {
    */
   public void revoke() {
     owned = false;
+    if (memory != null) {
+      memory.release();
+    }
     if (!running.isEmpty()) {
       log.info("Partition {} revoked: abandoning {} running generations", partition, running.size());
       new ArrayList<>(running.values()).forEach(Generation::abandon);
@@ -266,11 +270,50 @@ public final class PartitionTask {
   }
 
   private void generate(Queued queued) {
-    MessageRequest request = queued.request();
-    String key = queued.key();
     if (!owned || !conversations.isHead(queued)) {
       return; // revoked while it waited (its new owner has it), or cancelled
     }
+    GenerationSlots slots = services.slots();
+    slots.started(); // the slot is this message's while its conversation's earlier turns are read back, if they must be
+    turnsAtHand(queued).onComplete(read -> {
+      if (owned && conversations.isHead(queued) && read.succeeded()) {
+        run(queued);
+        return;
+      }
+      slots.ended();
+      if (read.failed() && owned && conversations.isHead(queued)) {
+        log.warn("Memory of conversation {} not read back ({}); trying again in 1 s", queued.key(), read.cause().toString());
+        services.context().owner().setTimer(1_000, id -> startWhenFree(queued));
+      }
+      slots.startWaiting();
+    });
+  }
+
+  /**
+   * Completes once the conversation's earlier turns are in memory: at once, unless the worker let them go
+   * ({@code RecentTurns}); then they are read back from the memory topic. An OpenAI-style message brings its
+   * own history and needs none.
+   */
+  private Future<Void> turnsAtHand(Queued queued) {
+    String key = queued.key();
+    if (queued.request().completion().isPresent() || memory.atHand(key)) {
+      return Future.succeededFuture();
+    }
+    ConversationMemory of = memory;
+    NavigableSet<Long> offsets = of.toReload(key);
+    int memoryPartition = partition.getPartition();
+    return services.context().owner()
+        .executeBlocking(() -> services.memoryReads().read(memoryPartition, key, offsets))
+        .map(turns -> {
+          of.reloaded(key, turns);
+          return null;
+        });
+  }
+
+  /** Generates the conversation's head, whose slot is taken and whose earlier turns are at hand. */
+  private void run(Queued queued) {
+    MessageRequest request = queued.request();
+    String key = queued.key();
     long offset = queued.offset();
     // The turns before this one have all ended: a conversation's messages are answered one at a time.
     List<ChatMessage> prompt = request.completion().isPresent()
@@ -280,7 +323,6 @@ public final class PartitionTask {
         request, prompt, queued.attempt(), queued.trace());
     GenerationSlots slots = services.slots();
     running.put(request.messageId(), generation);
-    slots.started();
     generation.run().onComplete(ar -> {
       running.remove(request.messageId());
       slots.ended();
@@ -325,9 +367,19 @@ public final class PartitionTask {
    */
   private EventSink sinkFor(String key) {
     return new KafkaEventSink(services.producer(), services.topics(), key,
-        Partitioning.partitionOf(key, services.partitionCount()), turn -> {
-          if (owned && memory != null) {
-            memory.apply(key, turn);
+        Partitioning.partitionOf(key, services.partitionCount()), new KafkaEventSink.TurnsWritten() {
+          @Override
+          public void writing(Turn turn) {
+            if (owned && memory != null) {
+              memory.apply(key, turn, -1);
+            }
+          }
+
+          @Override
+          public void stored(Turn turn, long offset) {
+            if (owned && memory != null) {
+              memory.stored(key, turn.messageId(), offset);
+            }
           }
         });
   }

@@ -2,7 +2,9 @@ package dev.tokenrail.worker.partition;
 
 import dev.tokenrail.protocol.Topics;
 import dev.tokenrail.worker.generation.GenerationSettings;
+import dev.tokenrail.worker.memory.MemoryReads;
 import dev.tokenrail.worker.memory.MemoryWindow;
+import dev.tokenrail.worker.memory.RecentTurns;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.producer.KafkaProducer;
@@ -13,6 +15,8 @@ import io.vertx.kafka.client.producer.KafkaProducer;
  * @param context         the verticle's context: every task, generation and Kafka write is confined to it
  * @param generation      what every generation shares
  * @param memoryWindow    how much of a conversation the model is sent
+ * @param recentTurns     the turns the worker holds, shared by its partitions' memories
+ * @param memoryReads     reads back the turns of a conversation let go from {@code recentTurns}
  * @param producer        the verticle's producer, for every write
  * @param topics          topic names
  * @param partitionCount  partitions of the requests topic, and so of the memory topic
@@ -20,6 +24,7 @@ import io.vertx.kafka.client.producer.KafkaProducer;
  * @param commits         told each offset that may be committed
  */
 public record TaskServices(Context context, GenerationSettings generation, MemoryWindow memoryWindow,
+                           RecentTurns recentTurns, MemoryReads memoryReads,
                            KafkaProducer<String, Buffer> producer, Topics topics, int partitionCount,
                            GenerationSlots slots, OffsetCommits commits) {
 }

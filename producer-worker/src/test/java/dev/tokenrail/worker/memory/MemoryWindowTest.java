@@ -1,6 +1,7 @@
 package dev.tokenrail.worker.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -63,15 +64,60 @@ class MemoryWindowTest {
 
   @Test
   void memoryKeepsTheLastEndedTurnsPerConversationAndLeavesPendingOnesOutOfPrompts() {
-    ConversationMemory memory = new ConversationMemory(2);
-    memory.apply("c", turn(1, "one", Turn.Status.DONE, "1", List.of()));
-    memory.apply("c", turn(2, "two", Turn.Status.DONE, "2", List.of()));
-    memory.apply("c", turn(3, "three", Turn.Status.DONE, "3", List.of()));
+    ConversationMemory memory = new ConversationMemory(2, new RecentTurns(10));
+    memory.apply("c", turn(1, "one", Turn.Status.DONE, "1", List.of()), 10);
+    memory.apply("c", turn(2, "two", Turn.Status.DONE, "2", List.of()), 11);
+    memory.apply("c", turn(3, "three", Turn.Status.DONE, "3", List.of()), 12);
     // Queued messages don't count towards the turns kept: they must not push history out.
-    memory.apply("c", Turn.pending(new MessageRequest("c", "m4", "four", 0), 4));
-    memory.apply("c", Turn.pending(new MessageRequest("c", "m5", "five", 0), 5));
+    memory.apply("c", Turn.pending(new MessageRequest("c", "m4", "four", 0), 4), 13);
+    memory.apply("c", Turn.pending(new MessageRequest("c", "m5", "five", 0), 5), 14);
     assertThat(memory.before("c", 6)).extracting(Turn::userText).containsExactly("two", "three");
     assertThat(memory.before("c", 2)).isEmpty(); // turn 1 was dropped: only the last two ended are kept
     assertThat(memory.before("other", 5)).isEmpty();
+  }
+
+  @Test
+  void conversationsLetGoKeepTheirIndexAndAreReadBackByTheirTurnsOffsets() {
+    RecentTurns recent = new RecentTurns(1);
+    ConversationMemory memory = new ConversationMemory(2, recent);
+    Turn a1 = turn(1, "a1", Turn.Status.DONE, "x", List.of());
+    Turn a2 = turn(3, "a2", Turn.Status.DONE, "y", List.of());
+    memory.apply("a", a1, 100);
+    memory.apply("a", a2, -1); // written by this worker: its offset comes with Kafka's acknowledgement
+    memory.stored("a", a2.messageId(), 102);
+    memory.apply("b", turn(2, "b1", Turn.Status.DONE, "z", List.of()), 101);
+
+    assertThat(recent.size()).isEqualTo(1);
+    assertThat(recent.evicted()).isEqualTo(1);
+    assertThat(memory.atHand("b")).isTrue();
+    assertThat(memory.atHand("new")).isTrue(); // a conversation with no turns needs nothing read back
+    assertThat(memory.atHand("a")).isFalse();
+    assertThatThrownBy(() -> memory.before("a", 9)).isInstanceOf(IllegalStateException.class);
+    assertThat(memory.toReload("a")).containsExactly(100L, 102L);
+    // A turn written while "a" is let go goes into the index only, and is among what is read back.
+    memory.apply("a", turn(4, "a3", Turn.Status.DONE, "w", List.of()), 103);
+    assertThat(memory.toReload("a")).containsExactly(100L, 102L, 103L);
+
+    memory.reloaded("a", List.of(a1, a2, turn(4, "a3", Turn.Status.DONE, "w", List.of())));
+    assertThat(memory.before("a", 9)).extracting(Turn::userText).containsExactly("a2", "a3");
+    assertThat(memory.atHand("b")).isFalse(); // "a" took the only place
+    assertThat(memory.conversations()).isEqualTo(2);
+    assertThat(memory.idleSince(Long.MAX_VALUE)).containsExactlyInAnyOrder("a", "b");
+    assertThat(memory.forget("b")).containsExactly("m2");
+    assertThat(memory.conversations()).isEqualTo(1);
+  }
+
+  @Test
+  void aRestoredMemoryHandsItsTurnsToTheWorkersBoundNewestLast() {
+    RecentTurns restoring = new RecentTurns(10);
+    ConversationMemory memory = new ConversationMemory(5, restoring);
+    memory.apply("old", turn(1, "o", Turn.Status.DONE, "o", List.of()), 1);
+    memory.apply("newer", turn(2, "n", Turn.Status.DONE, "n", List.of()), 2);
+    RecentTurns shared = new RecentTurns(1);
+    memory.share(shared);
+    assertThat(memory.atHand("newer")).isTrue();
+    assertThat(memory.atHand("old")).isFalse();
+    memory.release(); // the partition went to another worker
+    assertThat(shared.size()).isZero();
   }
 }
