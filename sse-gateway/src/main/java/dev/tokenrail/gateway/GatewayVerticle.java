@@ -19,6 +19,7 @@ import dev.tokenrail.gateway.openai.ChatCompletions;
 import dev.tokenrail.runtime.MeterScope;
 import dev.tokenrail.runtime.Startup;
 import dev.tokenrail.runtime.Telemetry;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -96,6 +97,11 @@ public final class GatewayVerticle extends VerticleBase {
     lookups = new LogLookups(vertx, config.kafka(), instanceId, meters);
     starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests, lookups);
     transcripts = new Transcripts(vertx, config.kafka(), instanceId, lookups);
+    // The two indexes that grow with conversations (until retention erases them): watched, not capped.
+    meters.add(Gauge.builder("tokenrail.index.conversations", starts, ConversationStarts::size).tag("index", "starts")
+        .tag("gateway", instanceId).description("conversations in the gateway's index").register(Telemetry.registry()));
+    meters.add(Gauge.builder("tokenrail.index.conversations", transcripts, Transcripts::size).tag("index", "transcripts")
+        .tag("gateway", instanceId).description("conversations in the gateway's index").register(Telemetry.registry()));
     streams = new Streams(vertx, config.kafka(), config.delivery(), instanceId, meters, lookups, starts);
     admission = new Admission(config.limits(), instanceId, meters);
     vertx.setPeriodic(60_000, id -> admission.evictIdle());

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import com.carrotsearch.hppc.LongLongHashMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  * it accepts a message of a conversation it does not know yet. Two gateways taking a conversation's first
  * two messages at once may both write; the start time then is one of the two, which the clock-skew
  * allowance of the lookup covers. Confined to the gateway's context.
+ *
+ * <p>Held as 64-bit key hashes ({@link KeyHash}) to start times, unboxed: about 20 bytes a conversation,
+ * for as long as the conversation is retained (an idle one is erased, and its tombstone removes it here).
+ * Two conversations sharing a hash would share the earlier start time, which makes a replay from the start
+ * read further back than it needs, never miss anything.
  */
 public final class ConversationStarts {
 
@@ -38,7 +44,7 @@ public final class ConversationStarts {
   private final Vertx vertx;
   private final KafkaSettings kafka;
   private final KafkaProducer<String, Buffer> producer;
-  private final Map<String, Long> startedAt = new HashMap<>();
+  private final LongLongHashMap startedAt = new LongLongHashMap();
   private final TopicFollower follower;
   private final LogLookups lookups;
   /** Catch-up questions in flight, by partition (see {@link #caughtUp}). */
@@ -67,13 +73,18 @@ public final class ConversationStarts {
   }
 
   public OptionalLong startedAt(String kafkaKey) {
-    Long t = startedAt.get(kafkaKey);
-    return t == null ? OptionalLong.empty() : OptionalLong.of(t);
+    long t = startedAt.getOrDefault(KeyHash.of(kafkaKey), -1);
+    return t < 0 ? OptionalLong.empty() : OptionalLong.of(t);
+  }
+
+  /** Conversations known. */
+  public int size() {
+    return startedAt.size();
   }
 
   /** Forgets the conversation at once, on the gateway that erased it; the others read its tombstone. */
   public void forget(String kafkaKey) {
-    startedAt.remove(kafkaKey);
+    startedAt.remove(KeyHash.of(kafkaKey));
   }
 
   /**
@@ -120,14 +131,17 @@ public final class ConversationStarts {
   }
 
   private Future<Void> recordStart(String kafkaKey, long acceptedAt, boolean retry) {
-    if (startedAt.containsKey(kafkaKey)) {
+    long hash = KeyHash.of(kafkaKey);
+    if (startedAt.containsKey(hash)) {
       return Future.succeededFuture();
     }
-    startedAt.put(kafkaKey, acceptedAt);
+    startedAt.put(hash, acceptedAt);
     return producer.send(KafkaProducerRecord.create(kafka.topics().conversations(), kafkaKey,
             ProtocolCodec.encodeConversationStart(acceptedAt)))
         .onFailure(e -> {
-          startedAt.remove(kafkaKey, acceptedAt);
+          if (startedAt.getOrDefault(hash, -1) == acceptedAt) {
+            startedAt.remove(hash);
+          }
           log.warn("Conversation start not stored{}: {}", retry ? ", trying again in 1 s" : "", e.toString());
           if (retry) {
             vertx.setTimer(1_000, id -> recordStart(kafkaKey, acceptedAt, false));
@@ -141,11 +155,14 @@ public final class ConversationStarts {
       return;
     }
     if (record.value() == null) { // the conversation was erased (deleted, or idle past its retention)
-      startedAt.remove(record.key());
+      startedAt.remove(KeyHash.of(record.key()));
       return;
     }
     try {
-      startedAt.merge(record.key(), ProtocolCodec.decodeConversationStart(record.value()), Math::min);
+      long started = ProtocolCodec.decodeConversationStart(record.value());
+      long hash = KeyHash.of(record.key());
+      long known = startedAt.getOrDefault(hash, -1);
+      startedAt.put(hash, known < 0 ? started : Math.min(known, started));
     } catch (ProtocolException e) {
       log.warn("Skipping a conversation index record that is not valid at {}@{}: {}",
           record.partition(), record.offset(), e.getMessage());

@@ -13,7 +13,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
 import java.time.Duration;
+import com.carrotsearch.hppc.LongObjectHashMap;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -27,8 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Conversations' transcripts, read from the compacted memory topic the workers write.
  *
- * <p>Every gateway follows the memory topic and keeps only an index — for each conversation, the offset of
- * each turn's latest record, some tens of bytes a turn — and reads the turns themselves when asked. Before
+ * <p>Every gateway follows the memory topic and keeps only an index — for each conversation (by its 64-bit
+ * {@link KeyHash}), the offsets of its turns' records, 8 bytes a record and about 60 a conversation — and
+ * reads the turns themselves when asked, keeping each turn's latest record. An erased conversation's first
+ * tombstone removes it (erasure is of whole conversations), so the index holds what the retention keeps.
+ * Two conversations sharing a hash would share an entry: each read skips the other's records, by key. Before
  * answering, it waits until it has read the conversation's memory partition up to the end Kafka reports
  * at that moment: a client that saw {@code done} (written after its turn) gets a transcript with that
  * turn, whichever gateway it asks. Confined to the gateway's context.
@@ -42,8 +47,8 @@ public final class Transcripts {
   private final String topic;
   private final LogLookups reads;
   private final TopicFollower follower;
-  /** Conversation key → message id → offset of the turn's latest record. */
-  private final Map<String, Map<String, Long>> index = new HashMap<>();
+  /** Conversation key hash → offsets of its turns' records in its memory partition, ascending. */
+  private final LongObjectHashMap<long[]> index = new LongObjectHashMap<>();
 
   public Transcripts(Vertx vertx, KafkaSettings kafka, String clientId, LogLookups reads) {
     this.topic = kafka.topics().memory();
@@ -70,11 +75,15 @@ public final class Transcripts {
         .compose(bounds -> follower.appliedUpTo(tp.getPartition(), bounds.end())
             .timeout(CATCH_UP_PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
         .compose(caughtUp -> {
-          Map<String, Long> turns = index.get(conversationKey);
-          if (turns == null) {
+          long[] offsets = index.get(KeyHash.of(conversationKey));
+          if (offsets == null) {
             return Future.succeededFuture(Optional.<List<Turn>>empty());
           }
-          return reads.fetch(tp, new TreeSet<>(turns.values())).map(records -> Optional.of(decode(conversationKey, records)));
+          TreeSet<Long> wanted = new TreeSet<>();
+          for (long offset : offsets) {
+            wanted.add(offset);
+          }
+          return reads.fetch(tp, wanted).map(records -> Optional.of(decode(conversationKey, records)));
         });
   }
 
@@ -100,20 +109,28 @@ public final class Transcripts {
     return new JsonObject().put("conversationId", conversationId).put("messages", messages);
   }
 
+  /** Each turn as its latest record has it (records come in offset order), in the conversation's order. */
   private List<Turn> decode(String conversationKey, List<KafkaConsumerRecord<String, Buffer>> records) {
-    List<Turn> turns = new ArrayList<>();
+    Map<String, Turn> latest = new HashMap<>();
     for (KafkaConsumerRecord<String, Buffer> r : records) {
       if (r.value() == null || !Turn.conversationKeyOf(r.key()).map(conversationKey::equals).orElse(false)) {
-        continue;
+        continue; // a tombstone, or a record of a conversation sharing the hash
       }
       try {
-        turns.add(ProtocolCodec.decodeTurn(r.value()));
+        Turn turn = ProtocolCodec.decodeTurn(r.value());
+        latest.put(turn.messageId(), turn);
       } catch (ProtocolException e) {
         log.warn("Skipping a memory record that is not valid at {}@{}: {}", r.partition(), r.offset(), e.getMessage());
       }
     }
+    List<Turn> turns = new ArrayList<>(latest.values());
     turns.sort(Comparator.comparingLong(Turn::requestOffset));
     return turns;
+  }
+
+  /** Conversations indexed. */
+  public int size() {
+    return index.size();
   }
 
   private void apply(KafkaConsumerRecord<String, Buffer> record) {
@@ -121,14 +138,14 @@ public final class Transcripts {
     if (key.isEmpty()) {
       return;
     }
-    String messageId = record.key().substring(key.get().length() + 1);
-    if (record.value() == null) {
-      Map<String, Long> turns = index.get(key.get());
-      if (turns != null && turns.remove(messageId) != null && turns.isEmpty()) {
-        index.remove(key.get()); // an erased conversation leaves nothing behind
-      }
+    long hash = KeyHash.of(key.get());
+    if (record.value() == null) { // the conversation was erased: it leaves nothing behind
+      index.remove(hash);
       return;
     }
-    index.computeIfAbsent(key.get(), k -> new HashMap<>()).put(messageId, record.offset());
+    long[] offsets = index.get(hash);
+    long[] more = offsets == null ? new long[1] : Arrays.copyOf(offsets, offsets.length + 1);
+    more[more.length - 1] = record.offset();
+    index.put(hash, more);
   }
 }
