@@ -97,6 +97,33 @@ class ConversationLifetimeTest {
     }
   }
 
+  /**
+   * A stateless completion (it names no conversation: its client holds the history) makes a conversation
+   * of its own, which would otherwise take room in every index for the whole retention: it is erased after
+   * the shorter stateless retention, while a named conversation as idle is kept.
+   */
+  @Test
+  void aStatelessCompletionsConversationIsErasedAfterTheShorterStatelessRetention() {
+    try (TokenrailStack stack = TokenrailStack.start(kafka -> WorkerConfig.of(kafka,
+            ModelSettings.openAi(model.baseUrl(), "sk-test", "test-model"), 100).withDrainTimeout(Duration.ZERO)
+        .withChat(ChatSettings.DEFAULT.withStatelessRetention(Duration.ofSeconds(3))), 1)) {
+      String base = stack.baseUrl();
+      Http.Response completion = Http.postJson(base + "/v1/chat/completions",
+          "{\"model\":\"tokenrail\",\"messages\":[{\"role\":\"user\",\"content\":\"remember the word wren\"}]}");
+      assertThat(completion.status()).isEqualTo(200);
+      String stateless = completion.header("X-Conversation-Id");
+      assertThat(stateless).startsWith("chat-");
+      assertThat(Http.get(base + "/api/conversations/" + stateless).status()).isEqualTo(200);
+      converse(base, null, "named-and-idle", "remember the word rook");
+
+      await().atMost(PATIENCE).untilAsserted(() ->
+          assertThat(Http.get(base + "/api/conversations/" + stateless).status()).as("after its retention").isEqualTo(404));
+      Http.Response named = Http.get(base + "/api/conversations/named-and-idle");
+      assertThat(named.status()).as("a named conversation idle as long").isEqualTo(200);
+      assertThat(named.body()).contains("rook");
+    }
+  }
+
   /** Posts a message and waits for its answer; returns its id. */
   private static String converse(String base, String token, String conversation, String text) {
     try (SseClient stream = SseClient.connect(base + "/api/conversations/" + conversation + "/events",

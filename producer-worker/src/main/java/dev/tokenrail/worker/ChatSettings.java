@@ -22,9 +22,12 @@ import java.util.stream.Collectors;
  * @param retention      a conversation idle this long (no turn written) is erased: its memory, transcript and start
  * @param conversationsInMemory  conversations whose recent turns a worker holds; the others' are read back from
  *                       the memory topic when they have a message again
+ * @param statelessRetention  the same for the conversation of a stateless {@code /v1/chat/completions} (one that
+ *                       names none, {@code ConversationIds.isStateless}): its client holds the history, so it is
+ *                       kept only for a resume or a look at its transcript
  */
 public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout,
-                           Duration retention, int conversationsInMemory) {
+                           Duration retention, int conversationsInMemory, Duration statelessRetention) {
 
   public static final int DEFAULT_MAX_TOOL_ROUNDS = 5;
   public static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofSeconds(10);
@@ -35,13 +38,16 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
    * more conversations than a worker's generation slots are ever busy with.
    */
   public static final int DEFAULT_CONVERSATIONS_IN_MEMORY = 10_000;
+  /** A day: a stateless completion's answer can be resumed or looked at for that long, then it takes no room. */
+  public static final Duration DEFAULT_STATELESS_RETENTION = Duration.ofDays(1);
   public static final ChatSettings DEFAULT = new ChatSettings(MemoryWindow.DEFAULT, Toolbox.standardTools(),
-      DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY);
+      DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY,
+      DEFAULT_STATELESS_RETENTION);
 
   public ChatSettings {
     tools = List.copyOf(tools);
-    if (retention.isNegative() || retention.isZero()) {
-      throw new IllegalArgumentException("the conversation retention must be positive");
+    if (retention.isNegative() || retention.isZero() || statelessRetention.isNegative() || statelessRetention.isZero()) {
+      throw new IllegalArgumentException("conversation retentions must be positive");
     }
     if (conversationsInMemory < 1) {
       throw new IllegalArgumentException("at least one conversation must fit in memory");
@@ -49,29 +55,34 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
   }
 
   public ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout) {
-    this(memory, tools, maxToolRounds, toolTimeout, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY);
+    this(memory, tools, maxToolRounds, toolTimeout, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY, DEFAULT_STATELESS_RETENTION);
   }
 
   public ChatSettings withRetention(Duration idle) {
-    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, idle, conversationsInMemory);
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, idle, conversationsInMemory, statelessRetention);
+  }
+
+  public ChatSettings withStatelessRetention(Duration idle) {
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory, idle);
   }
 
   public ChatSettings withConversationsInMemory(int conversations) {
-    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversations);
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversations, statelessRetention);
   }
 
   public ChatSettings withMemory(MemoryWindow window) {
-    return new ChatSettings(window, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory);
+    return new ChatSettings(window, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory, statelessRetention);
   }
 
   public ChatSettings withTools(List<Tool> offered) {
-    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout, retention, conversationsInMemory);
+    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout, retention, conversationsInMemory, statelessRetention);
   }
 
   /**
    * {@code TOKENRAIL_MEMORY_MAX_MESSAGES}, {@code TOKENRAIL_MEMORY_MAX_TOKENS}, {@code TOKENRAIL_TOOLS}
    * (comma-separated names, or {@code none}), {@code TOKENRAIL_MAX_TOOL_ROUNDS}, {@code TOKENRAIL_TOOL_TIMEOUT_SECONDS},
-   * {@code TOKENRAIL_CONVERSATION_RETENTION_HOURS}, {@code TOKENRAIL_MEMORY_MAX_CONVERSATIONS}.
+   * {@code TOKENRAIL_CONVERSATION_RETENTION_HOURS}, {@code TOKENRAIL_MEMORY_MAX_CONVERSATIONS},
+   * {@code TOKENRAIL_STATELESS_RETENTION_HOURS}.
    */
   public static ChatSettings fromEnv(Env env) {
     Map<String, Tool> standard = Toolbox.standardTools().stream()
@@ -94,6 +105,8 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
         Duration.ofSeconds(env.intValue("TOKENRAIL_TOOL_TIMEOUT_SECONDS", (int) DEFAULT_TOOL_TIMEOUT.toSeconds(), 1, 3_600)),
         Duration.ofHours(env.intValue("TOKENRAIL_CONVERSATION_RETENTION_HOURS", (int) DEFAULT_RETENTION.toHours(), 1,
             10 * 365 * 24)),
-        env.intValue("TOKENRAIL_MEMORY_MAX_CONVERSATIONS", DEFAULT_CONVERSATIONS_IN_MEMORY, 1, 10_000_000));
+        env.intValue("TOKENRAIL_MEMORY_MAX_CONVERSATIONS", DEFAULT_CONVERSATIONS_IN_MEMORY, 1, 10_000_000),
+        Duration.ofHours(env.intValue("TOKENRAIL_STATELESS_RETENTION_HOURS", (int) DEFAULT_STATELESS_RETENTION.toHours(), 1,
+            10 * 365 * 24)));
   }
 }

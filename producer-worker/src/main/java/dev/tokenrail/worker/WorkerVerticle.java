@@ -115,7 +115,9 @@ public final class WorkerVerticle extends VerticleBase {
         .description("generations running").tag("worker", instanceId).register(Telemetry.registry()));
     vertx.setPeriodic(1_000, id -> checkTimeouts());
     long retention = config.chat().retention().toMillis();
-    vertx.setPeriodic(Math.max(1_000, Math.min(60_000, retention / 4)), id -> expireIdleConversations(retention));
+    long statelessRetention = config.chat().statelessRetention().toMillis();
+    vertx.setPeriodic(Math.max(1_000, Math.min(60_000, Math.min(retention, statelessRetention) / 4)),
+        id -> expireIdleConversations(retention, statelessRetention));
     log.info("Worker {} starting: {}, tools {}", instanceId, config.model(),
         config.chat().tools().stream().map(t -> t.name()).toList());
     return checkPartitionCounts().compose(v -> {
@@ -297,9 +299,9 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   /** Conversations idle past their retention are erased by the worker that owns their partition. */
-  private void expireIdleConversations(long retentionMillis) {
-    long cutoff = System.currentTimeMillis() - retentionMillis;
-    partitions.values().forEach(task -> task.expireIdle(cutoff));
+  private void expireIdleConversations(long retentionMillis, long statelessRetentionMillis) {
+    long now = System.currentTimeMillis();
+    partitions.values().forEach(task -> task.expireIdle(now - retentionMillis, now - statelessRetentionMillis));
   }
 
   private void checkTimeouts() {

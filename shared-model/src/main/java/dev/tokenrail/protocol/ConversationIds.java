@@ -12,8 +12,29 @@ public final class ConversationIds {
   private static final Pattern UUID_V7 =
       Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String STATELESS_PREFIX = "chat-";
+  private static final Pattern STATELESS =
+      Pattern.compile("chat-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
 
   private ConversationIds() {
+  }
+
+  /**
+   * The conversation of a stateless OpenAI-style request (one that names none: the client holds the
+   * history). Its form is recognisable ({@link #isStateless}) so that the worker gives it a shorter life.
+   */
+  public static String newStatelessId() {
+    return STATELESS_PREFIX + UUID.randomUUID();
+  }
+
+  /** Whether the conversation id has the form of {@link #newStatelessId}'s. */
+  public static boolean isStateless(String conversationId) {
+    return conversationId != null && conversationId.startsWith(STATELESS_PREFIX) && STATELESS.matcher(conversationId).matches();
+  }
+
+  /** The conversation id within a Kafka key ({@link #kafkaKey(String, String)}). */
+  public static String conversationIdOf(String kafkaKey) {
+    return kafkaKey.startsWith("~") ? kafkaKey.substring(kafkaKey.indexOf('~', 1) + 1) : kafkaKey;
   }
 
   public static boolean isValid(String id) {

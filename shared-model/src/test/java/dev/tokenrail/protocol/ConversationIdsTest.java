@@ -40,4 +40,16 @@ class ConversationIdsTest {
     assertThat(ConversationIds.acceptedAt("not-an-id")).isEmpty();
     assertThat(ConversationIds.acceptedAt(null)).isEmpty();
   }
+
+  @Test
+  void statelessConversationsAreRecognisableFromTheirIdAloneWithOrWithoutASubject() {
+    String id = ConversationIds.newStatelessId();
+    assertThat(ConversationIds.isValid(id)).isTrue();
+    assertThat(ConversationIds.isStateless(id)).isTrue();
+    assertThat(ConversationIds.isStateless(ConversationIds.conversationIdOf(ConversationIds.kafkaKey("alice", id)))).isTrue();
+    assertThat(ConversationIds.conversationIdOf(ConversationIds.kafkaKey(id))).isEqualTo(id);
+    assertThat(ConversationIds.isStateless("chat-1")).isFalse();
+    assertThat(ConversationIds.isStateless("my-chat")).isFalse();
+    assertThat(ConversationIds.isStateless(id.toUpperCase())).isFalse();
+  }
 }

@@ -170,6 +170,12 @@ public final class ConversationMemory {
     return conversation == null ? Set.of() : conversation.turnOffsets.keySet();
   }
 
+  /** When the conversation's latest turn was written; 0 for one not known. */
+  public long lastActive(String conversationKey) {
+    Indexed conversation = index.get(conversationKey);
+    return conversation == null ? 0 : conversation.lastActive;
+  }
+
   /** Conversations whose latest turn was written before {@code cutoffMillis}. */
   public List<String> idleSince(long cutoffMillis) {
     List<String> idle = new ArrayList<>();

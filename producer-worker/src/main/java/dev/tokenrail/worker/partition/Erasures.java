@@ -1,5 +1,6 @@
 package dev.tokenrail.worker.partition;
 
+import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.worker.generation.EventSink;
 import dev.tokenrail.worker.generation.WriteRetry;
 import dev.tokenrail.worker.memory.ConversationMemory;
@@ -70,14 +71,20 @@ final class Erasures {
     }
   }
 
-  /** Erases the conversations whose latest turn is older than {@code cutoffMillis} and that are idle. */
-  void expireIdle(long cutoffMillis) {
+  /**
+   * Erases the idle conversations whose latest turn is older than {@code cutoffMillis}, or than
+   * {@code statelessCutoffMillis} for a stateless completion's ({@link ConversationIds#isStateless}).
+   */
+  void expireIdle(long cutoffMillis, long statelessCutoffMillis) {
     ConversationMemory turns = memory.get();
     if (turns == null) {
       return;
     }
-    for (String key : turns.idleSince(cutoffMillis)) {
-      if (!conversations.has(key) && !pending.containsKey(key)) {
+    long earliest = Math.max(cutoffMillis, statelessCutoffMillis);
+    for (String key : turns.idleSince(earliest)) {
+      boolean expired = turns.lastActive(key) < cutoffMillis
+          || ConversationIds.isStateless(ConversationIds.conversationIdOf(key)) && turns.lastActive(key) < statelessCutoffMillis;
+      if (expired && !conversations.has(key) && !pending.containsKey(key)) {
         erase(key, List.of(), -1);
       }
     }

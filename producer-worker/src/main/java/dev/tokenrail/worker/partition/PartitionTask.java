@@ -188,12 +188,13 @@ public final class PartitionTask {
   }
 
   /**
-   * Erases the conversations whose latest turn is older than {@code cutoffMillis} and that have nothing
-   * running or waiting: a conversation's retention ends, and with it what every index holds of it.
+   * Erases the conversations whose latest turn is older than {@code cutoffMillis} ({@code statelessCutoffMillis}
+   * for a stateless completion's) and that have nothing running or waiting: a conversation's retention ends,
+   * and with it what every index holds of it.
    */
-  public void expireIdle(long cutoffMillis) {
+  public void expireIdle(long cutoffMillis, long statelessCutoffMillis) {
     if (owned) {
-      erasures.expireIdle(cutoffMillis);
+      erasures.expireIdle(cutoffMillis, statelessCutoffMillis);
     }
   }
 

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * A {@code POST /v1/chat/completions} body, checked: the conversation it continues (named by
@@ -35,7 +34,7 @@ record CompletionRequest(String conversationId, boolean conversationNamed, Strin
       throw invalid("conversation_id", "Conversation ids match [A-Za-z0-9_-]{1,64}.");
     }
     if (!named) {
-      conversationId = "chat-" + UUID.randomUUID();
+      conversationId = ConversationIds.newStatelessId();
     }
     if (!(body.getValue("messages") instanceof JsonArray messages) || messages.isEmpty()) {
       throw invalid("messages", "'messages' must be a non-empty array.");
