@@ -44,6 +44,11 @@ final class BenchStack implements AutoCloseable {
   }
 
   static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs, int sseWriteQueueBytes) throws Exception {
+    return start(lingerMs, tokensPerSecond, ttftMs, DeliverySettings.DEFAULT.withSseWriteQueueBytes(sseWriteQueueBytes));
+  }
+
+  static BenchStack start(int lingerMs, int tokensPerSecond, int ttftMs, DeliverySettings delivery) throws Exception {
+    int sseWriteQueueBytes = delivery.sseWriteQueueBytes();
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("tokenrail-bench"), 0, Map.of());
     KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), new Topics("bench."),
         KafkaSettings.DEFAULT_PARTITIONS, lingerMs);
@@ -54,7 +59,7 @@ final class BenchStack implements AutoCloseable {
     WorkerConfig worker = WorkerConfig.of(kafka, ModelSettings.demo(tokensPerSecond, ttftMs),
         WorkerConfig.defaultMaxConcurrentGenerations());
     GatewayConfig defaults = GatewayConfig.defaults(kafka, 0);
-    GatewayConfig gateway = defaults.withDelivery(defaults.delivery().withSseWriteQueueBytes(sseWriteQueueBytes))
+    GatewayConfig gateway = defaults.withDelivery(delivery)
         .withLimits(ClientLimits.UNLIMITED);
     List<GatewayVerticle> deployed = await(Launcher.deploy(vertx, Optional.of(worker), List.of(gateway)));
     return new BenchStack(broker, vertx, deployed.get(0), kafka);

@@ -1,5 +1,6 @@
 package dev.tokenrail.bench;
 
+import dev.tokenrail.gateway.delivery.DeliverySettings;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.EventId;
 import dev.tokenrail.protocol.Partitioning;
@@ -23,7 +24,10 @@ import java.util.concurrent.CompletableFuture;
  * What made-up positions cost everyone else: a legitimate resume ({@code Last-Event-ID} of the client's own
  * event) timed from request to response headers, alone and while {@code --forged} forged lookups are in
  * flight on the same gateway — message ids dated 1970 and {@code Last-Event-ID: 1.<p>.0} of the same
- * partition, sent all at once before it, each round.
+ * partition, sent all at once before it, each round — and, as the baseline of what any 50 requests at
+ * once cost a resume here (connections, the event loop, two cores shared with the broker and the
+ * client), while as many {@code GET /health} are in flight. What the forged lookups cost is the
+ * difference.
  */
 final class ForgedLookupsScenario {
 
@@ -33,7 +37,12 @@ final class ForgedLookupsScenario {
   static void run(Map<String, String> options) throws Exception {
     int forged = Integer.parseInt(options.getOrDefault("forged", "50"));
     int rounds = Integer.parseInt(options.getOrDefault("rounds", "40"));
-    try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 1_000, 0)) {
+    int recentEvents = Integer.parseInt(options.getOrDefault("recent-events",
+        String.valueOf(DeliverySettings.DEFAULT_RECENT_EVENTS_PER_PARTITION)));
+    System.out.printf("Gateway remembers the owners of the last %,d events of each partition%s%n", recentEvents,
+        recentEvents == 0 ? ": every Last-Event-ID is checked in the log" : "");
+    try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 1_000, 0,
+        DeliverySettings.DEFAULT.withRecentEventsPerPartition(recentEvents))) {
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
       String base = "http://localhost:" + stack.port();
       String conversation = "legit";
@@ -47,11 +56,22 @@ final class ForgedLookupsScenario {
 
       LatencyHistogram alone = new LatencyHistogram();
       LatencyHistogram underAttack = new LatencyHistogram();
+      LatencyHistogram besidePlainRequests = new LatencyHistogram();
       Map<Integer, Integer> forgedStatuses = new TreeMap<>();
       for (int round = 0; round < rounds; round++) {
         alone.record(resume(http, base, conversation, ownEvent));
       }
-      for (int round = 0; round < rounds; round++) {
+      // Interleaved, so that neither kind of round gets the client's connection pool or the JIT warmer.
+      for (int round = -1; round < rounds; round++) {
+        List<CompletableFuture<HttpResponse<Void>>> plain = new ArrayList<>();
+        for (int i = 0; i < forged; i++) {
+          plain.add(http.sendAsync(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+              HttpResponse.BodyHandlers.discarding()));
+        }
+        long besidePlain = resume(http, base, conversation, ownEvent);
+        for (CompletableFuture<HttpResponse<Void>> f : plain) {
+          f.get();
+        }
         List<CompletableFuture<HttpResponse<Void>>> attack = new ArrayList<>();
         for (int i = 0; i < forged; i++) {
           HttpRequest request = i % 2 == 0
@@ -61,15 +81,24 @@ final class ForgedLookupsScenario {
                   .header("Last-Event-ID", new EventId(partition, 0).encode()).build();
           attack.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
         }
-        underAttack.record(resume(http, base, conversation, ownEvent));
+        long attacked = resume(http, base, conversation, ownEvent);
         for (CompletableFuture<HttpResponse<Void>> f : attack) {
           forgedStatuses.merge(f.get().statusCode(), 1, Integer::sum);
         }
+        if (round >= 0) { // round -1 warms up both
+          besidePlainRequests.record(besidePlain);
+          underAttack.record(attacked);
+        }
       }
       System.out.printf("Legitimate resume, request -> headers, %d rounds, ms: alone p50 %d p99 %d max %d;"
+              + " with %d GET /health in flight p50 %d p99 %d max %d;"
               + " with %d forged lookups in flight p50 %d p99 %d max %d%n", rounds,
           alone.percentile(0.5), alone.percentile(0.99), alone.percentile(1.0), forged,
-          underAttack.percentile(0.5), underAttack.percentile(0.99), underAttack.percentile(1.0));
+          besidePlainRequests.percentile(0.5), besidePlainRequests.percentile(0.99), besidePlainRequests.percentile(1.0),
+          forged, underAttack.percentile(0.5), underAttack.percentile(0.99), underAttack.percentile(1.0));
+      System.out.printf("What the forged lookups add: p50 %+d ms, p99 %+d ms%n",
+          underAttack.percentile(0.5) - besidePlainRequests.percentile(0.5),
+          underAttack.percentile(0.99) - besidePlainRequests.percentile(0.99));
       System.out.println("Forged lookups answered: " + forgedStatuses);
     }
   }

@@ -3,6 +3,7 @@ package dev.tokenrail.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.gateway.delivery.DeliverySettings;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.EventId;
 import dev.tokenrail.protocol.Partitioning;
@@ -18,12 +19,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Positions a client makes up cost the gateway next to nothing and are refused: a {@code Last-Event-ID} of
  * another conversation gets 400 (from before this conversation began, or after it, in its partition), a
  * message id dated before its conversation began or in the future is unknown without reading the log —
- * on the replay route and on cancel alike.
+ * on the replay route and on cancel alike. A {@code Last-Event-ID} among the latest events the gateway read
+ * live is checked in its memory; the second gateway remembers none, so it checks every one in the log.
  */
 @ExtendWith(SharedKafka.class)
 class ForgedLookupsTest {
@@ -32,17 +36,25 @@ class ForgedLookupsTest {
   private static TokenrailStack stack;
   private static GatewayVerticle gateway;
   private static String base;
+  /** A gateway that remembers no recent events: every Last-Event-ID is checked in the log. */
+  private static GatewayVerticle logChecking;
+  private static String logCheckingBase;
   /** Two conversations of one partition: {@link #earlier} answered before {@link #later} began. */
   private static String earlier;
   private static String later;
   private static List<SseClient.Event> earlierEvents;
   private static List<SseClient.Event> laterEvents;
+  /** Events of {@link #earlier}'s third message, written after {@link #later} began. */
+  private static List<SseClient.Event> earlierAfterLater;
 
   @BeforeAll
   static void start() {
     stack = TokenrailStack.start(ModelSettings.demo(1_000, 0), 1);
     gateway = stack.gateway(0);
     base = stack.baseUrl();
+    logChecking = TokenrailStack.startGateway(stack.vertx(), TokenrailStack.gatewayConfig(stack.kafka())
+        .withDelivery(DeliverySettings.DEFAULT.withRecentEventsPerPartition(0)));
+    logCheckingBase = "http://localhost:" + logChecking.actualPort();
     String prefix = "forged-" + System.nanoTime() + "-";
     int partition = Partitioning.partitionOf(prefix + 0, TokenrailStack.PARTITIONS);
     List<String> samePartition = IntStream.range(0, 1_000).mapToObj(i -> prefix + i)
@@ -51,7 +63,7 @@ class ForgedLookupsTest {
     later = samePartition.get(1);
     earlierEvents = answer(earlier, "#tokens=5 first");
     laterEvents = answer(later, "#tokens=5 second");
-    answer(earlier, "#tokens=5 third"); // the earlier conversation goes on after the later one began
+    earlierAfterLater = answer(earlier, "#tokens=5 third"); // the earlier conversation goes on after the later one began
   }
 
   @AfterAll
@@ -59,24 +71,32 @@ class ForgedLookupsTest {
     stack.close();
   }
 
-  @Test
-  void aLastEventIdOfAnotherConversationIsRefusedWhetherItIsOlderOrNewer() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"checked in memory", "checked in the log"})
+  void aLastEventIdOfAnotherConversationIsRefusedWhetherItIsOlderOrNewer(String gatewayKind) {
+    boolean inMemory = gatewayKind.equals("checked in memory");
+    String gatewayBase = inMemory ? base : logCheckingBase;
+    GatewayVerticle checking = inMemory ? gateway : logChecking;
+    double readBefore = lookupRecordsRead(checking);
     String olderThanLater = earlierEvents.get(0).id(); // written before `later` started
-    assertThat(resume(later, olderThanLater).status()).isEqualTo(400);
-    assertThat(resume(later, olderThanLater).json().getJsonObject("error").getString("code"))
+    assertThat(resume(gatewayBase, later, olderThanLater).status()).isEqualTo(400);
+    assertThat(resume(gatewayBase, later, olderThanLater).json().getJsonObject("error").getString("code"))
         .isEqualTo("invalid_last_event_id");
 
-    try (SseClient replay = SseClient.connect(eventsUrl(earlier) + "?from=start")) {
-      List<SseClient.Event> all = replay.awaitEvent(e -> replayedDone(replay) == 2, PATIENCE);
-      String newerThanLaterStart = all.get(all.size() - 1).id(); // `earlier`'s third message, after `later` began
-      assertThat(EventId.parse(newerThanLaterStart).orElseThrow().offset())
-          .isGreaterThan(EventId.parse(laterEvents.get(0).id()).orElseThrow().offset());
-      assertThat(resume(later, newerThanLaterStart).status()).as("an event of another conversation, same partition")
-          .isEqualTo(400);
-    }
-    try (SseClient own = SseClient.connect(eventsUrl(later), java.util.Map.of("Last-Event-ID", laterEvents.get(1).id()))) {
+    String newerThanLaterStart = earlierAfterLater.get(earlierAfterLater.size() - 1).id();
+    assertThat(EventId.parse(newerThanLaterStart).orElseThrow().offset())
+        .isGreaterThan(EventId.parse(laterEvents.get(0).id()).orElseThrow().offset());
+    assertThat(resume(gatewayBase, later, newerThanLaterStart).status())
+        .as("an event of another conversation, same partition").isEqualTo(400);
+    try (SseClient own = SseClient.connect(gatewayBase + "/api/conversations/" + later + "/events",
+        java.util.Map.of("Last-Event-ID", laterEvents.get(1).id()))) {
       assertThat(own.response().statusCode()).as("its own event resumes").isEqualTo(200);
       assertThat(own.awaitTerminal(PATIENCE).get(0).data().getLong("seq")).as("right after it").isEqualTo(2);
+    }
+    if (inMemory) {
+      assertThat(lookupRecordsRead(checking)).as("records read to check them").isEqualTo(readBefore);
+    } else {
+      assertThat(lookupRecordsRead(checking)).as("records read to check them").isGreaterThan(readBefore);
     }
   }
 
@@ -107,10 +127,6 @@ class ForgedLookupsTest {
     assertThat(lookupRecordsRead()).as("a real message is looked up, reading a little").isGreaterThan(readBefore);
   }
 
-  private static long replayedDone(SseClient replay) {
-    return replay.events().stream().filter(e -> e.type().equals("done")).count();
-  }
-
   private static List<SseClient.Event> answer(String conversation, String text) {
     try (SseClient stream = SseClient.connect(eventsUrl(conversation))) {
       String messageId = Http.postMessage(base, conversation, text);
@@ -120,12 +136,12 @@ class ForgedLookupsTest {
   }
 
   /** A resume expected to be refused; one accepted instead (a stream) is closed at once and answers its status. */
-  private static Http.Response resume(String conversation, String lastEventId) {
-    try (SseClient stream = SseClient.connect(eventsUrl(conversation), java.util.Map.of("Last-Event-ID", lastEventId))) {
+  private static Http.Response resume(String gatewayBase, String conversation, String lastEventId) {
+    String url = gatewayBase + "/api/conversations/" + conversation + "/events";
+    try (SseClient stream = SseClient.connect(url, java.util.Map.of("Last-Event-ID", lastEventId))) {
       return new Http.Response(stream.response().statusCode(), "text/event-stream", "", stream.response().headers());
     } catch (IllegalStateException refused) { // SseClient takes only a 200: ask again for the refusal's body
-      return Http.send(HttpRequest.newBuilder(URI.create(eventsUrl(conversation))).header("Last-Event-ID", lastEventId)
-        .build());
+      return Http.send(HttpRequest.newBuilder(URI.create(url)).header("Last-Event-ID", lastEventId).build());
     }
   }
 
@@ -134,7 +150,11 @@ class ForgedLookupsTest {
   }
 
   private static double lookupRecordsRead() {
-    String tag = "gateway=\"" + gateway.instanceId() + "\"";
+    return lookupRecordsRead(gateway);
+  }
+
+  private static double lookupRecordsRead(GatewayVerticle of) {
+    String tag = "gateway=\"" + of.instanceId() + "\"";
     return Http.get(base + "/metrics").body().lines()
         .filter(l -> l.startsWith("tokenrail_lookup_records_read_total{") && l.contains(tag))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();

@@ -172,6 +172,7 @@ public final class LogLookups {
   public Future<Optional<String>> keyOfEvent(int eventsPartition, long offset, LookupBudget budget) {
     return serialized(peekLine, budget, () -> PartitionScan.fetch(peeks, events(eventsPartition),
         new java.util.TreeSet<>(List.of(offset))))
+        .onSuccess(records -> recordsRead.increment(records.size()))
         .map(records -> records.isEmpty() ? Optional.<String>empty() : Optional.ofNullable(records.get(0).key()));
   }
 

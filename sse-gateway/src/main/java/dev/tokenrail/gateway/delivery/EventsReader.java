@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * subscriptions of its conversation. A record nobody here listens to costs one map lookup.
  *
  * <p>It also tells, per partition, the next offset it will deliver ({@link #liveNext}): catch-up reads
- * stop exactly there and hand their subscriptions over. Confined to the gateway's context.
+ * stop exactly there and hand their subscriptions over — and whose each of the latest events was
+ * ({@link RecentEvents}), so a resume from one needs nothing from Kafka. Confined to the gateway's context.
  */
 final class EventsReader {
 
@@ -36,13 +37,16 @@ final class EventsReader {
   private final Map<String, List<Subscription>> subscriptions = new HashMap<>();
   private KafkaConsumer<String, Buffer> consumer;
   private long[] liveNext = new long[0];
+  private final int recentEventsPerPartition;
+  private RecentEvents recent = new RecentEvents(0, 0);
   private boolean assigned;
   private volatile long lag;
 
   private final MeterScope meters;
 
-  EventsReader(Vertx vertx, KafkaSettings kafka, String clientId, MeterScope meters) {
+  EventsReader(Vertx vertx, KafkaSettings kafka, String clientId, MeterScope meters, int recentEventsPerPartition) {
     this.meters = meters;
+    this.recentEventsPerPartition = recentEventsPerPartition;
     this.vertx = vertx;
     this.kafka = kafka;
     this.clientId = clientId;
@@ -73,6 +77,7 @@ final class EventsReader {
               .compose(v -> Future.all(partitions.stream().map(consumer::position).toList()))
               .map(positions -> {
                 liveNext = new long[partitions.size()];
+                recent = new RecentEvents(partitions.size(), recentEventsPerPartition);
                 for (int i = 0; i < partitions.size(); i++) {
                   liveNext[partitions.get(i).getPartition()] = positions.<Long>resultAt(i);
                 }
@@ -128,6 +133,11 @@ final class EventsReader {
     return liveNext[partition];
   }
 
+  /** The event at {@code offset} if it is among the latest live delivery read ({@link RecentEvents}); else null. */
+  RecentEvents.Seen seen(int partition, long offset) {
+    return recent.seen(partition, offset);
+  }
+
   void add(Subscription subscription) {
     subscriptions.computeIfAbsent(subscription.kafkaKey(), k -> new ArrayList<>(1)).add(subscription);
   }
@@ -153,6 +163,7 @@ final class EventsReader {
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, Buffer> record = records.recordAt(i);
       liveNext[record.partition()] = record.offset() + 1;
+      recent.add(record.partition(), record.offset(), record.key(), record.timestamp());
       List<Subscription> listeners = subscriptions.get(record.key());
       if (listeners == null) {
         continue;

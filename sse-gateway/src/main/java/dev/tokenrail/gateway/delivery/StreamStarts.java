@@ -112,20 +112,32 @@ final class StreamStarts {
 
   /**
    * The id names an event of this conversation: not before where its first event can be (the time it
-   * started, less the clock-skew allowance) and, reading that one record, keyed by it. {@code before} says
+   * started, less the clock-skew allowance) and keyed by it — known at once for an event live delivery read
+   * recently ({@link RecentEvents}), else by reading that one record. {@code before} says
    * what an id from before the conversation's first event gets: a reset when retention took it, else 400.
    */
   private Future<StreamStart> ownedBy(EventId id, String key, int partition, LookupBudget budget, ApiException notOurs,
                                       java.util.function.Supplier<Future<StreamStart>> before) {
-    return starts.startedAtNow(key).compose(started -> started.isEmpty()
-        ? Future.failedFuture(notOurs) // the conversation has no message, so no event
-        : lookups.offsetForTime(partition, started.getAsLong() - clockSkew.toMillis()).compose(first ->
-            first.isEmpty() || id.offset() < first.get().offset()
-                ? before.get()
-                : lookups.keyOfEvent(partition, id.offset(), budget).compose(owner -> owner.isEmpty() || owner.get().equals(key)
-                    ? Future.succeededFuture(StreamStart.from(id.offset() + 1)) // empty: compacted or deleted meanwhile
-                    : Future.failedFuture(notOurs))));
+    return starts.startedAtNow(key).compose(started -> {
+      if (started.isEmpty()) {
+        return Future.failedFuture(notOurs); // the conversation has no message, so no event
+      }
+      long firstEventTime = started.getAsLong() - clockSkew.toMillis();
+      RecentEvents.Seen seen = live.seen(partition, id.offset());
+      if (seen != null) { // a recent event, as the client that just got it reconnects: nothing to ask Kafka
+        return seen.keyHash() != key.hashCode() ? Future.failedFuture(notOurs)
+            : seen.timestamp() < firstEventTime ? before.get()
+            : Future.succeededFuture(StreamStart.from(id.offset() + 1));
+      }
+      return lookups.offsetForTime(partition, firstEventTime).compose(first ->
+          first.isEmpty() || id.offset() < first.get().offset()
+              ? before.get()
+              : lookups.keyOfEvent(partition, id.offset(), budget).compose(owner -> owner.isEmpty() || owner.get().equals(key)
+                  ? Future.succeededFuture(StreamStart.from(id.offset() + 1)) // empty: compacted or deleted meanwhile
+                  : Future.failedFuture(notOurs)));
+    });
   }
+
 
   /**
    * The position of the first event at or after {@code time} that {@code match}es: {@code offsetsForTimes}

@@ -32,7 +32,7 @@ public final class Streams {
                  LogLookups lookups, ConversationStarts conversationStarts) {
     this.vertx = vertx;
     this.settings = settings;
-    this.reader = new EventsReader(vertx, kafka, gatewayId, meters);
+    this.reader = new EventsReader(vertx, kafka, gatewayId, meters, settings.recentEventsPerPartition());
     this.catchUp = new CatchUpLanes(vertx, kafka, gatewayId, reader);
     this.starts = new StreamStarts(lookups, reader, conversationStarts, settings.replayClockSkew());
     this.metrics = new DeliveryMetrics(gatewayId, meters);
