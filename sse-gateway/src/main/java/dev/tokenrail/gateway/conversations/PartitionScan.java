@@ -1,6 +1,7 @@
 package dev.tokenrail.gateway.conversations;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
@@ -37,35 +38,54 @@ final class PartitionScan {
                              LookupBudget budget, LongConsumer recordsRead) {
     long deadline = System.nanoTime() + budget.maxTime().toNanos();
     long[] read = {0};
-    return consumer.assign(tp).compose(v -> consumer.seek(tp, from))
-        .compose(v -> next(consumer, tp, until, stop, budget, deadline, read))
-        .onComplete(ar -> recordsRead.accept(read[0]));
+    Promise<Boolean> ended = Promise.promise();
+    consumer.assign(tp).compose(v -> consumer.seek(tp, from))
+        .onSuccess(v -> next(consumer, tp, until, stop, budget, deadline, read, ended))
+        .onFailure(ended::fail);
+    return ended.future().onComplete(ar -> recordsRead.accept(read[0]));
   }
 
-  private static Future<Boolean> next(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, LongSupplier until,
-                                      Predicate<KafkaConsumerRecord<String, Buffer>> stop, LookupBudget budget,
-                                      long deadline, long[] read) {
+  /*
+   * Each step starts the next from its callback and the last completes one promise: chained as futures,
+   * the thousands of polls of a long read would complete recursively, that deep.
+   */
+  private static void next(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, LongSupplier until,
+                           Predicate<KafkaConsumerRecord<String, Buffer>> stop, LookupBudget budget,
+                           long deadline, long[] read, Promise<Boolean> ended) {
     if (budget.abandoned().getAsBoolean()) {
-      return Future.failedFuture(LookupBudget.abandonedByClient());
+      ended.fail(LookupBudget.abandonedByClient());
+      return;
     }
     if (read[0] > budget.maxRecords() || System.nanoTime() - deadline > 0) {
-      return Future.failedFuture(LookupBudget.spent());
+      ended.fail(LookupBudget.spent());
+      return;
     }
-    return consumer.poll(POLL).compose(records -> {
+    consumer.poll(POLL).onFailure(ended::fail).onSuccess(records -> {
       read[0] += records.size();
       long limit = until.getAsLong();
-      for (int i = 0; i < records.size(); i++) {
-        KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
-        if (r.offset() >= limit) {
-          return Future.succeededFuture(false);
+      try {
+        for (int i = 0; i < records.size(); i++) {
+          KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
+          if (r.offset() >= limit) {
+            ended.complete(false);
+            return;
+          }
+          if (stop.test(r)) {
+            ended.complete(true);
+            return;
+          }
         }
-        if (stop.test(r)) {
-          return Future.succeededFuture(true);
-        }
+      } catch (RuntimeException e) {
+        ended.fail(e);
+        return;
       }
-      return consumer.position(tp).compose(position -> position >= limit
-          ? Future.succeededFuture(false)
-          : next(consumer, tp, until, stop, budget, deadline, read));
+      consumer.position(tp).onFailure(ended::fail).onSuccess(position -> {
+        if (position >= limit) {
+          ended.complete(false);
+        } else {
+          next(consumer, tp, until, stop, budget, deadline, read, ended);
+        }
+      });
     });
   }
 
@@ -80,18 +100,27 @@ final class PartitionScan {
     if (offsets.isEmpty()) {
       return Future.succeededFuture(found);
     }
-    return consumer.assign(tp).compose(v -> fetchFrom(consumer, tp, offsets, offsets.first(), found, 0));
+    Promise<List<KafkaConsumerRecord<String, Buffer>>> fetched = Promise.promise();
+    consumer.assign(tp).onFailure(fetched::fail)
+        .onSuccess(v -> fetchFrom(consumer, tp, offsets, offsets.first(), found, 0, fetched));
+    return fetched.future();
   }
 
-  private static Future<List<KafkaConsumerRecord<String, Buffer>>> fetchFrom(
-      KafkaConsumer<String, Buffer> consumer, TopicPartition tp, NavigableSet<Long> offsets, Long next,
-      List<KafkaConsumerRecord<String, Buffer>> found, int emptyPolls) {
+  private static void fetchFrom(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, NavigableSet<Long> offsets,
+                                Long next, List<KafkaConsumerRecord<String, Buffer>> found, int emptyPolls,
+                                Promise<List<KafkaConsumerRecord<String, Buffer>>> fetched) {
     if (next == null) {
-      return Future.succeededFuture(found);
+      fetched.complete(found);
+      return;
     }
-    return consumer.seek(tp, next).compose(v -> consumer.poll(POLL)).compose(records -> {
+    consumer.seek(tp, next).compose(v -> consumer.poll(POLL)).onFailure(fetched::fail).onSuccess(records -> {
       if (records.isEmpty()) { // nothing fetched yet, or nothing there: a few tries, then what was found
-        return emptyPolls >= 10 ? Future.succeededFuture(found) : fetchFrom(consumer, tp, offsets, next, found, emptyPolls + 1);
+        if (emptyPolls >= 10) {
+          fetched.complete(found);
+        } else {
+          fetchFrom(consumer, tp, offsets, next, found, emptyPolls + 1, fetched);
+        }
+        return;
       }
       long last = next - 1;
       for (int i = 0; i < records.size(); i++) {
@@ -101,7 +130,7 @@ final class PartitionScan {
           found.add(r);
         }
       }
-      return fetchFrom(consumer, tp, offsets, offsets.higher(Math.max(last, next)), found, 0);
+      fetchFrom(consumer, tp, offsets, offsets.higher(Math.max(last, next)), found, 0, fetched);
     });
   }
 }

@@ -3,6 +3,7 @@ package dev.tokenrail.gateway.delivery;
 import dev.tokenrail.gateway.conversations.LogLookups;
 import dev.tokenrail.runtime.KafkaSettings;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;
@@ -60,9 +61,26 @@ final class CatchUpLanes {
     return Future.join(closing).mapEmpty();
   }
 
-  /** Queues a {@code CATCHING_UP} subscription; it is delivered from its {@code nextOffset} and goes live. */
+  /**
+   * Queues a {@code CATCHING_UP} subscription; it is delivered from its {@code nextOffset} and goes live.
+   * Each call is a new round of catch-up for it ({@link Waiting}).
+   */
   void catchUp(Subscription subscription) {
-    lanes.stream().min(Comparator.comparingInt(Lane::load)).orElseThrow().enqueue(subscription);
+    lanes.stream().min(Comparator.comparingInt(Lane::load)).orElseThrow()
+        .enqueue(new Waiting(subscription, subscription.newCatchUpRound()));
+  }
+
+  /**
+   * A subscription queued for a round of catch-up. A lane serves it only while that round lasts: one that
+   * fell behind during the lane's scan and drained is queued again, as a new round, from its own position —
+   * the lane that was reading for it has read past events it skipped while the stream was behind, and
+   * letting it back into that scan would make it jump over them.
+   */
+  private record Waiting(Subscription subscription, long round) {
+    boolean current() {
+      return !subscription.isClosed() && subscription.mode() == Subscription.Mode.CATCHING_UP
+          && subscription.catchUpRound() == round;
+    }
   }
 
   private Map<String, String> consumerConfig(String role) {
@@ -76,7 +94,7 @@ final class CatchUpLanes {
   /** One consumer and its queue; it scans one partition at a time for every subscription waiting on it. */
   private final class Lane {
     private final KafkaConsumer<String, Buffer> consumer;
-    private final ArrayDeque<Subscription> queue = new ArrayDeque<>();
+    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
     private int running;
 
     Lane(KafkaConsumer<String, Buffer> consumer) {
@@ -87,8 +105,8 @@ final class CatchUpLanes {
       return queue.size() + running;
     }
 
-    void enqueue(Subscription subscription) {
-      queue.add(subscription);
+    void enqueue(Waiting waiting) {
+      queue.add(waiting);
       pump();
     }
 
@@ -96,24 +114,27 @@ final class CatchUpLanes {
       if (running > 0 || queue.isEmpty()) {
         return;
       }
-      int partition = queue.peekFirst().partition();
-      List<Subscription> batch = new ArrayList<>();
-      for (Iterator<Subscription> it = queue.iterator(); it.hasNext(); ) {
-        Subscription s = it.next();
-        if (s.partition() == partition) {
-          batch.add(s);
+      int partition = queue.peekFirst().subscription().partition();
+      List<Waiting> batch = new ArrayList<>();
+      for (Iterator<Waiting> it = queue.iterator(); it.hasNext(); ) {
+        Waiting w = it.next();
+        if (w.subscription().partition() == partition) {
+          batch.add(w);
           it.remove();
         }
       }
       running = batch.size();
       TopicPartition tp = tp(partition);
-      long from = batch.stream().mapToLong(Subscription::nextOffset).min().orElseThrow();
+      long from = batch.stream().mapToLong(w -> w.subscription().nextOffset()).min().orElseThrow();
+      Promise<Void> scanned = Promise.promise();
       consumer.assign(tp)
           .compose(v -> consumer.seek(tp, from))
-          .compose(v -> scan(tp, batch))
+          .onSuccess(v -> scan(tp, batch, scanned))
+          .onFailure(scanned::fail);
+      scanned.future()
           .onFailure(e -> {
             log.warn("Catch-up of {} failed: {}; closing its {} streams so clients resume", tp, e.toString(), batch.size());
-            batch.forEach(Subscription::fail);
+            batch.stream().filter(Waiting::current).map(Waiting::subscription).forEach(Subscription::fail);
           })
           .onComplete(ar -> {
             running = 0;
@@ -121,22 +142,42 @@ final class CatchUpLanes {
           });
     }
 
-    private Future<Void> scan(TopicPartition tp, List<Subscription> waiting) {
-      List<Subscription> active = waiting.stream()
-          .filter(s -> !s.isClosed() && s.mode() == Subscription.Mode.CATCHING_UP).toList();
+    /**
+     * One poll of the scan, then the next from its callback: a scan of a long backlog is thousands of polls,
+     * and chaining them as futures made their completion recurse that deep (a stack overflow that left the
+     * lane stuck).
+     */
+    private void scan(TopicPartition tp, List<Waiting> batch, Promise<Void> scanned) {
+      List<Subscription> active = batch.stream().filter(Waiting::current).map(Waiting::subscription).toList();
       if (active.isEmpty()) {
-        return Future.succeededFuture();
+        scanned.complete();
+        return;
       }
-      return consumer.poll(POLL).compose(records -> {
-        if (deliverUntilLive(tp.getPartition(), records, active)) {
-          return Future.succeededFuture();
+      consumer.poll(POLL).onComplete(polled -> {
+        if (polled.failed()) {
+          scanned.fail(polled.cause());
+          return;
         }
-        return consumer.position(tp).compose(position -> {
-          if (position >= live.liveNext(tp.getPartition())) {
-            handOver(active, tp.getPartition());
-            return Future.succeededFuture();
+        // Served only while their round lasts: one that fell behind in this poll is out of this scan for good.
+        List<Subscription> stillActive = batch.stream().filter(Waiting::current).map(Waiting::subscription).toList();
+        try {
+          if (deliverUntilLive(tp.getPartition(), polled.result(), stillActive)) {
+            scanned.complete();
+            return;
           }
-          return scan(tp, active);
+        } catch (RuntimeException e) { // the lane must go on to its next batch whatever happens here
+          scanned.fail(e);
+          return;
+        }
+        consumer.position(tp).onComplete(position -> {
+          if (position.failed()) {
+            scanned.fail(position.cause());
+          } else if (position.result() >= live.liveNext(tp.getPartition())) {
+            handOver(batch.stream().filter(Waiting::current).map(Waiting::subscription).toList(), tp.getPartition());
+            scanned.complete();
+          } else {
+            scan(tp, batch, scanned);
+          }
         });
       });
     }

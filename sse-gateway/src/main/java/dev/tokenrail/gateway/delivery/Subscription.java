@@ -34,6 +34,7 @@ public final class Subscription {
   private final int partition;
   private long nextOffset;
   private Mode mode = Mode.CATCHING_UP;
+  private long catchUpRound;
   private boolean closed;
   private Consumer<Subscription> onDrainedWhileBehind = s -> { };
   private DeliveryMetrics metrics;
@@ -190,6 +191,15 @@ public final class Subscription {
 
   long nextOffset() {
     return nextOffset;
+  }
+
+  /** Starts a new round of catch-up ({@code CatchUpLanes}): a lane serving an earlier round serves it no more. */
+  long newCatchUpRound() {
+    return ++catchUpRound;
+  }
+
+  long catchUpRound() {
+    return catchUpRound;
   }
 
   int partition() {
