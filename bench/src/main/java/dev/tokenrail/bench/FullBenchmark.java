@@ -147,15 +147,18 @@ final class FullBenchmark {
     BenchStack.await(Future.all(clients.stream().map(StreamClient::finished).toList()));
     LatencyHistogram overhead = new LatencyHistogram();
     LatencyHistogram postToStart = new LatencyHistogram();
+    LatencyHistogram lastTokenToDone = new LatencyHistogram();
     for (StreamClient c : clients) {
       overhead.record(Math.max(0, c.timeToFirstTokenMillis() - plan.ttftMs()));
       postToStart.record(c.postToStartMillis());
+      lastTokenToDone.record(c.lastTokenToDoneMillis());
     }
     BenchStack.await(http.shutdown(0, TimeUnit.SECONDS));
     BenchStack.await(posts.shutdown(0, TimeUnit.SECONDS));
     Progress.done("first token: POST -> first token minus the model's %d ms: p50 %.0f ms, p99 %.0f ms "
-            + "(POST -> start event p50 %.0f ms)", plan.ttftMs(), overhead.percentileMillis(0.5),
-        overhead.percentileMillis(0.99), postToStart.percentileMillis(0.5));
+            + "(POST -> start event p50 %.0f ms); last token -> done p50 %.0f ms, p99 %.0f ms", plan.ttftMs(),
+        overhead.percentileMillis(0.5), overhead.percentileMillis(0.99), postToStart.percentileMillis(0.5),
+        lastTokenToDone.percentileMillis(0.5), lastTokenToDone.percentileMillis(0.99));
     return overhead;
   }
 

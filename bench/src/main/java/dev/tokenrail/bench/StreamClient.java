@@ -24,6 +24,8 @@ final class StreamClient {
   private String failure;
   private long postedAt;
   private long firstTokenAt;
+  private long lastTokenAt;
+  private long doneAt;
   private long startTs;
 
   StreamClient(String conversationId, LatencyHistogram latencies) {
@@ -56,6 +58,11 @@ final class StreamClient {
   /** POST → first token at this client, in ms; -1 before both happened. */
   long timeToFirstTokenMillis() {
     return postedAt == 0 || firstTokenAt == 0 ? -1 : firstTokenAt - postedAt;
+  }
+
+  /** The last token → done, as this client received them, in ms: how long an answer's end takes to be written. */
+  long lastTokenToDoneMillis() {
+    return doneAt - lastTokenAt;
   }
 
   /** POST → the worker's start event (its ts), in ms. */
@@ -108,6 +115,7 @@ final class StreamClient {
           firstTokenAt = receivedAt;
         }
         tokens++;
+        lastTokenAt = receivedAt;
         text.append(event.getString("text"));
         latencies.record(receivedAt - event.getLong("ts"));
       }
@@ -115,6 +123,7 @@ final class StreamClient {
         if (!text.toString().equals(event.getString("text")) && failure == null) {
           failure = conversationId + ": done.text differs from the tokens received";
         }
+        doneAt = receivedAt;
         finished.tryComplete();
       }
       case "error", "cancelled" -> {
