@@ -96,6 +96,9 @@ class CatchUpRejoinTest {
         // X's socket is full: the gateway stopped writing to it, and the lane reads on for Y's second replay.
         await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
             .until(() -> TokenrailStack.await(gateway.streamStats()).behind() == 1);
+        // What makes this test: the lane is still reading (the filler, for Y's second replay, not yet handed over
+        // to live delivery) as X drains — the filler takes it seconds.
+        assertThat(TokenrailStack.await(gateway.streamStats()).catchingUp()).as("streams still catching up").isEqualTo(1);
         try (SseClient resumed = stalled.resume()) { // the client reads again: X drains
           List<SseClient.Event> events = resumed.awaitEvent(
               e -> e.type().equals("done") && e.data().getString("messageId").equals("x-last"), PATIENCE);

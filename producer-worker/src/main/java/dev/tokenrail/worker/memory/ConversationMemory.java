@@ -31,15 +31,26 @@ import java.util.TreeSet;
  */
 public final class ConversationMemory {
 
-  /** Message id → offset of the turn's latest record in the memory topic (-1 until Kafka acknowledged it). */
+  /**
+   * Message id → where the turn's latest record is in the memory topic, and whether it has ended:
+   * {@code offset * 2 + (ended ? 1 : 0)}, or -1 until Kafka acknowledged it. And, while its turns are being
+   * read back, the turns written meanwhile — the read's snapshot of offsets does not have them.
+   */
   private static final class Indexed {
     final LinkedHashMap<String, Long> turnOffsets = new LinkedHashMap<>();
     long lastActive;
+    List<Turn> writtenWhileReading;
+  }
+
+  private static long located(long offset, boolean ended) {
+    return offset < 0 ? -1 : offset * 2 + (ended ? 1 : 0);
   }
 
   private final int keepTurns;
   private final Map<String, Indexed> index = new HashMap<>();
   private RecentTurns recent;
+  /** Set when the partition went to another worker: nothing is held for it any more. */
+  private boolean released;
 
   /** @param recent where the turns are held; the restore's own until {@link #share} hands them to the worker's */
   public ConversationMemory(int keepTurns, RecentTurns recent) {
@@ -52,16 +63,30 @@ public final class ConversationMemory {
    * by the restore at {@code memoryOffset}.
    */
   public void apply(String conversationKey, Turn turn, long memoryOffset) {
+    apply(conversationKey, turn, memoryOffset, true);
+  }
+
+  /**
+   * As {@link #apply(String, Turn, long)}; {@code holdNew} false for a conversation whose client sends its
+   * history with each message (OpenAI-style): a new one is indexed, but takes no place among the turns held.
+   */
+  public void apply(String conversationKey, Turn turn, long memoryOffset, boolean holdNew) {
+    if (released) {
+      return;
+    }
     Indexed conversation = index.get(conversationKey);
     TreeMap<Long, Turn> turns;
     if (conversation == null) { // a new conversation: its turns, none so far, are all known
       conversation = new Indexed();
       index.put(conversationKey, conversation);
-      turns = recent.hold(conversationKey, new TreeMap<>());
+      turns = holdNew ? recent.hold(conversationKey, new TreeMap<>()) : null;
     } else {
       turns = recent.get(conversationKey); // null when let go: the index is enough, its turns are read back
+      if (turns == null && conversation.writtenWhileReading != null) {
+        conversation.writtenWhileReading.add(turn);
+      }
     }
-    conversation.turnOffsets.put(turn.messageId(), memoryOffset);
+    conversation.turnOffsets.put(turn.messageId(), located(memoryOffset, turn.status() != Turn.Status.PENDING));
     conversation.lastActive = Math.max(conversation.lastActive, turn.ts());
     if (turns != null) {
       keep(turns, turn);
@@ -69,10 +94,11 @@ public final class ConversationMemory {
   }
 
   /** Kafka acknowledged a turn this worker wrote at {@code memoryOffset}: a later read back finds it there. */
-  public void stored(String conversationKey, String messageId, long memoryOffset) {
+  public void stored(String conversationKey, Turn turn, long memoryOffset) {
     Indexed conversation = index.get(conversationKey);
     if (conversation != null) {
-      conversation.turnOffsets.computeIfPresent(messageId, (id, known) -> Math.max(known, memoryOffset));
+      long stored = located(memoryOffset, turn.status() != Turn.Status.PENDING);
+      conversation.turnOffsets.computeIfPresent(turn.messageId(), (id, known) -> Math.max(known, stored));
     }
   }
 
@@ -82,31 +108,45 @@ public final class ConversationMemory {
   }
 
   /**
-   * Offsets in the memory topic to read the conversation's turns back from: those of its latest turns, twice
-   * as many as the window keeps (messages queued behind the running one have pending turns that don't count).
+   * Offsets in the memory topic to read the conversation's turns back from: those of its last
+   * {@code keepTurns} ended turns (queued messages' pending turns are never in a prompt). Turns written from
+   * now until {@link #reloaded} are kept aside, to be added to what the read finds.
    */
   public NavigableSet<Long> toReload(String conversationKey) {
     NavigableSet<Long> offsets = new TreeSet<>();
     Indexed conversation = index.get(conversationKey);
     if (conversation != null) {
       List<Long> all = new ArrayList<>(conversation.turnOffsets.values());
-      for (int i = all.size() - 1; i >= 0 && offsets.size() < 2 * keepTurns; i--) {
-        if (all.get(i) >= 0) {
-          offsets.add(all.get(i));
+      for (int i = all.size() - 1; i >= 0 && offsets.size() < keepTurns; i--) {
+        long located = all.get(i);
+        if (located >= 0 && (located & 1) == 1) {
+          offsets.add(located / 2);
         }
+      }
+      if (conversation.writtenWhileReading == null) {
+        conversation.writtenWhileReading = new ArrayList<>();
       }
     }
     return offsets;
   }
 
-  /** The conversation's turns, read back from the records at {@link #toReload}'s offsets. */
+  /**
+   * The conversation's turns, read back from the records at {@link #toReload}'s offsets, with those written
+   * since. Nothing happens for a conversation erased meanwhile, or held again already (an earlier read of it
+   * came back first, with everything written up to then), or once the partition is released.
+   */
   public void reloaded(String conversationKey, List<Turn> turns) {
     Indexed conversation = index.get(conversationKey);
-    if (conversation == null || recent.get(conversationKey) != null) {
-      return; // erased meanwhile, or held again already
+    if (released || conversation == null || recent.get(conversationKey) != null) {
+      return;
     }
     TreeMap<Long, Turn> window = recent.hold(conversationKey, new TreeMap<>());
-    for (Turn t : turns) {
+    List<Turn> all = new ArrayList<>(turns);
+    if (conversation.writtenWhileReading != null) {
+      all.addAll(conversation.writtenWhileReading); // after the read's: they are newer
+      conversation.writtenWhileReading = null;
+    }
+    for (Turn t : all) {
       if (conversation.turnOffsets.containsKey(t.messageId())) { // not erased since
         keep(window, t);
       }
@@ -201,6 +241,7 @@ public final class ConversationMemory {
 
   /** The partition is no longer this worker's: its conversations' turns make room for others'. */
   public void release() {
+    released = true;
     index.keySet().forEach(recent::remove);
   }
 

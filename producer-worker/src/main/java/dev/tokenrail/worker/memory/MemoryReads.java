@@ -41,6 +41,10 @@ public final class MemoryReads implements AutoCloseable {
     config.put("key.deserializer", StringDeserializer.class.getName());
     config.put("value.deserializer", ByteArrayDeserializer.class.getName());
     config.put("max.poll.records", "100");
+    // It seeks to offsets it knows; one that compaction or retention removed reads on from the next kept.
+    config.put("auto.offset.reset", "earliest");
+    // A read-back wants a few records at each offset, not the megabyte after it.
+    config.put("max.partition.fetch.bytes", "262144");
     this.consumer = new KafkaConsumer<>(config);
   }
 

@@ -34,7 +34,8 @@ public final class MemoryRestore {
 
   /**
    * Each partition's memory, restored, holding the turns of at most {@code maxConversations} conversations
-   * (those written last), the others indexed only; throws if a minute passes without a record read. A large memory
+   * (those whose first record in the topic came last: one let go while reading is not held again, since its
+   * earlier turns are behind), the others indexed only, read back on their next message; throws if a minute passes without a record read. A large memory
    * topic takes as long as it takes to read: a fixed deadline made its restore fail, and start again
    * from scratch, forever.
    */

@@ -80,10 +80,10 @@ final class Erasures {
     if (turns == null) {
       return;
     }
-    long earliest = Math.max(cutoffMillis, statelessCutoffMillis);
-    for (String key : turns.idleSince(earliest)) {
-      boolean expired = turns.lastActive(key) < cutoffMillis
-          || ConversationIds.isStateless(ConversationIds.conversationIdOf(key)) && turns.lastActive(key) < statelessCutoffMillis;
+    long laterCutoff = Math.max(cutoffMillis, statelessCutoffMillis);
+    for (String key : turns.idleSince(laterCutoff)) {
+      boolean stateless = ConversationIds.isStateless(ConversationIds.conversationIdOf(key));
+      boolean expired = turns.lastActive(key) < (stateless ? statelessCutoffMillis : cutoffMillis);
       if (expired && !conversations.has(key) && !pending.containsKey(key)) {
         erase(key, List.of(), -1);
       }

@@ -221,7 +221,7 @@ public final class PartitionTask {
    */
   private void admit(long offset, String key, MessageRequest request, int attempt, TraceContext trace) {
     Queued queued = new Queued(offset, key, request, attempt, Turn.pending(request, offset), trace);
-    sinkFor(key).remember(queued.turn()).onFailure(e -> log.warn("Pending turn not stored: conversationId={} messageId={}: {}",
+    sinkFor(key, request.completion().isEmpty()).remember(queued.turn()).onFailure(e -> log.warn("Pending turn not stored: conversationId={} messageId={}: {}",
         request.conversationId(), request.messageId(), e.toString()));
     if (conversations.add(queued)) {
       startWhenFree(queued);
@@ -278,7 +278,15 @@ public final class PartitionTask {
     slots.started(); // the slot is this message's while its conversation's earlier turns are read back, if they must be
     turnsAtHand(queued).onComplete(read -> {
       if (owned && conversations.isHead(queued) && read.succeeded()) {
-        run(queued);
+        try {
+          run(queued);
+        } catch (RuntimeException e) { // the slot is given back, whatever went wrong
+          log.error("Generation not started: conversationId={} messageId={}", queued.request().conversationId(),
+              queued.request().messageId(), e);
+          running.remove(queued.request().messageId());
+          slots.ended();
+          slots.startWaiting();
+        }
         return;
       }
       slots.ended();
@@ -306,7 +314,9 @@ public final class PartitionTask {
     return services.context().owner()
         .executeBlocking(() -> services.memoryReads().read(memoryPartition, key, offsets))
         .map(turns -> {
-          of.reloaded(key, turns);
+          if (owned && memory == of) { // not for a partition revoked meanwhile: its memory is released
+            of.reloaded(key, turns);
+          }
           return null;
         });
   }
@@ -367,19 +377,27 @@ public final class PartitionTask {
    * go into this partition's memory as they are written, while the partition is this worker's.
    */
   private EventSink sinkFor(String key) {
+    return sinkFor(key, true);
+  }
+
+  /**
+   * @param holdNew false for a message that brings its own history (OpenAI-style): should it start a
+   *                conversation, its turns take no place among those the worker holds
+   */
+  private EventSink sinkFor(String key, boolean holdNew) {
     return new KafkaEventSink(services.producer(), services.topics(), key,
         Partitioning.partitionOf(key, services.partitionCount()), new KafkaEventSink.TurnsWritten() {
           @Override
           public void writing(Turn turn) {
             if (owned && memory != null) {
-              memory.apply(key, turn, -1);
+              memory.apply(key, turn, -1, holdNew);
             }
           }
 
           @Override
           public void stored(Turn turn, long offset) {
             if (owned && memory != null) {
-              memory.stored(key, turn.messageId(), offset);
+              memory.stored(key, turn, offset);
             }
           }
         });

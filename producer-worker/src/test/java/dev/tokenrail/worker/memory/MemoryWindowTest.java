@@ -84,7 +84,7 @@ class MemoryWindowTest {
     Turn a2 = turn(3, "a2", Turn.Status.DONE, "y", List.of());
     memory.apply("a", a1, 100);
     memory.apply("a", a2, -1); // written by this worker: its offset comes with Kafka's acknowledgement
-    memory.stored("a", a2.messageId(), 102);
+    memory.stored("a", a2, 102);
     memory.apply("b", turn(2, "b1", Turn.Status.DONE, "z", List.of()), 101);
 
     assertThat(recent.size()).isEqualTo(1);
@@ -94,12 +94,18 @@ class MemoryWindowTest {
     assertThat(memory.atHand("a")).isFalse();
     assertThatThrownBy(() -> memory.before("a", 9)).isInstanceOf(IllegalStateException.class);
     assertThat(memory.toReload("a")).containsExactly(100L, 102L);
-    // A turn written while "a" is let go goes into the index only, and is among what is read back.
-    memory.apply("a", turn(4, "a3", Turn.Status.DONE, "w", List.of()), 103);
-    assertThat(memory.toReload("a")).containsExactly(100L, 102L, 103L);
+    // A turn written while "a" is let go goes into the index only; it is among what is read back, and only
+    // the last two ended turns (the window's size) are.
+    Turn a3 = turn(4, "a3", Turn.Status.DONE, "w", List.of());
+    memory.apply("a", a3, 103);
+    memory.apply("a", Turn.pending(new MessageRequest("c", "m9", "queued", 0), 9), 104); // pending: never read back
+    assertThat(memory.toReload("a")).containsExactly(102L, 103L);
+    // Written while the read is on its way: not in the read's snapshot, added to what it brings.
+    Turn a4 = turn(5, "a4", Turn.Status.CANCELLED, "", List.of());
+    memory.apply("a", a4, -1);
 
-    memory.reloaded("a", List.of(a1, a2, turn(4, "a3", Turn.Status.DONE, "w", List.of())));
-    assertThat(memory.before("a", 9)).extracting(Turn::userText).containsExactly("a2", "a3");
+    memory.reloaded("a", List.of(a2, a3));
+    assertThat(memory.before("a", 9)).extracting(Turn::userText).containsExactly("a3", "a4");
     assertThat(memory.atHand("b")).isFalse(); // "a" took the only place
     assertThat(memory.conversations()).isEqualTo(2);
     assertThat(memory.idleSince(Long.MAX_VALUE)).containsExactlyInAnyOrder("a", "b");
@@ -119,5 +125,8 @@ class MemoryWindowTest {
     assertThat(memory.atHand("old")).isFalse();
     memory.release(); // the partition went to another worker
     assertThat(shared.size()).isZero();
+    memory.reloaded("old", List.of(turn(1, "o", Turn.Status.DONE, "o", List.of()))); // a read-back that comes back late
+    memory.apply("another", turn(3, "x", Turn.Status.DONE, "x", List.of()), 3);
+    assertThat(shared.size()).as("a released memory holds nothing again").isZero();
   }
 }

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * two messages at once may both write; the start time then is one of the two, which the clock-skew
  * allowance of the lookup covers. Confined to the gateway's context.
  *
- * <p>Held as 64-bit key hashes ({@link KeyHash}) to start times, unboxed: about 20 bytes a conversation,
+ * <p>Held as 64-bit key hashes ({@link KeyHash}) to start times, unboxed: about 40 bytes a conversation,
  * for as long as the conversation is retained (an idle one is erased, and its tombstone removes it here).
  * Two conversations sharing a hash would share the earlier start time, which makes a replay from the start
  * read further back than it needs, never miss anything.

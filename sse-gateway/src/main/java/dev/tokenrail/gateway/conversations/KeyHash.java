@@ -1,21 +1,39 @@
 package dev.tokenrail.gateway.conversations;
 
 import java.nio.charset.StandardCharsets;
-import org.apache.kafka.common.utils.Utils;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 
 /**
  * A conversation's key as 64 bits, so the gateway's indexes hold a {@code long} per conversation instead of
- * its key (a string of up to a few hundred bytes with the subject). Two independent 32-bit hashes side by
- * side: Java's string hash and Kafka's murmur2 of the key's bytes. Two conversations that share all 64
- * bits are not told apart by an index — among ten million conversations the chance that any two do is
- * about three in a million; each index says what it would cost.
+ * its key (a string of up to a few hundred bytes with the subject): the first 64 bits of SHA-256 over a
+ * random per-process salt and the key. Salted, so nobody can make up a key that shares another's hash (each
+ * gateway builds its own indexes, so gateways need not agree); 64 bits, so that two of ten million
+ * conversations share one by chance about three times in a million. Each index says what that would cost.
  */
 final class KeyHash {
+
+  private static final byte[] SALT = new SecureRandom().generateSeed(16);
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  });
 
   private KeyHash() {
   }
 
   static long of(String kafkaKey) {
-    return ((long) kafkaKey.hashCode() << 32) | (Utils.murmur2(kafkaKey.getBytes(StandardCharsets.UTF_8)) & 0xffffffffL);
+    MessageDigest sha = SHA_256.get();
+    sha.update(SALT);
+    byte[] digest = sha.digest(kafkaKey.getBytes(StandardCharsets.UTF_8));
+    long hash = 0;
+    for (int i = 0; i < 8; i++) {
+      hash = hash << 8 | (digest[i] & 0xff);
+    }
+    return hash;
   }
 }

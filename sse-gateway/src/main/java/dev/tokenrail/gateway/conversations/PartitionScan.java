@@ -52,8 +52,13 @@ final class PartitionScan {
   private static void next(KafkaConsumer<String, Buffer> consumer, TopicPartition tp, LongSupplier until,
                            Predicate<KafkaConsumerRecord<String, Buffer>> stop, LookupBudget budget,
                            long deadline, long[] read, Promise<Boolean> ended) {
-    if (budget.abandoned().getAsBoolean()) {
-      ended.fail(LookupBudget.abandonedByClient());
+    try {
+      if (budget.abandoned().getAsBoolean()) {
+        ended.fail(LookupBudget.abandonedByClient());
+        return;
+      }
+    } catch (RuntimeException e) {
+      ended.fail(e);
       return;
     }
     if (read[0] > budget.maxRecords() || System.nanoTime() - deadline > 0) {
@@ -62,8 +67,9 @@ final class PartitionScan {
     }
     consumer.poll(POLL).onFailure(ended::fail).onSuccess(records -> {
       read[0] += records.size();
-      long limit = until.getAsLong();
+      long limit;
       try {
+        limit = until.getAsLong();
         for (int i = 0; i < records.size(); i++) {
           KafkaConsumerRecord<String, Buffer> r = records.recordAt(i);
           if (r.offset() >= limit) {

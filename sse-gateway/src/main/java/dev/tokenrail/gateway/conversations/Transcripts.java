@@ -30,10 +30,10 @@ import org.slf4j.LoggerFactory;
  * Conversations' transcripts, read from the compacted memory topic the workers write.
  *
  * <p>Every gateway follows the memory topic and keeps only an index — for each conversation (by its 64-bit
- * {@link KeyHash}), the offsets of its turns' records, 8 bytes a record and about 60 a conversation — and
- * reads the turns themselves when asked, keeping each turn's latest record. An erased conversation's first
- * tombstone removes it (erasure is of whole conversations), so the index holds what the retention keeps.
- * Two conversations sharing a hash would share an entry: each read skips the other's records, by key. Before
+ * {@link KeyHash}), each record's message id hash and offset, 16 bytes a record — and reads the turns
+ * themselves when asked, keeping each turn's latest record. A turn's tombstone removes its records (a
+ * conversation's erasure tombstones every turn), so the index holds what the retention keeps. Two
+ * conversations sharing a hash would share an entry: each read skips the other's records, by key. Before
  * answering, it waits until it has read the conversation's memory partition up to the end Kafka reports
  * at that moment: a client that saw {@code done} (written after its turn) gets a transcript with that
  * turn, whichever gateway it asks. Confined to the gateway's context.
@@ -47,7 +47,10 @@ public final class Transcripts {
   private final String topic;
   private final LogLookups reads;
   private final TopicFollower follower;
-  /** Conversation key hash → offsets of its turns' records in its memory partition, ascending. */
+  /**
+   * Conversation key hash → its turns' records in its memory partition, in offset order: pairs of the
+   * message id's {@code hashCode()} and the record's offset.
+   */
   private final LongObjectHashMap<long[]> index = new LongObjectHashMap<>();
 
   public Transcripts(Vertx vertx, KafkaSettings kafka, String clientId, LogLookups reads) {
@@ -75,13 +78,13 @@ public final class Transcripts {
         .compose(bounds -> follower.appliedUpTo(tp.getPartition(), bounds.end())
             .timeout(CATCH_UP_PATIENCE.toMillis(), TimeUnit.MILLISECONDS))
         .compose(caughtUp -> {
-          long[] offsets = index.get(KeyHash.of(conversationKey));
-          if (offsets == null) {
+          long[] indexed = index.get(KeyHash.of(conversationKey));
+          if (indexed == null) {
             return Future.succeededFuture(Optional.<List<Turn>>empty());
           }
           TreeSet<Long> wanted = new TreeSet<>();
-          for (long offset : offsets) {
-            wanted.add(offset);
+          for (int i = 1; i < indexed.length; i += 2) {
+            wanted.add(indexed[i]);
           }
           return reads.fetch(tp, wanted).map(records -> Optional.of(decode(conversationKey, records)));
         });
@@ -139,12 +142,28 @@ public final class Transcripts {
       return;
     }
     long hash = KeyHash.of(key.get());
-    if (record.value() == null) { // the conversation was erased: it leaves nothing behind
-      index.remove(hash);
+    long messageHash = record.key().substring(key.get().length() + 1).hashCode();
+    long[] records = index.get(hash);
+    if (record.value() == null) { // the turn was erased: its records go (an erased conversation leaves nothing)
+      if (records != null) {
+        long[] kept = new long[records.length];
+        int n = 0;
+        for (int i = 0; i < records.length; i += 2) {
+          if (records[i] != messageHash) {
+            kept[n++] = records[i];
+            kept[n++] = records[i + 1];
+          }
+        }
+        if (n == 0) {
+          index.remove(hash);
+        } else {
+          index.put(hash, Arrays.copyOf(kept, n));
+        }
+      }
       return;
     }
-    long[] offsets = index.get(hash);
-    long[] more = offsets == null ? new long[1] : Arrays.copyOf(offsets, offsets.length + 1);
+    long[] more = records == null ? new long[2] : Arrays.copyOf(records, records.length + 2);
+    more[more.length - 2] = messageHash;
     more[more.length - 1] = record.offset();
     index.put(hash, more);
   }

@@ -125,7 +125,13 @@ final class CatchUpLanes {
       }
       running = batch.size();
       TopicPartition tp = tp(partition);
-      long from = batch.stream().mapToLong(w -> w.subscription().nextOffset()).min().orElseThrow();
+      long from = batch.stream().filter(Waiting::current).mapToLong(w -> w.subscription().nextOffset()).min()
+          .orElse(-1);
+      if (from < 0) { // every one of them closed, or queued again as a later round, meanwhile
+        running = 0;
+        pump();
+        return;
+      }
       Promise<Void> scanned = Promise.promise();
       consumer.assign(tp)
           .compose(v -> consumer.seek(tp, from))
