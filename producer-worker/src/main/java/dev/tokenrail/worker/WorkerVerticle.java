@@ -16,7 +16,6 @@ import dev.tokenrail.worker.partition.GenerationSlots;
 import dev.tokenrail.worker.partition.PartitionTask;
 import dev.tokenrail.worker.partition.TaskServices;
 import dev.tokenrail.worker.tools.Toolbox;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -52,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * <p>This class owns the consumer — its lifecycle, assignment and revocation, memory restore, the drain on
  * stop, and commits. Each assigned partition's work is a {@link PartitionTask}; the tasks share the
  * worker's {@link GenerationSlots} and report committable offsets back through a callback.
+ *
+ * <p>Longer than 300 lines because the consumer's life — start, assignment and revocation with their memory
+ * restore, pauses, expiry, the drain on stop — is one sequence over the same fields; what each part does
+ * lives in {@code OffsetCommitter}, {@code PartitionPauses}, {@code MemoryRestore} and the partition tasks.
  */
 public final class WorkerVerticle extends VerticleBase {
 
@@ -106,14 +109,8 @@ public final class WorkerVerticle extends VerticleBase {
     commits = new OffsetCommitter(vertx, consumer);
     pauses = new PartitionPauses(consumer);
     slots = new GenerationSlots(config.maxConcurrentGenerations(), this::parked, this::applyBackpressure);
-    recentTurns = new RecentTurns(config.chat().conversationsInMemory());
+    recentTurns = new RecentTurns(config.chat().conversationsInMemory()).metered(meters, instanceId);
     memoryReads = new MemoryReads(config.kafka(), instanceId);
-    meters.add(Gauge.builder("tokenrail.memory.conversations.held", recentTurns, RecentTurns::size)
-        .description("conversations whose recent turns the worker holds (bounded by TOKENRAIL_MEMORY_MAX_CONVERSATIONS)")
-        .tag("worker", instanceId).register(Telemetry.registry()));
-    meters.add(FunctionCounter.builder("tokenrail.memory.conversations.evicted", recentTurns, RecentTurns::evicted)
-        .description("conversations whose turns the worker let go to stay within its bound; read back when needed")
-        .tag("worker", instanceId).register(Telemetry.registry()));
     meters.bindKafka(producer.unwrap());
     meters.bindKafka(consumer.unwrap());
     meters.add(Gauge.builder("tokenrail.generations.active", this, w -> w.slots.inFlight())
@@ -127,8 +124,7 @@ public final class WorkerVerticle extends VerticleBase {
         config.chat().tools().stream().map(t -> t.name()).toList());
     return checkPartitionCounts().compose(v -> {
       services = new TaskServices(context, generation, config.chat().memory(), recentTurns, memoryReads, producer,
-          config.kafka().topics(),
-          partitionCount, slots, commits::committable);
+          config.kafka().topics(), partitionCount, slots, commits::committable);
       return consumer.subscribe(config.kafka().topics().requests());
     });
   }

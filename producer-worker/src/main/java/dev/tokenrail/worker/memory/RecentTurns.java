@@ -1,6 +1,10 @@
 package dev.tokenrail.worker.memory;
 
 import dev.tokenrail.protocol.Turn;
+import dev.tokenrail.runtime.MeterScope;
+import dev.tokenrail.runtime.Telemetry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,6 +37,17 @@ public final class RecentTurns {
         return over;
       }
     };
+  }
+
+  /** Registers its gauge and counter in {@code meters}, tagged with the worker's id. */
+  public RecentTurns metered(MeterScope meters, String workerId) {
+    meters.add(Gauge.builder("tokenrail.memory.conversations.held", this, RecentTurns::size)
+        .description("conversations whose recent turns the worker holds (bounded by TOKENRAIL_MEMORY_MAX_CONVERSATIONS)")
+        .tag("worker", workerId).register(Telemetry.registry()));
+    meters.add(FunctionCounter.builder("tokenrail.memory.conversations.evicted", this, RecentTurns::evicted)
+        .description("conversations whose turns the worker let go to stay within its bound; read back when needed")
+        .tag("worker", workerId).register(Telemetry.registry()));
+    return this;
   }
 
   /** The conversation's turns, marking it used; null when they are not held. */
