@@ -72,12 +72,23 @@ class StartupFailureTest {
   }
 
   @Test
+  void aProcessThatMayNotCreateTopicsRefusesToStartWithoutThemNamingEach() throws Exception {
+    Exit exit = run(WorkerMain.class, Map.of("TOKENRAIL_CREATE_TOPICS", "false"));
+    assertThat(exit.code()).as(exit.output()).isEqualTo(1);
+    assertThat(exit.errorLines()).as(exit.output()).singleElement().asString()
+        .startsWith("producer-worker cannot start: Kafka topics on ")
+        .contains("TOKENRAIL_CREATE_TOPICS=false", "requests does not exist", "events does not exist",
+            "memory does not exist", "conversations does not exist");
+  }
+
+  @Test
   void workersAndGatewaysRefuseTopicsThatDisagreeOnTheirPartitionCount() throws Exception {
     KafkaSettings kafka = TokenrailStack.freshTopics();
     try (Admin admin = Admin.create(new HashMap<String, Object>(kafka.adminConfig()))) {
       admin.createTopics(List.of(new NewTopic(kafka.topics().events(), 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
     }
-    TopicSetup.ensureTopics(kafka); // the others, with the usual count
+    assertThatThrownBy(() -> TopicSetup.ensureTopics(kafka)) // creates the others, with the usual count, and says so
+        .hasMessageContaining("partition counts differ");
     Topics t = kafka.topics();
     String layout = t.requests() + ": 6, " + t.events() + ": 2, " + t.memory() + ": 6, " + t.conversations() + ": 6";
     Vertx vertx = Vertx.vertx();

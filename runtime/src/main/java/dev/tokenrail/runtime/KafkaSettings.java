@@ -13,42 +13,81 @@ import java.util.Map;
  * @param producerLingerMs  see {@link #producerConfig}
  * @param clientProperties  Kafka client properties every client of the process takes (producers, consumers,
  *                          admin), under Tokenrail's own per-client choices
+ * @param topicPolicy       whether the process creates its topics or only checks them, and their replication
  */
 public record KafkaSettings(String bootstrapServers, Topics topics, int partitions, int producerLingerMs,
-                            Map<String, String> clientProperties) {
+                            Map<String, String> clientProperties, TopicPolicy topicPolicy) {
 
   public KafkaSettings {
     clientProperties = Map.copyOf(clientProperties);
   }
 
   public KafkaSettings(String bootstrapServers, Topics topics, int partitions, int producerLingerMs) {
-    this(bootstrapServers, topics, partitions, producerLingerMs, Map.of());
+    this(bootstrapServers, topics, partitions, producerLingerMs, Map.of(), TopicPolicy.DEFAULT);
   }
 
   /** The same settings, with one more client property for every client. */
   public KafkaSettings withClientProperty(String name, String value) {
     Map<String, String> properties = new HashMap<>(clientProperties);
     properties.put(name, value);
-    return new KafkaSettings(bootstrapServers, topics, partitions, producerLingerMs, properties);
+    return new KafkaSettings(bootstrapServers, topics, partitions, producerLingerMs, properties, topicPolicy);
+  }
+
+  public KafkaSettings withTopicPolicy(TopicPolicy policy) {
+    return new KafkaSettings(bootstrapServers, topics, partitions, producerLingerMs, clientProperties, policy);
   }
 
   /** Names the client properties but never shows their values (they may be passwords). */
   @Override
   public String toString() {
     return "KafkaSettings[bootstrapServers=" + bootstrapServers + ", topics=" + topics + ", partitions=" + partitions
-        + ", producerLingerMs=" + producerLingerMs + ", clientProperties=" + new java.util.TreeSet<>(clientProperties.keySet()) + "]";
+        + ", producerLingerMs=" + producerLingerMs + ", clientProperties=" + new java.util.TreeSet<>(clientProperties.keySet())
+        + ", topicPolicy=" + topicPolicy + "]";
   }
 
   public static final int DEFAULT_PARTITIONS = 12;
   /** Chosen on purpose, from measurements; see {@link #producerConfig}. */
   public static final int DEFAULT_LINGER_MS = 5;
 
+  /** Environment variables named so set one client property each: {@code …_SASL_MECHANISM} → {@code sasl.mechanism}. */
+  public static final String CLIENT_PROPERTY_PREFIX = "TOKENRAIL_KAFKA_CLIENT_";
+
+  /**
+   * {@code KAFKA_BOOTSTRAP_SERVERS}, {@code TOKENRAIL_TOPIC_PREFIX}, {@code TOKENRAIL_PARTITIONS},
+   * {@code TOKENRAIL_PRODUCER_LINGER_MS}, the {@link TopicPolicy}; and the client properties every Kafka client of the process takes:
+   * those of the file {@code TOKENRAIL_KAFKA_PROPERTIES_FILE} (a Kafka client properties file, as Kafka's own
+   * tools take with {@code --command-config}), then each {@code TOKENRAIL_KAFKA_CLIENT_<NAME>}, which wins.
+   */
   public static KafkaSettings fromEnv(Env env, String defaultBootstrap) {
+    Map<String, String> client = new HashMap<>();
+    env.optional("TOKENRAIL_KAFKA_PROPERTIES_FILE").ifPresent(file -> client.putAll(readProperties(file)));
+    env.vars().forEach((name, value) -> {
+      if (name.startsWith(CLIENT_PROPERTY_PREFIX) && name.length() > CLIENT_PROPERTY_PREFIX.length()) {
+        client.put(name.substring(CLIENT_PROPERTY_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'),
+            value);
+      }
+    });
     return new KafkaSettings(
         env.string("KAFKA_BOOTSTRAP_SERVERS", defaultBootstrap),
         new Topics(env.string("TOKENRAIL_TOPIC_PREFIX", Topics.DEFAULT_PREFIX)),
         env.intValue("TOKENRAIL_PARTITIONS", DEFAULT_PARTITIONS, 1, 10_000),
-        env.intValue("TOKENRAIL_PRODUCER_LINGER_MS", DEFAULT_LINGER_MS, 0, 1_000));
+        env.intValue("TOKENRAIL_PRODUCER_LINGER_MS", DEFAULT_LINGER_MS, 0, 1_000),
+        client, TopicPolicy.fromEnv(env));
+  }
+
+  /** A properties file's entries; a file that can't be read is a configuration error naming it (not its contents). */
+  private static Map<String, String> readProperties(String file) {
+    java.util.Properties properties = new java.util.Properties();
+    try (java.io.Reader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(file),
+        java.nio.charset.StandardCharsets.UTF_8)) {
+      properties.load(in);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new IllegalArgumentException("TOKENRAIL_KAFKA_PROPERTIES_FILE " + file + " can't be read: "
+          + e.getClass().getSimpleName());
+    }
+    Map<String, String> entries = new HashMap<>();
+    properties.stringPropertyNames().forEach(name -> entries.put(name, properties.getProperty(name).trim()));
+    return entries;
   }
 
   /**
