@@ -42,6 +42,8 @@ final class SoakProcesses implements AutoCloseable {
   }
 
   static final String WORKER = "broker+worker";
+  static final String WORKER_ALONE = "worker";
+  static final String BROKER = "broker";
   static final String GATEWAY = "gateway";
   private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -63,12 +65,20 @@ final class SoakProcesses implements AutoCloseable {
 
   /** Starts both children and returns once the gateway is ready; stops what it started if that fails. */
   static SoakProcesses start(Path jar) throws Exception {
+    return start(jar, false);
+  }
+
+  /**
+   * @param brokerApart the broker in a JVM of its own, so the worker's heap is measured alone (the worker
+   *                    child is then named {@value #WORKER_ALONE})
+   */
+  static SoakProcesses start(Path jar, boolean brokerApart) throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " not found: build it with ./mvnw -q -o -pl launcher package -DskipTests");
     }
     SoakProcesses processes = new SoakProcesses(Files.createTempDirectory("tokenrail-soak"));
     try {
-      processes.launchAll(jar);
+      processes.launchAll(jar, brokerApart);
       return processes;
     } catch (Exception e) {
       processes.close();
@@ -76,19 +86,30 @@ final class SoakProcesses implements AutoCloseable {
     }
   }
 
-  private void launchAll(Path jar) throws Exception {
+  private void launchAll(Path jar, boolean brokerApart) throws Exception {
     kafkaPort = freePort();
     workerMetricsPort = freePort();
     gatewayPort = freePort();
-    Child worker = launch(WORKER, jar, Map.of(
-        "TOKENRAIL_ROLES", "broker,worker",
-        "TOKENRAIL_DATA_DIR", runDir.resolve("data").toString(),
-        "TOKENRAIL_KAFKA_PORT", Integer.toString(kafkaPort),
+    Map<String, String> worker = new java.util.HashMap<>(Map.of(
+        "TOKENRAIL_ROLES", brokerApart ? "worker" : "broker,worker",
         "TOKENRAIL_METRICS_PORT", Integer.toString(workerMetricsPort),
         "TOKENRAIL_DEMO_TOKENS_PER_SECOND", "50",
         "TOKENRAIL_DEMO_TTFT_MS", "200",
         "TOKENRAIL_DRAIN_TIMEOUT_SECONDS", "5"));
-    awaitOk(worker, "http://localhost:" + workerMetricsPort + "/health");
+    Map<String, String> broker = Map.of(
+        "TOKENRAIL_DATA_DIR", runDir.resolve("data").toString(),
+        "TOKENRAIL_KAFKA_PORT", Integer.toString(kafkaPort));
+    if (brokerApart) {
+      Map<String, String> alone = new java.util.HashMap<>(broker);
+      alone.put("TOKENRAIL_ROLES", "broker");
+      alone.put("TOKENRAIL_METRICS_PORT", Integer.toString(freePort()));
+      launch(BROKER, jar, alone);
+      worker.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
+    } else {
+      worker.putAll(broker);
+    }
+    Child workerChild = launch(brokerApart ? WORKER_ALONE : WORKER, jar, worker);
+    awaitOk(workerChild, "http://localhost:" + workerMetricsPort + "/health");
     Child gateway = launch(GATEWAY, jar, Map.of(
         "TOKENRAIL_ROLES", "gateway",
         "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers(),

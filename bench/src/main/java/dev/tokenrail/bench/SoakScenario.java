@@ -55,7 +55,8 @@ final class SoakScenario {
     Path runDir;
     Progress.phase(String.format(Locale.ROOT, "Soak: %.1f min of load (warm-up %.1f min), %d conversations, %s",
         minutes, warmMs / 60_000.0, settings.conversations(), jar));
-    try (SoakProcesses processes = SoakProcesses.start(jar);
+    boolean brokerApart = Boolean.parseBoolean(options.getOrDefault("broker-apart", "false"));
+    try (SoakProcesses processes = SoakProcesses.start(jar, brokerApart);
          ConsumerLag lag = new ConsumerLag(processes.bootstrapServers())) {
       runDir = processes.runDir();
       SoakSampler sampler = new SoakSampler(processes, lag, counters);

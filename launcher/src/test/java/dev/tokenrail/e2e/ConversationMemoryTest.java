@@ -105,7 +105,9 @@ class ConversationMemoryTest {
    */
   @Test
   void aConversationWhoseTurnsTheWorkerLetGoIsReadBackWithItsWholeHistory() {
-    Vertx worker = startWorker(ChatSettings.DEFAULT.withConversationsInMemory(1));
+    Vertx worker = Vertx.vertx();
+    WorkerVerticle bounded = new WorkerVerticle(workerConfig(ChatSettings.DEFAULT.withConversationsInMemory(1)));
+    TokenrailStack.await(worker.deployVerticle(bounded));
     try (SseClient a = SseClient.connect(eventsUrl("memory-bound-a"));
          SseClient b = SseClient.connect(eventsUrl("memory-bound-b"))) {
       awaitDone(a, Http.postMessage(stack.baseUrl(), "memory-bound-a", "Alpha one."));
@@ -120,20 +122,22 @@ class ConversationMemoryTest {
           "user", "Alpha three."));
       assertThat(requestFor("Bravo two.")).isEqualTo(conversation(
           "user", "Bravo one.", "assistant", "You said: Bravo one.", "user", "Bravo two."));
-      // This JVM's registry (the gateway serves it) has this worker's meters, and no other worker's now.
+      // This JVM's registry (the gateway serves it) has every live worker's meters, each tagged with its id.
       String metrics = Http.get(stack.baseUrl() + "/metrics").body();
-      assertThat(series(metrics, "tokenrail_memory_conversations_held")).containsExactly(1.0);
+      String id = bounded.instanceId();
+      assertThat(series(metrics, "tokenrail_memory_conversations_held", id)).containsExactly(1.0);
       // Each message after the first let the other conversation go (and the restore may have handed over one).
-      assertThat(series(metrics, "tokenrail_memory_conversations_evicted_total")).singleElement()
+      assertThat(series(metrics, "tokenrail_memory_conversations_evicted_total", id)).singleElement()
           .satisfies(evicted -> assertThat(evicted).isGreaterThanOrEqualTo(4.0));
     } finally {
       TokenrailStack.await(worker.close());
     }
   }
 
-  private static List<Double> series(String metrics, String name) {
+  private static List<Double> series(String metrics, String name, String worker) {
     List<Double> values = new ArrayList<>();
-    Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} ([-+0-9.eE]+)$").matcher(metrics);
+    Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*worker=\"" + Pattern.quote(worker) + "\"[^}]*} ([-+0-9.eE]+)$")
+        .matcher(metrics);
     while (m.find()) {
       values.add(Double.parseDouble(m.group(1)));
     }
@@ -146,10 +150,13 @@ class ConversationMemoryTest {
 
   private static Vertx startWorker(ChatSettings chat) {
     Vertx vertx = Vertx.vertx();
-    WorkerConfig config = WorkerConfig.of(stack.kafka(), ModelSettings.openAi(provider.baseUrl(), "sk-test", "test-model"),
-        1_000).withDrainTimeout(Duration.ZERO).withChat(chat);
-    TokenrailStack.await(vertx.deployVerticle(new WorkerVerticle(config)));
+    TokenrailStack.await(vertx.deployVerticle(new WorkerVerticle(workerConfig(chat))));
     return vertx;
+  }
+
+  private static WorkerConfig workerConfig(ChatSettings chat) {
+    return WorkerConfig.of(stack.kafka(), ModelSettings.openAi(provider.baseUrl(), "sk-test", "test-model"), 1_000)
+        .withDrainTimeout(Duration.ZERO).withChat(chat);
   }
 
   private static void awaitDone(SseClient client, String messageId) {

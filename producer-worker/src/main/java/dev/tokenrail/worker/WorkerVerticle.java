@@ -86,6 +86,11 @@ public final class WorkerVerticle extends VerticleBase {
     this.config = config;
   }
 
+  /** The id this worker's client ids and meters carry; null before it started. */
+  public String instanceId() {
+    return instanceId;
+  }
+
   @Override
   public Future<?> start() {
     instanceId = "worker-" + UUID.randomUUID().toString().substring(0, 8);

@@ -125,6 +125,11 @@ public final class LogLookups {
     return bounds(events(eventsPartition));
   }
 
+  /** Where an events partition's retained log begins now (one question to Kafka). */
+  public Future<Long> begin(int eventsPartition) {
+    return metadata.beginningOffsets(events(eventsPartition));
+  }
+
   /** Where a partition ends now (one question to Kafka; {@link #bounds} asks two). */
   public Future<Long> end(TopicPartition tp) {
     return metadata.endOffsets(tp);

@@ -124,10 +124,16 @@ final class StreamStarts {
       }
       long firstEventTime = started.getAsLong() - clockSkew.toMillis();
       RecentEvents.Seen seen = live.seen(partition, id.offset());
-      if (seen != null) { // a recent event, as the client that just got it reconnects: nothing to ask Kafka
-        return seen.keyHash() != key.hashCode() ? Future.failedFuture(notOurs)
-            : seen.timestamp() < firstEventTime ? before.get()
-            : Future.succeededFuture(StreamStart.from(id.offset() + 1));
+      if (seen != null) { // a recent event, as the client that just got it reconnects: known without a read
+        if (seen.keyHash() != key.hashCode()) {
+          return Future.failedFuture(notOurs);
+        }
+        if (seen.timestamp() < firstEventTime) {
+          return before.get();
+        }
+        // Still retained? Remembered is not kept: retention (or a deleteRecords) may have removed it since.
+        return lookups.begin(partition).compose(begin -> id.offset() + 1 < begin
+            ? before.get() : Future.succeededFuture(StreamStart.from(id.offset() + 1)));
       }
       return lookups.offsetForTime(partition, firstEventTime).compose(first ->
           first.isEmpty() || id.offset() < first.get().offset()
