@@ -65,20 +65,21 @@ final class SoakProcesses implements AutoCloseable {
 
   /** Starts both children and returns once the gateway is ready; stops what it started if that fails. */
   static SoakProcesses start(Path jar) throws Exception {
-    return start(jar, false);
+    return start(jar, false, Map.of());
   }
 
   /**
    * @param brokerApart the broker in a JVM of its own, so the worker's heap is measured alone (the worker
    *                    child is then named {@value #WORKER_ALONE})
+   * @param workerEnv   more settings for the worker, e.g. {@code TOKENRAIL_MEMORY_MAX_CONVERSATIONS}
    */
-  static SoakProcesses start(Path jar, boolean brokerApart) throws Exception {
+  static SoakProcesses start(Path jar, boolean brokerApart, Map<String, String> workerEnv) throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " not found: build it with ./mvnw -q -o -pl launcher package -DskipTests");
     }
     SoakProcesses processes = new SoakProcesses(Files.createTempDirectory("tokenrail-soak"));
     try {
-      processes.launchAll(jar, brokerApart);
+      processes.launchAll(jar, brokerApart, workerEnv);
       return processes;
     } catch (Exception e) {
       processes.close();
@@ -86,7 +87,7 @@ final class SoakProcesses implements AutoCloseable {
     }
   }
 
-  private void launchAll(Path jar, boolean brokerApart) throws Exception {
+  private void launchAll(Path jar, boolean brokerApart, Map<String, String> workerEnv) throws Exception {
     kafkaPort = freePort();
     workerMetricsPort = freePort();
     gatewayPort = freePort();
@@ -96,6 +97,7 @@ final class SoakProcesses implements AutoCloseable {
         "TOKENRAIL_DEMO_TOKENS_PER_SECOND", "50",
         "TOKENRAIL_DEMO_TTFT_MS", "200",
         "TOKENRAIL_DRAIN_TIMEOUT_SECONDS", "5"));
+    worker.putAll(workerEnv);
     Map<String, String> broker = Map.of(
         "TOKENRAIL_DATA_DIR", runDir.resolve("data").toString(),
         "TOKENRAIL_KAFKA_PORT", Integer.toString(kafkaPort));

@@ -56,7 +56,9 @@ final class SoakScenario {
     Progress.phase(String.format(Locale.ROOT, "Soak: %.1f min of load (warm-up %.1f min), %d conversations, %s",
         minutes, warmMs / 60_000.0, settings.conversations(), jar));
     boolean brokerApart = Boolean.parseBoolean(options.getOrDefault("broker-apart", "false"));
-    try (SoakProcesses processes = SoakProcesses.start(jar, brokerApart);
+    Map<String, String> workerEnv = options.containsKey("memory-conversations")
+        ? Map.of("TOKENRAIL_MEMORY_MAX_CONVERSATIONS", options.get("memory-conversations")) : Map.of();
+    try (SoakProcesses processes = SoakProcesses.start(jar, brokerApart, workerEnv);
          ConsumerLag lag = new ConsumerLag(processes.bootstrapServers())) {
       runDir = processes.runDir();
       SoakSampler sampler = new SoakSampler(processes, lag, counters);
