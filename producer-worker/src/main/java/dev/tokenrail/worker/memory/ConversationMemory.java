@@ -95,7 +95,7 @@ public final class ConversationMemory {
 
   /** Kafka acknowledged a turn this worker wrote at {@code memoryOffset}: a later read back finds it there. */
   public void stored(String conversationKey, Turn turn, long memoryOffset) {
-    Indexed conversation = index.get(conversationKey);
+    Indexed conversation = released ? null : index.get(conversationKey);
     if (conversation != null) {
       long stored = located(memoryOffset, turn.status() != Turn.Status.PENDING);
       conversation.turnOffsets.computeIfPresent(turn.messageId(), (id, known) -> Math.max(known, stored));

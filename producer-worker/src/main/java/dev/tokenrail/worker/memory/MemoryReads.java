@@ -49,6 +49,23 @@ public final class MemoryReads implements AutoCloseable {
   }
 
   /**
+   * Reads back the turns of a conversation {@code memory} let go, on a worker thread, and gives them to it;
+   * completes at once when they are at hand. A memory released meanwhile (its partition revoked) ignores them.
+   */
+  public io.vertx.core.Future<Void> readBack(io.vertx.core.Vertx vertx, ConversationMemory memory, int partition,
+                                             String conversationKey) {
+    if (memory.atHand(conversationKey)) {
+      return io.vertx.core.Future.succeededFuture();
+    }
+    NavigableSet<Long> offsets = memory.toReload(conversationKey);
+    return vertx.executeBlocking(() -> read(partition, conversationKey, offsets))
+        .map(turns -> {
+          memory.reloaded(conversationKey, turns);
+          return null;
+        });
+  }
+
+  /**
    * The conversation's turns at {@code offsets} of memory partition {@code partition}, read with as few
    * seeks as they allow. An offset compaction emptied since is left out (a later record of that turn
    * replaced it, and its offset is in the set too).

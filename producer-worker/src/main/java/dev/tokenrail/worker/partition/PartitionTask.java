@@ -19,13 +19,10 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>A task is the verticle's for as long as it owns the partition. Once {@linkplain #revoke() revoked} it
  * starts nothing and reports no offset: the partition's new owner resumes what it had.
  *
- * <p>Longer than 300 lines because the record cases, cancel and generate all read and change the same
- * ledger, queues and {@code owned} guard; its data structures and the slots already live in their own classes.
+ * <p>Longer than 300 lines because — and not split further — the record cases, cancel and generate all read and
+ * change the same ledger, queues, running map and {@code owned} guard, and a split would pass them all
+ * around. What does not touch them lives elsewhere: the data structures and slots in their own classes,
+ * deletes and retention in {@link Erasures}, memory read-backs in {@code MemoryReads}, dead letters and
+ * traces in {@link RequestRecords}.
  */
 public final class PartitionTask {
 
@@ -159,13 +159,13 @@ public final class PartitionTask {
       }
       request = ProtocolCodec.decodeRequest(record.value());
     } catch (ProtocolException e) {
-      writes.persist("dead letter of " + services.topics().requests() + "@" + offset, () -> deadLetter(record, e.getMessage()))
+      writes.persist("dead letter of " + services.topics().requests() + "@" + offset, () -> RequestRecords.deadLetter(services, record, e.getMessage()))
           .onSuccess(v -> finished(offset));
       resolveHistory(offset);
       return;
     }
     if (request instanceof MessageRequest message) {
-      TraceContext trace = traceOf(record);
+      TraceContext trace = RequestRecords.traceOf(record);
       if (history.mayBeRedelivered(offset)) {
         history.defer(new PartitionHistory.Deferred(offset, record.key(), message, trace));
       } else {
@@ -298,27 +298,10 @@ public final class PartitionTask {
     });
   }
 
-  /**
-   * Completes once the conversation's earlier turns are in memory: at once, unless the worker let them go
-   * ({@code RecentTurns}); then they are read back from the memory topic. An OpenAI-style message brings its
-   * own history and needs none.
-   */
+  /** Completes once the conversation's earlier turns are in memory; an OpenAI-style message brings its own. */
   private Future<Void> turnsAtHand(Queued queued) {
-    String key = queued.key();
-    if (queued.request().completion().isPresent() || memory.atHand(key)) {
-      return Future.succeededFuture();
-    }
-    ConversationMemory of = memory;
-    NavigableSet<Long> offsets = of.toReload(key);
-    int memoryPartition = partition.getPartition();
-    return services.context().owner()
-        .executeBlocking(() -> services.memoryReads().read(memoryPartition, key, offsets))
-        .map(turns -> {
-          if (owned && memory == of) { // not for a partition revoked meanwhile: its memory is released
-            of.reloaded(key, turns);
-          }
-          return null;
-        });
+    return queued.request().completion().isPresent() ? Future.succeededFuture()
+        : services.memoryReads().readBack(services.context().owner(), memory, partition.getPartition(), queued.key());
   }
 
   /** Generates the conversation's head, whose slot is taken and whose earlier turns are at hand. */
@@ -361,17 +344,6 @@ public final class PartitionTask {
 
   // ---- writes ----
 
-  /** Copies a record that is not protocol v1 to the dead-letter topic with the reason, so it never stalls its partition. */
-  private Future<Void> deadLetter(KafkaConsumerRecord<String, Buffer> record, String reason) {
-    log.warn("Dead-lettering a request record that is not protocol v1 at {}-{}@{}: {}",
-        record.topic(), record.partition(), record.offset(), reason);
-    KafkaProducerRecord<String, Buffer> copy = KafkaProducerRecord.create(services.topics().deadLetters(),
-        record.key(), record.value() == null ? Buffer.buffer() : record.value());
-    copy.addHeader("tokenrail-dlq-reason", Buffer.buffer(reason, StandardCharsets.UTF_8.name()));
-    copy.addHeader("tokenrail-dlq-origin", record.topic() + "-" + record.partition() + "@" + record.offset());
-    return services.producer().send(copy).mapEmpty();
-  }
-
   /**
    * Writes for the conversation whose records have {@code key}, to its partition of every topic. Its turns
    * go into this partition's memory as they are written, while the partition is this worker's.
@@ -387,31 +359,22 @@ public final class PartitionTask {
   private EventSink sinkFor(String key, boolean holdNew) {
     return new KafkaEventSink(services.producer(), services.topics(), key,
         Partitioning.partitionOf(key, services.partitionCount()), new KafkaEventSink.TurnsWritten() {
+          // A revoked partition's memory is released and ignores both.
           @Override
           public void writing(Turn turn) {
-            if (owned && memory != null) {
+            if (memory != null) {
               memory.apply(key, turn, -1, holdNew);
             }
           }
 
           @Override
           public void stored(Turn turn, long offset) {
-            if (owned && memory != null) {
+            if (memory != null) {
               memory.stored(key, turn, offset);
             }
           }
         });
   }
 
-  /** The request's trace, continued by this worker; a request without one starts a trace here. */
-  private static TraceContext traceOf(KafkaConsumerRecord<String, Buffer> record) {
-    String header = null;
-    for (var h : record.headers()) {
-      if (h.key().equals(TraceContext.HEADER)) {
-        header = h.value().toString(StandardCharsets.UTF_8);
-        break;
-      }
-    }
-    return TraceContext.continued(header);
-  }
+
 }
