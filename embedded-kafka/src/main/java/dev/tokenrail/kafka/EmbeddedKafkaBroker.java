@@ -9,12 +9,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -27,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * A real Apache Kafka broker in KRaft mode (one node, broker and controller roles) running inside this
  * JVM, built from Kafka's own server classes. Storage is formatted on first start and kept in
  * {@code dataDir} across restarts. Used by the launcher's local mode and by the test suites.
+ *
+ * <p>Besides its plaintext client listener it can take a {@link SecuredListener}: SASL_SSL with SCRAM, as a
+ * managed cluster offers, for tests of the clients' security settings. The plaintext listener stays (the
+ * broker's own and the test's administration use it).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
@@ -34,13 +43,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final int NODE_ID = 1;
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
+  private static final String SECURED_LISTENER = "SECURED";
+  /** What SCRAM users of the secured listener authenticate with. */
+  public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+
+  /**
+   * A SASL_SSL listener with SCRAM-SHA-512: the broker's key and certificate in a PKCS12 key store. Users are
+   * added with {@link #addScramUser} once the broker runs.
+   *
+   * @param port 0 picks a free one
+   */
+  public record SecuredListener(int port, Path keyStore, String keyStorePassword) {
+  }
+
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final Optional<String> securedBootstrapServers;
   private final Path dataDir;
 
-  private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+  private EmbeddedKafkaBroker(KafkaRaftServer server, String bootstrapServers, Optional<String> securedBootstrapServers,
+      Path dataDir) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.securedBootstrapServers = securedBootstrapServers;
     this.dataDir = dataDir;
   }
 
@@ -51,6 +76,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
    * @param overrides  broker properties to set or replace (e.g. group timeouts in tests)
    */
   public static EmbeddedKafkaBroker start(Path dataDir, int clientPort, Map<String, String> overrides) {
+    return start(dataDir, clientPort, overrides, Optional.empty());
+  }
+
+  /** As {@link #start(Path, int, Map)}, with a SASL_SSL listener besides the plaintext one. */
+  public static EmbeddedKafkaBroker start(Path dataDir, int clientPort, Map<String, String> overrides,
+      Optional<SecuredListener> secured) {
     long started = System.nanoTime();
     try {
       Files.createDirectories(dataDir);
@@ -61,6 +92,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // The controller listener is private to this JVM; any free port will do, on every start.
     int controllerPort = freePort();
     Properties props = brokerProperties(dataDir, port, controllerPort);
+    Optional<String> securedBootstrap = secured.map(listener -> {
+      int securedPort = listener.port() == 0 ? freePort() : listener.port();
+      addSecuredListener(props, securedPort, listener);
+      return "localhost:" + securedPort;
+    });
     props.putAll(overrides);
     KafkaConfig config = KafkaConfig.fromProps(props, false);
     formatIfNew(dataDir);
@@ -71,11 +107,26 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     awaitClientsAnswered(bootstrap);
     log.info("Embedded Kafka broker (KRaft) ready on {} in {} ms, data in {}",
         bootstrap, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), dataDir.toAbsolutePath());
-    return new EmbeddedKafkaBroker(server, bootstrap, dataDir);
+    return new EmbeddedKafkaBroker(server, bootstrap, securedBootstrap, dataDir);
   }
 
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /** The SASL_SSL listener's address, when the broker was started with one. */
+  public Optional<String> securedBootstrapServers() {
+    return securedBootstrapServers;
+  }
+
+  /** Creates (or changes the password of) a SCRAM-SHA-512 user of the secured listener. */
+  public void addScramUser(String user, String password) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
+      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+          new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot add SCRAM user " + user, e);
+    }
   }
 
   public Path dataDir() {
@@ -114,6 +165,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // Tokenrail creates its topics with the partition count it needs; a typo must not create one.
     p.put("auto.create.topics.enable", "false");
     return p;
+  }
+
+  private static void addSecuredListener(Properties p, int port, SecuredListener listener) {
+    p.put("listeners", p.get("listeners") + "," + SECURED_LISTENER + "://localhost:" + port);
+    p.put("advertised.listeners", p.get("advertised.listeners") + "," + SECURED_LISTENER + "://localhost:" + port);
+    p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + "," + SECURED_LISTENER + ":SASL_SSL");
+    String prefix = "listener.name." + SECURED_LISTENER.toLowerCase(Locale.ROOT) + ".";
+    p.put(prefix + "sasl.enabled.mechanisms", SCRAM_MECHANISM);
+    p.put(prefix + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    p.put(prefix + "ssl.keystore.type", "PKCS12");
+    p.put(prefix + "ssl.keystore.location", listener.keyStore().toAbsolutePath().toString());
+    p.put(prefix + "ssl.keystore.password", listener.keyStorePassword());
+    p.put(prefix + "ssl.key.password", listener.keyStorePassword());
   }
 
   private static void formatIfNew(Path dataDir) {

@@ -5,6 +5,7 @@ import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.kafka.EmbeddedKafkaBroker;
 import dev.tokenrail.runtime.Env;
 import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.runtime.Readiness;
 import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.worker.WorkerMain;
 import dev.tokenrail.runtime.Shutdown;
@@ -78,7 +79,10 @@ public final class Launcher {
       Integer port = deployed.isEmpty() ? null : deployed.get(0).actualPort();
       if (deployed.isEmpty() && worker.isPresent()) { // no gateway to serve /metrics
         int metricsPort = env.intValue("TOKENRAIL_METRICS_PORT", WorkerMain.DEFAULT_METRICS_PORT, 0, 65_535);
-        await(Startup.listening(Telemetry.serveMetrics(vertx, metricsPort), "metrics (TOKENRAIL_METRICS_PORT)", metricsPort));
+        Readiness running = new Readiness();
+        running.markReady(); // deployed: this JVM's worker is in its group
+        await(Startup.listening(Telemetry.serveMetrics(vertx, metricsPort, running), "metrics (TOKENRAIL_METRICS_PORT)",
+            metricsPort));
       }
       return new Running(vertx, Optional.ofNullable(broker), kafka.bootstrapServers(), Optional.ofNullable(port));
     } catch (Exception e) {

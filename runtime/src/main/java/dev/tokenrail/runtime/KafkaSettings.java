@@ -67,6 +67,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
             value);
       }
     });
+    client.forEach(KafkaSettings::registerSecret);
     return new KafkaSettings(
         env.string("KAFKA_BOOTSTRAP_SERVERS", defaultBootstrap),
         new Topics(env.string("TOKENRAIL_TOPIC_PREFIX", Topics.DEFAULT_PREFIX)),
@@ -74,6 +75,24 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
         env.intValue("TOKENRAIL_PRODUCER_LINGER_MS", DEFAULT_LINGER_MS, 0, 1_000),
         client, TopicPolicy.fromEnv(env));
   }
+
+  /**
+   * Passwords, keys and JAAS lines are taken out of anything this process logs or answers ({@link Redaction}),
+   * should a client's error message ever quote one; the JAAS line's password also on its own.
+   */
+  private static void registerSecret(String property, String value) {
+    if (property.contains("password") || property.contains("jaas") || property.contains("secret")
+        || property.endsWith(".key") || property.endsWith(".keystore.key")) {
+      Redaction.register(value);
+      java.util.regex.Matcher password = JAAS_PASSWORD.matcher(value);
+      while (password.find()) {
+        Redaction.register(password.group(1));
+      }
+    }
+  }
+
+  private static final java.util.regex.Pattern JAAS_PASSWORD =
+      java.util.regex.Pattern.compile("(?:password|clientSecret)\\s*=\\s*\"([^\"]*)\"");
 
   /** A properties file's entries; a file that can't be read is a configuration error naming it (not its contents). */
   private static Map<String, String> readProperties(String file) {

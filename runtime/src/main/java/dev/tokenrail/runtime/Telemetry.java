@@ -33,15 +33,18 @@ public final class Telemetry {
   }
 
   /**
-   * A small HTTP server with {@code /metrics} (Prometheus text) and {@code /health}, for processes that run
-   * no gateway (a worker on its own).
+   * A small HTTP server with {@code /metrics} (Prometheus text), {@code /health} (the process answers) and
+   * {@code /ready} (as {@code readiness} says: 503 with the reason until ready), for processes that run no
+   * gateway (a worker on its own).
    */
-  public static Future<HttpServer> serveMetrics(Vertx vertx, int port) {
+  public static Future<HttpServer> serveMetrics(Vertx vertx, int port, Readiness readiness) {
     return vertx.createHttpServer().requestHandler(request -> {
       switch (request.path()) {
         case "/metrics" -> request.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
             .end(REGISTRY.scrape());
         case "/health" -> request.response().putHeader("Content-Type", "application/json").end("{\"status\":\"UP\"}");
+        case "/ready" -> request.response().setStatusCode(readiness.ready() ? 200 : 503)
+            .putHeader("Content-Type", "application/json").end(readiness.body().encode());
         default -> request.response().setStatusCode(404).end();
       }
     }).listen(port);
