@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class TopicSetup {
 
   private static final Logger log = LoggerFactory.getLogger(TopicSetup.class);
+  private static final String MISSING = "does not exist";
 
   private TopicSetup() {
   }
@@ -50,9 +51,8 @@ public final class TopicSetup {
             create(admin, kafka, name, policy.replicationFor(brokers), policy.minInsyncFor(brokers));
           }
         }
-        awaitVisible(admin, t.all());
       }
-      List<String> problems = problems(admin, kafka);
+      List<String> problems = policy.create() ? problemsOnceVisible(admin, kafka) : problems(admin, kafka);
       if (!problems.isEmpty()) {
         throw new IllegalStateException("Kafka topics on " + kafka.bootstrapServers() + " are not as Tokenrail needs them"
             + (policy.create() ? "" : " (TOKENRAIL_CREATE_TOPICS=false: create them, or let Tokenrail)") + ": "
@@ -97,7 +97,7 @@ public final class TopicSetup {
       if (existing.contains(name)) {
         present.add(name);
       } else {
-        problems.add("topic " + name + " does not exist");
+        problems.add("topic " + name + " " + MISSING);
       }
     }
     Map<String, TopicDescription> described = admin.describeTopics(present).allTopicNames().get(60, TimeUnit.SECONDS);
@@ -135,21 +135,28 @@ public final class TopicSetup {
   }
 
   /**
-   * A topic another process has just created may not have reached the broker's metadata yet; whoever
-   * reads partitions next (the gateway's events reader) must see all of them.
+   * The problems once every topic is visible: one just created — by this process or by another starting
+   * beside it — may not have reached the metadata of the broker that answers next (on a cluster of several,
+   * each answer may come from a different one), and whoever reads partitions next (the gateway's events
+   * reader) must see all of them. A topic still missing after 60 s is a problem like any other.
    */
-  private static void awaitVisible(Admin admin, List<String> names) throws InterruptedException, TimeoutException {
+  private static List<String> problemsOnceVisible(Admin admin, KafkaSettings kafka)
+      throws InterruptedException, ExecutionException, TimeoutException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (true) {
+      List<String> problems;
       try {
-        admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
-        return;
+        problems = problems(admin, kafka);
       } catch (ExecutionException e) {
         if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-          throw new IllegalStateException("topics " + names + " not visible: " + e.getCause(), e);
+          throw e;
         }
-        Thread.sleep(100); // start-up only, on the main thread: metadata propagates within milliseconds
+        problems = List.of(MISSING);
       }
+      if (problems.stream().noneMatch(p -> p.endsWith(MISSING)) || System.nanoTime() > deadline) {
+        return problems;
+      }
+      Thread.sleep(100); // start-up only, on the main thread: metadata propagates within milliseconds
     }
   }
 }

@@ -36,6 +36,7 @@ public final class SseClient implements AutoCloseable {
   private final HttpResponse<InputStream> response;
   private final InputStream body;
   private final Thread reader;
+  private volatile boolean ended;
 
   private SseClient(HttpResponse<InputStream> response, InputStream body) {
     this.response = response;
@@ -139,7 +140,14 @@ public final class SseClient implements AutoCloseable {
       }
     } catch (IOException e) {
       // closed by the test or by the server
+    } finally {
+      ended = true;
     }
+  }
+
+  /** True once the stream has ended (the server closed it, or the connection broke). */
+  public boolean ended() {
+    return ended;
   }
 
   @Override
