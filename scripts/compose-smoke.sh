@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Brings docker-compose.yml up (with the stand-in images where they are set), sends one message
 # through the load balancer, reads its whole stream, and takes everything down again.
+# COMPOSE_FILE=docker-compose.yml:docker-compose.kafka3.yml runs it on three brokers; the gateway's /ready
+# must then count TOKENRAIL_SMOKE_KAFKA_NODES (default 1) Kafka nodes.
 # Needs Docker, docker-compose, and the app images (scripts/build-images.sh --apps) or a registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,9 @@ for _ in $(seq 1 120); do
 done
 curl -sf "localhost:$port/ready" >/dev/null || { compose -p "$project" logs --tail 50; echo "compose smoke: not ready"; exit 1; }
 echo "compose smoke: ready through the load balancer in $(( $(date +%s) - started )) s"
+nodes=$(curl -s "localhost:$port/ready" | sed -n 's/.*"kafkaNodes":\([0-9]*\).*/\1/p')
+[ "$nodes" = "${TOKENRAIL_SMOKE_KAFKA_NODES:-1}" ] \
+  || { echo "compose smoke: FAILED (the gateway sees $nodes Kafka nodes, not ${TOKENRAIL_SMOKE_KAFKA_NODES:-1})"; exit 1; }
 
 status=$(curl -s -o /dev/null -w '%{http_code}' "localhost:$port/api/conversations/smoke-1")
 [ "$status" = 401 ] || { echo "compose smoke: FAILED (no token got $status, not 401)"; exit 1; }
@@ -47,7 +52,7 @@ if grep -qF "$token" <<<"$logged" || grep -q 'access_token' <<<"$logged"; then
   echo "compose smoke: FAILED (the load balancer's access log shows the bearer token)"; exit 1
 fi
 if [ "$tokens" = 25 ] && grep -q '^event: done' "$out"; then
-  echo "compose smoke: 401 without a token; with one (in the query, as EventSource sends it, and kept out of the access log), 25 tokens and done through nginx, 2 gateways, 2 workers"
+  echo "compose smoke: 401 without a token; with one (in the query, as EventSource sends it, and kept out of the access log), 25 tokens and done through nginx, 2 gateways, 2 workers, $nodes Kafka node(s)"
 else
   echo "compose smoke: FAILED (tokens=$tokens)"; cat "$out"; compose -p "$project" logs --tail 50; exit 1
 fi

@@ -49,6 +49,17 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
   /** Chosen on purpose, from measurements; see {@link #producerConfig}. */
   public static final int DEFAULT_LINGER_MS = 5;
 
+  /**
+   * How long a producer's or consumer's request waits for a broker's answer (Kafka's default: 30 s) — unless
+   * the client properties say otherwise. A broker whose host or network is gone answers nothing and resets
+   * nothing, so this is how long a client keeps waiting on it before it asks the partition's new leader:
+   * with 30 s, the requests leader's loss stalled a new answer 31 s (ThreeBrokersTest). Tokenrail's consumers
+   * fetch with {@code fetch.max.wait.ms} of 100 ms or less, so 10 s is a hundred times a slow answer; an
+   * idempotent producer's retry after it is safe (and a write waiting on a dead follower still in the ISR
+   * waits for {@code replica.lag.time.max.ms} whatever this is).
+   */
+  static final String DEAD_BROKER_TIMEOUT_MS = "10000";
+
   /** Environment variables named so set one client property each: {@code …_SASL_MECHANISM} → {@code sasl.mechanism}. */
   public static final String CLIENT_PROPERTY_PREFIX = "TOKENRAIL_KAFKA_CLIENT_";
 
@@ -129,6 +140,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
     c.put("acks", "all");
     c.put("linger.ms", Integer.toString(producerLingerMs));
     c.put("compression.type", "lz4");
+    c.putIfAbsent("request.timeout.ms", DEAD_BROKER_TIMEOUT_MS);
     return c;
   }
 
@@ -140,6 +152,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
     c.put("key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer");
     c.put("value.deserializer", "io.vertx.kafka.client.serialization.BufferDeserializer");
     c.put("enable.auto.commit", "false");
+    c.putIfAbsent("request.timeout.ms", DEAD_BROKER_TIMEOUT_MS);
     return c;
   }
 
