@@ -78,6 +78,7 @@ class ArchitectureTest {
         GATEWAY + ".delivery.."};
     mayOnlyUse(GATEWAY + ".api..", apiMayUse);
     mayOnlyUse(GATEWAY + ".openai..", apiMayUse);
+    mayOnlyUse(GATEWAY + ".aisdk..", apiMayUse);
   }
 
   /** The worker's rooms: the verticle (consumer, assignment, commits) over partition tasks over generations. */

@@ -3,6 +3,7 @@ package dev.tokenrail.gateway;
 import dev.tokenrail.gateway.access.Admission;
 import dev.tokenrail.gateway.access.CrossOrigin;
 import dev.tokenrail.gateway.access.GatewayAuth;
+import dev.tokenrail.gateway.aisdk.ChatRoutes;
 import dev.tokenrail.gateway.api.ChatPage;
 import dev.tokenrail.gateway.api.ConversationRoutes;
 import dev.tokenrail.gateway.api.Probes;
@@ -147,6 +148,7 @@ public final class GatewayVerticle extends VerticleBase {
         transcripts, streams);
     ChatCompletions completions = new ChatCompletions(config.modelName(), config.http().maxTextBytes(), admission,
         intake, streams);
+    ChatRoutes useChat = new ChatRoutes(config.http().maxTextBytes(), admission, intake, transcripts, streams);
     Probes probes = new Probes(() -> streams.ready() && starts.restored() && transcripts.restored(), admin);
     ChatPage chatPage = ChatPage.load();
 
@@ -183,6 +185,12 @@ public final class GatewayVerticle extends VerticleBase {
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(4_096))
         .handler(conversations::cancelMessage);
+    router.post("/api/chat")
+        .consumes("application/json")
+        .handler(BodyHandler.create(false).setBodyLimit(ChatRoutes.MAX_BODY_BYTES))
+        .handler(useChat::chat);
+    router.get("/api/chat/:id/stream").handler(useChat::resume);
+    router.post("/api/chat/:id/stop").handler(useChat::stop);
     router.post("/v1/chat/completions")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(ChatCompletions.MAX_BODY_BYTES))

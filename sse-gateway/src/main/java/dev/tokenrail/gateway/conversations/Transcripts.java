@@ -109,7 +109,18 @@ public final class Transcripts {
       }
       messages.add(answer);
     }
-    return new JsonObject().put("conversationId", conversationId).put("messages", messages);
+    JsonObject transcript = new JsonObject().put("conversationId", conversationId).put("messages", messages);
+    inProgress(turns).ifPresent(t -> transcript.put("inProgress", t.messageId()));
+    return transcript;
+  }
+
+  /**
+   * The turn whose answer is being generated, if any: the latest, when it is pending. A page that resumes the
+   * answer in progress (the AI SDK's {@code useChat}) leaves it out of the history it shows.
+   */
+  public static Optional<Turn> inProgress(List<Turn> turns) {
+    return turns.isEmpty() || turns.get(turns.size() - 1).status() != Turn.Status.PENDING
+        ? Optional.empty() : Optional.of(turns.get(turns.size() - 1));
   }
 
   /** Each turn as its latest record has it (records come in offset order), in the conversation's order. */

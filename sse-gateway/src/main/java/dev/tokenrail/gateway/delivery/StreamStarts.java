@@ -60,19 +60,24 @@ final class StreamStarts {
           : fromTime(partition, key, startedAt.getAsLong(), e -> true, Future.succeededFuture(StreamStart.live()), budget));
     }
     if (messageId != null) {
-      OptionalLong acceptedAt = ConversationIds.acceptedAt(messageId);
-      if (acceptedAt.isEmpty()) {
-        return Future.failedFuture(new ApiException(400, "invalid_message_id", "'messageId' is not a message id."));
-      }
-      Future<StreamStart> unknown = Future.failedFuture(
-          new ApiException(404, "unknown_message", "This conversation has no such message."));
-      // A message dated before its conversation began, or in the future, is unknown without reading the log.
-      return starts.startedAtNow(key).compose(started ->
-          !ConversationIds.couldBelong(acceptedAt.getAsLong(), started, clockSkew.toMillis(), System.currentTimeMillis())
-              ? unknown
-              : fromTime(partition, key, acceptedAt.getAsLong(), e -> e.messageId().equals(messageId), unknown, budget));
+      return ofMessage(key, partition, messageId, budget);
     }
     return Future.succeededFuture(StreamStart.live());
+  }
+
+  /** From a message's first event (its {@code start}); 404 for a message the conversation never had. */
+  Future<StreamStart> ofMessage(String key, int partition, String messageId, LookupBudget budget) {
+    OptionalLong acceptedAt = ConversationIds.acceptedAt(messageId);
+    if (acceptedAt.isEmpty()) {
+      return Future.failedFuture(new ApiException(400, "invalid_message_id", "'messageId' is not a message id."));
+    }
+    Future<StreamStart> unknown = Future.failedFuture(
+        new ApiException(404, "unknown_message", "This conversation has no such message."));
+    // A message dated before its conversation began, or in the future, is unknown without reading the log.
+    return starts.startedAtNow(key).compose(started ->
+        !ConversationIds.couldBelong(acceptedAt.getAsLong(), started, clockSkew.toMillis(), System.currentTimeMillis())
+            ? unknown
+            : fromTime(partition, key, acceptedAt.getAsLong(), e -> e.messageId().equals(messageId), unknown, budget));
   }
 
   /**

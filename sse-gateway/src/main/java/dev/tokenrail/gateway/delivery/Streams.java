@@ -2,6 +2,7 @@ package dev.tokenrail.gateway.delivery;
 
 import dev.tokenrail.gateway.conversations.ConversationStarts;
 import dev.tokenrail.gateway.conversations.LogLookups;
+import dev.tokenrail.gateway.conversations.LookupBudget;
 import dev.tokenrail.gateway.http.ResponseLifetime;
 import dev.tokenrail.protocol.Partitioning;
 import dev.tokenrail.runtime.KafkaSettings;
@@ -67,6 +68,11 @@ public final class Streams {
   /** Where a stream starts, from what the request asks (see {@link StreamStarts#resolve}). */
   public Future<StreamStart> startOf(RoutingContext ctx, String kafkaKey, int partition) {
     return starts.resolve(ctx, kafkaKey, partition);
+  }
+
+  /** From a message's first event: a replay of its answer, then live. */
+  public Future<StreamStart> startOfMessage(RoutingContext ctx, String kafkaKey, int partition, String messageId) {
+    return starts.ofMessage(kafkaKey, partition, messageId, LookupBudget.of(() -> ctx.response().closed()));
   }
 
   /**

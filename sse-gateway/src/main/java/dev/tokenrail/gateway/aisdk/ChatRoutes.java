@@ -1,0 +1,176 @@
+package dev.tokenrail.gateway.aisdk;
+
+import dev.tokenrail.gateway.access.Admission;
+import dev.tokenrail.gateway.conversations.MessageIntake;
+import dev.tokenrail.gateway.conversations.Transcripts;
+import dev.tokenrail.gateway.delivery.StreamStart;
+import dev.tokenrail.gateway.delivery.Streams;
+import dev.tokenrail.gateway.http.ApiErrors;
+import dev.tokenrail.gateway.http.ApiException;
+import dev.tokenrail.gateway.http.Callers;
+import dev.tokenrail.gateway.http.JsonBodies;
+import dev.tokenrail.gateway.http.Traces;
+import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.MessageRequest;
+import dev.tokenrail.protocol.RequestRecord;
+import dev.tokenrail.protocol.TraceContext;
+import dev.tokenrail.protocol.Turn;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The AI SDK's {@code useChat} (default transport) on the gateway:
+ * <ul>
+ *   <li>{@code POST /api/chat} — the SDK sends the whole message list each time; the workers remember the
+ *       conversation already, so only the last user message is stored, as a message of the conversation
+ *       {@code id}, and its answer streams back as a {@link UiMessageStream}.
+ *   <li>{@code GET /api/chat/:id/stream} — {@code resume: true}: 204 when no answer is in progress, else
+ *       that answer from its first part, then live, on any gateway. The SDK sends no cursor, so the page's
+ *       history must leave that answer out (the transcript's {@code inProgress} names it).
+ *   <li>{@code POST /api/chat/:id/stop} — the SDK's {@code stop()} only closes the connection, which must
+ *       not cancel (a reload closes it too); a page calls this, then {@code stop()}. 202 when a cancel was
+ *       stored, 204 when nothing was in progress.
+ * </ul>
+ */
+public final class ChatRoutes {
+
+  /** The SDK sends the whole conversation each time; records stay well under Kafka's 1 MB default. */
+  public static final int MAX_BODY_BYTES = 512 * 1024;
+
+  private final int maxTextBytes;
+  private final Admission admission;
+  private final MessageIntake intake;
+  private final Transcripts transcripts;
+  private final Streams streams;
+
+  public ChatRoutes(int maxTextBytes, Admission admission, MessageIntake intake, Transcripts transcripts,
+                    Streams streams) {
+    this.maxTextBytes = maxTextBytes;
+    this.admission = admission;
+    this.intake = intake;
+    this.transcripts = transcripts;
+    this.streams = streams;
+  }
+
+  /** {@code POST /api/chat}: stores the last user message and streams its answer. */
+  public void chat(RoutingContext ctx) {
+    JsonObject body = JsonBodies.object(ctx);
+    if (body == null) {
+      return;
+    }
+    String conversationId;
+    String text;
+    try {
+      conversationId = conversationIdOf(body);
+      text = lastUserText(body);
+    } catch (ApiException e) {
+      ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
+      return;
+    }
+    // The stream's place first: a message refused for want of one doesn't spend a message of the rate.
+    if (!admission.admitStream(ctx) || !admission.withinRate(ctx)) {
+      return;
+    }
+    String key = Callers.kafkaKey(ctx, conversationId);
+    int partition = streams.partitionOf(key);
+    long now = System.currentTimeMillis();
+    MessageRequest message = new MessageRequest(conversationId, ConversationIds.newMessageId(now), text, now);
+    TraceContext trace = Traces.of(ctx);
+    ctx.response().putHeader(TraceContext.HEADER, trace.header());
+    // Subscribed before the message is stored: every event of its answer comes after this position.
+    streams.open(ctx, new UiMessageStream(message.messageId()), conversationId, key, partition, StreamStart.live());
+    intake.accept(key, message, trace).onFailure(e ->
+        ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again."));
+  }
+
+  /** {@code GET /api/chat/:id/stream}: the answer in progress from its start, then live; 204 when none is. */
+  public void resume(RoutingContext ctx) {
+    String conversationId = Callers.conversationId(ctx);
+    if (conversationId == null || !admission.admitStream(ctx)) {
+      return;
+    }
+    String key = Callers.kafkaKey(ctx, conversationId);
+    int partition = streams.partitionOf(key);
+    admission.lookup(ctx, () -> inProgress(key).compose(messageId -> messageId.isEmpty()
+            ? Future.succeededFuture(Optional.<Resumed>empty())
+            : streams.startOfMessage(ctx, key, partition, messageId.get())
+                .map(start -> Optional.of(new Resumed(messageId.get(), start)))))
+        .onSuccess(resumed -> {
+          if (resumed.isEmpty()) {
+            ctx.response().setStatusCode(204).end();
+          } else {
+            streams.open(ctx, new UiMessageStream(resumed.get().messageId()), conversationId, key, partition,
+                resumed.get().start());
+          }
+        })
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stream could not be resumed; try again."));
+  }
+
+  private record Resumed(String messageId, StreamStart start) {
+  }
+
+  /** {@code POST /api/chat/:id/stop}: cancels the answer in progress through the log. */
+  public void stop(RoutingContext ctx) {
+    String conversationId = Callers.conversationId(ctx);
+    if (conversationId == null) {
+      return;
+    }
+    String key = Callers.kafkaKey(ctx, conversationId);
+    admission.lookup(ctx, () -> inProgress(key).compose(messageId -> messageId.isEmpty()
+            ? Future.succeededFuture(Optional.<String>empty())
+            : intake.cancel(key, new RequestRecord.Cancel(conversationId, messageId.get(), System.currentTimeMillis()))
+                .map(v -> messageId)))
+        .onSuccess(cancelled -> {
+          if (cancelled.isEmpty()) {
+            ctx.response().setStatusCode(204).end();
+          } else {
+            ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")
+                .end(new JsonObject().put("conversationId", conversationId).put("messageId", cancelled.get()).encode());
+          }
+        })
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The stop could not be stored; try again."));
+  }
+
+  /** The message whose answer is in progress, as the conversation's transcript has it. */
+  private Future<Optional<String>> inProgress(String key) {
+    return transcripts.turns(key).map(turns -> Transcripts.inProgress(turns.orElse(List.of())).map(Turn::messageId));
+  }
+
+  private static String conversationIdOf(JsonObject body) {
+    if (!(body.getValue("id") instanceof String id) || !ConversationIds.isValid(id)) {
+      throw new ApiException(400, "invalid_conversation_id", "'id' (the chat's id) must match [A-Za-z0-9_-]{1,64}.");
+    }
+    return id;
+  }
+
+  /** The text of the last message, which must be the user's: the text parts, joined. */
+  private String lastUserText(JsonObject body) {
+    if (!(body.getValue("messages") instanceof JsonArray messages) || messages.isEmpty()
+        || !(messages.getValue(messages.size() - 1) instanceof JsonObject last)) {
+      throw new ApiException(400, "missing_messages", "The body needs 'messages', ending with the user's message.");
+    }
+    if (!"user".equals(last.getValue("role"))) {
+      throw new ApiException(400, "last_message_not_user", "The last of 'messages' must have role 'user'.");
+    }
+    StringBuilder text = new StringBuilder();
+    if (last.getValue("parts") instanceof JsonArray parts) {
+      for (Object p : parts) {
+        if (p instanceof JsonObject part && "text".equals(part.getValue("type")) && part.getValue("text") instanceof String t) {
+          text.append(t);
+        }
+      }
+    }
+    if (text.toString().isBlank()) {
+      throw new ApiException(400, "missing_text", "The last message needs a text part.");
+    }
+    if (text.toString().getBytes(StandardCharsets.UTF_8).length > maxTextBytes) {
+      throw new ApiException(413, "text_too_long", "The message's text is longer than " + maxTextBytes + " bytes.");
+    }
+    return text.toString();
+  }
+}
