@@ -28,8 +28,12 @@ enum Role {
       env -> GatewayConfig.fromEnv(env, "localhost:9092"),
       List.of("sse-gateway/src/main/java/dev/tokenrail/gateway/GatewayVerticle.java"));
 
-  /** A path a request handler dispatches on: {@code case "/health" ->} or {@code router.get("/ready")}. */
-  private static final Pattern SERVED_PATH = Pattern.compile("(?:\\bcase\\s+|\\.get\\(\\s*)\"(/[^\"]*)\"");
+  /**
+   * A path a request handler dispatches on: {@code case "/health" ->}, {@code router.get("/ready")},
+   * {@code router.route("/ready")} or {@code path.equals("/ready")}.
+   */
+  private static final Pattern SERVED_PATH =
+      Pattern.compile("(?:\\bcase\\s+|\\.(?:get|route|equals)\\(\\s*)\"(/[^\"]*)\"");
 
   /** The value of {@code app.kubernetes.io/component} on its objects. */
   final String component;
