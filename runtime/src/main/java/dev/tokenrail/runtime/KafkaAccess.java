@@ -29,16 +29,24 @@ public final class KafkaAccess {
   private KafkaAccess() {
   }
 
-  /** True when Kafka answered but refused: authentication (SASL, TLS) or authorization (ACLs) failed. */
-  public static boolean refused(Throwable e) {
-    return refusal(e).isPresent();
-  }
-
-  /** Kafka's own words for a refusal (its authentication or authorization error), redacted. */
-  private static Optional<String> refusal(Throwable e) {
+  /**
+   * Kafka's own words for a refusal, redacted: an authentication (SASL, TLS) or authorization (ACL) error, or
+   * a login that failed before any broker was asked (an OAUTHBEARER token endpoint refusing the client's
+   * secret). A TLS refusal's deepest cause is kept too: "SSL handshake failed" alone does not say why.
+   */
+  static Optional<String> refusal(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof AuthenticationException || t instanceof AuthorizationException) {
-        return Optional.of(t.getMessage() == null ? t.getClass().getSimpleName() : Redaction.redact(t.getMessage()));
+      if (t instanceof AuthenticationException || t instanceof AuthorizationException
+          || t instanceof javax.security.auth.login.LoginException) {
+        String said = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+          root = root.getCause();
+        }
+        if (root != t && root.getMessage() != null && !said.contains(root.getMessage())) {
+          said += " (" + root.getMessage() + ")";
+        }
+        return Optional.of(Redaction.redact(said));
       }
     }
     return Optional.empty();
@@ -52,6 +60,17 @@ public final class KafkaAccess {
    * @param onRefused    run once, at the first refusal, before waiting (a gateway opens its port to say so)
    */
   public static <S> S awaitTopics(String process, Supplier<S> readSettings, Function<S, KafkaSettings> kafkaOf,
+      Readiness readiness, Runnable onRefused) throws InterruptedException {
+    // Kafka's client would log each attempt's refusal too; this class's one line says it (restored after).
+    KafkaClientLogs.quiet(true);
+    try {
+      return attemptUntilAccepted(process, readSettings, kafkaOf, readiness, onRefused);
+    } finally {
+      KafkaClientLogs.quiet(false);
+    }
+  }
+
+  private static <S> S attemptUntilAccepted(String process, Supplier<S> readSettings, Function<S, KafkaSettings> kafkaOf,
       Readiness readiness, Runnable onRefused) throws InterruptedException {
     Duration wait = FIRST_RETRY;
     String lastReason = null;
@@ -71,6 +90,10 @@ public final class KafkaAccess {
           throw e;
         }
         String reason = refusal.get();
+        readiness.markNotReady(new JsonObject()
+            .put("reason", "Kafka refuses this process: " + reason)
+            .put("attempts", attempt)
+            .put("nextAttemptInSeconds", wait.toSeconds()));
         if (lastReason == null) {
           onRefused.run();
         }
@@ -82,10 +105,6 @@ public final class KafkaAccess {
           log.debug("{}: Kafka still refuses this process (attempt {}): {}", process, attempt, reason);
         }
         lastReason = reason;
-        readiness.markNotReady(new JsonObject()
-            .put("reason", "Kafka refuses this process: " + reason)
-            .put("attempts", attempt)
-            .put("nextAttemptInSeconds", wait.toSeconds()));
         Thread.sleep(wait.toMillis());
         wait = wait.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : wait.multipliedBy(2);
       }

@@ -56,7 +56,7 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
    * with 30 s, the requests leader's loss stalled a new answer 31 s (ThreeBrokersTest). Tokenrail's consumers
    * fetch with {@code fetch.max.wait.ms} of 100 ms or less, so 10 s is a hundred times a slow answer; an
    * idempotent producer's retry after it is safe (and a write waiting on a dead follower still in the ISR
-   * waits for {@code replica.lag.time.max.ms} whatever this is).
+   * waits until the controller fences that broker, {@code broker.session.timeout.ms}, whatever this is).
    */
   static final String DEAD_BROKER_TIMEOUT_MS = "10000";
 
@@ -92,18 +92,24 @@ public record KafkaSettings(String bootstrapServers, Topics topics, int partitio
    * should a client's error message ever quote one; the JAAS line's password also on its own.
    */
   private static void registerSecret(String property, String value) {
-    if (property.contains("password") || property.contains("jaas") || property.contains("secret")
+    if (property.contains("password") || property.contains("passphrase") || property.contains("jaas")
+        || property.contains("secret")
         || property.endsWith(".key") || property.endsWith(".keystore.key")) {
       Redaction.register(value);
       java.util.regex.Matcher password = JAAS_PASSWORD.matcher(value);
       while (password.find()) {
-        Redaction.register(password.group(1));
+        for (int g = 1; g <= 3; g++) {
+          if (password.group(g) != null) {
+            Redaction.register(password.group(g));
+          }
+        }
       }
     }
   }
 
   private static final java.util.regex.Pattern JAAS_PASSWORD =
-      java.util.regex.Pattern.compile("(?:password|clientSecret)\\s*=\\s*\"([^\"]*)\"");
+      java.util.regex.Pattern.compile(
+      "(?:password|clientSecret)\\s*=\\s*(?:\"([^\"]*)\"|'([^']*)'|([^\\s;\"']+))");
 
   /** A properties file's entries; a file that can't be read is a configuration error naming it (not its contents). */
   private static Map<String, String> readProperties(String file) {

@@ -97,7 +97,8 @@ public final class TopicSetup {
       if (existing.contains(name)) {
         present.add(name);
       } else {
-        problems.add("topic " + name + " " + MISSING);
+        problems.add("topic " + name + " " + MISSING
+            + (kafka.topicPolicy().create() ? "" : " (or this user may not DESCRIBE it)"));
       }
     }
     Map<String, TopicDescription> described = admin.describeTopics(present).allTopicNames().get(60, TimeUnit.SECONDS);
@@ -153,7 +154,7 @@ public final class TopicSetup {
         }
         problems = List.of(MISSING);
       }
-      if (problems.stream().noneMatch(p -> p.endsWith(MISSING)) || System.nanoTime() > deadline) {
+      if (problems.stream().noneMatch(p -> p.contains(MISSING)) || System.nanoTime() > deadline) {
         return problems;
       }
       Thread.sleep(100); // start-up only, on the main thread: metadata propagates within milliseconds

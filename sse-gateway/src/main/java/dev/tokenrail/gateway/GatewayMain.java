@@ -36,10 +36,10 @@ public final class GatewayMain {
       GatewayConfig config = KafkaAccess.awaitTopics("sse-gateway", () -> GatewayConfig.fromEnv(Env.system(),
           "localhost:9092"), GatewayConfig::kafka, readiness, () -> standby[0] = awaitListening(
               new Standby(vertx, readiness).listen(port), port));
-      if (standby[0] != null) {
-        Startup.await(standby[0].close());
-      }
       GatewayVerticle gateway = new GatewayVerticle(config);
+      if (standby[0] != null) {
+        gateway.takingPortFrom(standby[0]);
+      }
       Startup.await(vertx.deployVerticle(gateway));
       log.info("sse-gateway listening on port {}, Kafka at {}", gateway.actualPort(), config.kafka().bootstrapServers());
     });

@@ -60,6 +60,8 @@ public final class GatewayVerticle extends VerticleBase {
   /** Null when authentication is off. */
   private GatewayAuth auth;
   private HttpServer server;
+  /** Runs just before the gateway listens: frees its port (see {@link #takingPortFrom}). */
+  private java.util.function.Supplier<Future<Void>> beforeListening = Future::succeededFuture;
   private String instanceId;
 
   public GatewayVerticle(GatewayConfig config) {
@@ -67,6 +69,16 @@ public final class GatewayVerticle extends VerticleBase {
   }
 
   /** The port the server listens on (differs from the configured one when that was 0). */
+  /**
+   * The port is held until now by another server (the {@code Standby} that answered while Kafka refused the
+   * process): it is closed just before this gateway listens, so the port answers all along — an orchestrator
+   * whose liveness probe saw {@code /health} must not see the port go silent while the gateway starts.
+   */
+  public GatewayVerticle takingPortFrom(HttpServer standby) {
+    beforeListening = () -> standby.close();
+    return this;
+  }
+
   public int actualPort() {
     return server.actualPort();
   }
@@ -115,6 +127,7 @@ public final class GatewayVerticle extends VerticleBase {
         .compose(v -> streams.start())
         .compose(v -> starts.start())
         .compose(v -> transcripts.start())
+        .compose(v -> beforeListening.get())
         .compose(v -> Startup.listening(vertx.createHttpServer(new HttpServerOptions().setPort(config.port())
                 // the request line is the method, the target and the version: room for the first and last
                 .setMaxInitialLineLength(config.http().maxUrlBytes() + 32)
