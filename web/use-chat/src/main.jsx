@@ -68,12 +68,12 @@ function parseJson(text) {
 }
 
 function App() {
-  const [history, setHistory] = useState(null);
+  const [loaded, setLoaded] = useState(null);
   const [error, setError] = useState(null);
-  useEffect(() => { loadHistory().then(setHistory, (e) => setError(e.message)); }, []);
+  useEffect(() => { loadHistory().then(setLoaded, (e) => setError(e.message)); }, []);
   if (error) return <p data-testid="error">{error}</p>;
   // useChat resumes once, on mount: mount it only when the finished messages are known.
-  return history ? <Chat initial={history} /> : <p>Loading…</p>;
+  return loaded ? <Chat initial={loaded} /> : <p>Loading…</p>;
 }
 
 function Chat({ initial }) {
