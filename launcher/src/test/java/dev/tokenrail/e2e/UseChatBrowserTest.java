@@ -1,0 +1,249 @@
+package dev.tokenrail.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tokenrail.gateway.GatewayConfig;
+import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.gateway.http.HttpPolicy;
+import dev.tokenrail.testkit.Http;
+import dev.tokenrail.worker.model.ModelSettings;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.StaticHandler;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The AI SDK's own {@code useChat} ({@code web/use-chat}: {@code @ai-sdk/react} with {@code resume: true},
+ * built with npm here) in a real headless Chromium, against two gateways with authentication on and the page
+ * on an origin of its own: an answer streams and its rendered text is the transcript's; a reload mid-answer
+ * resumes it and the text appears once; a reload served by the other gateway resumes it too; stop ends it
+ * cancelled; the calculator's call and result show as tool parts. Skipped, saying why, without Chromium, its
+ * driver or npm (CI installs them).
+ */
+@ExtendWith(SharedKafka.class)
+class UseChatBrowserTest {
+
+  private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
+  private static final Path CHROMEDRIVER = Path.of(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver"));
+  private static final Path PAGE = Path.of("..", "web", "use-chat").toAbsolutePath().normalize();
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+
+  private static TokenrailStack stack;
+  private static String gateway1;
+  private static String gateway2;
+  private static String pageOrigin;
+  private static String token;
+  private static ChromeDriver browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "Browser tests skipped: no " + CHROMIUM + " or " + CHROMEDRIVER + " (apt-get install chromium chromium-driver)");
+    assumeTrue(commandWorks("npm", "--version"), "useChat browser test skipped: no npm to build web/use-chat");
+    build();
+    stack = TokenrailStack.withoutWorker(0);
+    TokenrailStack.await(dev.tokenrail.launcher.Launcher.deploy(stack.vertx(), java.util.Optional.of(
+        dev.tokenrail.worker.WorkerConfig.of(stack.kafka(), ModelSettings.demo(40, 0), 1_000)
+            .withDrainTimeout(Duration.ZERO)), List.of()));
+    // The page on an origin of its own, as a front end is: the gateways must allow it (CORS).
+    Router router = Router.router(stack.vertx());
+    router.route().handler(StaticHandler.create(io.vertx.ext.web.handler.FileSystemAccess.ROOT,
+        PAGE.resolve("dist").toString()).setCachingEnabled(false));
+    HttpServer page = TokenrailStack.await(stack.vertx().createHttpServer().requestHandler(router).listen(0));
+    pageOrigin = "http://localhost:" + page.actualPort();
+    HttpPolicy cors = new HttpPolicy(HttpPolicy.DEFAULT.maxTextBytes(), List.of(pageOrigin),
+        HttpPolicy.DEFAULT.maxUrlBytes(), HttpPolicy.DEFAULT.maxHeaderBytes());
+    GatewayConfig config = TokenrailStack.gatewayConfig(stack.kafka()).withAuth(TestTokens.SETTINGS).withHttp(cors);
+    gateway1 = "http://localhost:" + TokenrailStack.startGateway(stack.vertx(), config).actualPort();
+    gateway2 = "http://localhost:" + TokenrailStack.startGateway(stack.vertx(), config).actualPort();
+    token = new TestTokens(stack.vertx()).forSubject("use-chat-user");
+
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--window-size=1280,900");
+    browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort().build(), options);
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (stack != null) {
+      stack.close();
+    }
+  }
+
+  @Test
+  void anAnswerStreamsAndItsRenderedTextIsTheTranscripts() {
+    String chat = open(gateway1, null);
+    send("#tokens=30 hello from useChat");
+    String messageId = awaitAnswerEnded(chat);
+    assertThat(renderedAnswers()).as("one answer").hasSize(1);
+    assertThat(renderedText(messageId)).isEqualTo(transcriptAnswer(chat, messageId).getString("text")).isNotBlank();
+    assertThat(answerElement(messageId).getAttribute("data-aborted")).isEqualTo("false");
+  }
+
+  @Test
+  void aReloadMidAnswerResumesItAndTheTextAppearsOnce() {
+    reloadMidAnswer(gateway1);
+  }
+
+  @Test
+  void aReloadServedByTheOtherGatewayResumesToo() {
+    reloadMidAnswer(gateway2);
+  }
+
+  @Test
+  void stopEndsTheAnswerCancelled() {
+    String chat = open(gateway1, null);
+    send("#tokens=400 stop me");
+    String messageId = awaitStreamingAnswer();
+    browser.findElement(By.cssSelector("[data-testid=stop]")).click();
+    waitFor(() -> "cancelled".equals(transcriptAnswer(chat, messageId).getString("status")));
+    waitFor(() -> "true".equals(answerElement(messageId).getAttribute("data-aborted")));
+    // After a reload the page shows the answer as the transcript keeps it: cancelled, with what streamed.
+    open(gateway1, chat);
+    waitFor(() -> !browser.findElements(By.cssSelector("[data-testid=message][data-message-id='" + messageId + "']")).isEmpty());
+    assertThat(answerElement(messageId).getAttribute("data-aborted")).isEqualTo("true");
+    assertThat(renderedText(messageId)).isEqualTo(transcriptAnswer(chat, messageId).getString("text"));
+  }
+
+  @Test
+  void theCalculatorsCallAndResultShowAsToolParts() {
+    String chat = open(gateway1, null);
+    send("calculate 2 ^ 8");
+    String messageId = awaitAnswerEnded(chat);
+    WebElement tool = answerElement(messageId).findElement(By.cssSelector("[data-testid=tool]"));
+    assertThat(tool.getAttribute("data-tool-name")).isEqualTo("calculator");
+    assertThat(tool.getAttribute("data-state")).isEqualTo("output-available");
+    assertThat(tool.getText()).contains("2 ^ 8").contains("256");
+    assertThat(renderedText(messageId)).isEqualTo(transcriptAnswer(chat, messageId).getString("text")).contains("256");
+  }
+
+  /** A reload (to {@code reloadTo}) while the answer streams: the page resumes it; its text appears once. */
+  private void reloadMidAnswer(String reloadTo) {
+    String chat = open(gateway1, null);
+    send("#tokens=200 a reload will come");
+    String messageId = awaitStreamingAnswer();
+    open(reloadTo, chat);
+    String ended = awaitAnswerEnded(chat);
+    assertThat(ended).isEqualTo(messageId);
+    JsonObject answer = transcriptAnswer(chat, messageId);
+    assertThat(answer.getString("status")).as("a reload is not a stop").isEqualTo("done");
+    assertThat(renderedAnswers()).as("the answer once, not the history's and the resumed one").hasSize(1);
+    assertThat(renderedText(messageId)).isEqualTo(answer.getString("text"));
+    assertThat(browser.findElements(By.cssSelector("[data-testid=message][data-role=user]"))).hasSize(1);
+  }
+
+  /** Opens the page on a gateway: a new chat, or {@code chat}'s (a reload); returns the chat's id. */
+  private static String open(String gateway, String chat) {
+    browser.get(pageOrigin + "/?gateway=" + gateway + "&token=" + token + (chat == null ? "" : "&chat=" + chat));
+    // The status shows once the history is loaded and useChat mounted (and asked to resume).
+    waitFor(() -> !browser.findElements(By.cssSelector("[data-testid=status]")).isEmpty());
+    String url = browser.getCurrentUrl();
+    return url.substring(url.indexOf("chat=") + 5).split("&")[0];
+  }
+
+  private static void send(String text) {
+    waitFor(() -> browser.findElement(By.cssSelector("[data-testid=send]")).isEnabled());
+    browser.findElement(By.cssSelector("[data-testid=input]")).sendKeys(text);
+    browser.findElement(By.cssSelector("[data-testid=send]")).click();
+  }
+
+  /** The streaming answer's id, once some of its text has rendered. */
+  private static String awaitStreamingAnswer() {
+    waitFor(() -> renderedAnswers().stream().anyMatch(a -> !a.getText().isBlank()));
+    return renderedAnswers().get(renderedAnswers().size() - 1).getAttribute("data-message-id");
+  }
+
+  /** Waits until the page is idle again and the transcript has the last answer ended; returns its id. */
+  private static String awaitAnswerEnded(String chat) {
+    waitFor(() -> "ready".equals(browser.findElement(By.cssSelector("[data-testid=status]")).getText())
+        && !renderedAnswers().isEmpty()
+        && !"pending".equals(transcriptAnswer(chat, lastAnswerId()).getString("status")));
+    assertThat(browser.findElements(By.cssSelector("[data-testid=error]"))).as("no error shown").isEmpty();
+    return lastAnswerId();
+  }
+
+  private static String lastAnswerId() {
+    List<WebElement> answers = renderedAnswers();
+    return answers.get(answers.size() - 1).getAttribute("data-message-id");
+  }
+
+  private static List<WebElement> renderedAnswers() {
+    return browser.findElements(By.cssSelector("[data-testid=message][data-role=assistant]"));
+  }
+
+  private static WebElement answerElement(String messageId) {
+    return browser.findElement(By.cssSelector("[data-testid=message][data-message-id='" + messageId + "']"));
+  }
+
+  private static String renderedText(String messageId) {
+    return answerElement(messageId).findElements(By.cssSelector("[data-testid=text]")).stream()
+        .map(e -> e.getAttribute("textContent")).collect(Collectors.joining());
+  }
+
+  private static JsonObject transcriptAnswer(String chat, String messageId) {
+    return Http.get(gateway1 + "/api/conversations/" + chat, token).json().getJsonArray("messages").stream()
+        .map(JsonObject.class::cast)
+        .filter(m -> m.getString("role").equals("assistant") && m.getString("messageId").equals(messageId))
+        .findFirst().orElse(new JsonObject().put("status", "unknown"));
+  }
+
+  private static void waitFor(BooleanSupplier condition) {
+    new WebDriverWait(browser, PATIENCE).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+        .until(d -> condition.getAsBoolean());
+  }
+
+  /** {@code npm ci} (once) and {@code npm run build}: the page as its package.json and lock file say. */
+  private static void build() throws IOException, InterruptedException {
+    if (!Files.isDirectory(PAGE.resolve("node_modules"))) {
+      run("npm", "ci", "--no-audit", "--no-fund");
+    }
+    run("npm", "run", "build");
+  }
+
+  private static void run(String... command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).directory(PAGE.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+      throw new IllegalStateException(String.join(" ", command) + " failed in " + PAGE + ":\n" + output);
+    }
+  }
+
+  private static boolean commandWorks(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}
