@@ -154,6 +154,41 @@ class UseChatApiTest {
     assertThat(parts).extracting(p -> p.getString("type")).endsWith("text-end", "finish-step", "finish");
   }
 
+  /**
+   * The worker fails over after text went out: the new attempt can't silently replace what the page shows, so
+   * the stream ends with an {@code error} part saying the answer restarted (as {@code /v1} does), then
+   * {@code [DONE]}; the transcript has the new attempt's whole answer.
+   */
+  @Test
+  void aFailoverAfterTextWentOutEndsThePartsWithAnErrorSayingTheAnswerRestarted() throws Exception {
+    String chat = chatId();
+    try (InputStream body = postStreaming(stack.baseUrl(0), chat, "#tokens=300 a worker will leave")) {
+      String early = readUntil(body, 3);
+      String messageId = parts(early).get(0).getString("messageId");
+      // A second worker joins and the first leaves, mid-answer: the message is answered again, as attempt 2.
+      Set<String> gateways = Set.of(stack.gateway(0).deploymentID(), stack.gateway(1).deploymentID());
+      Set<String> before = new java.util.HashSet<>(stack.vertx().deploymentIDs());
+      TokenrailStack.await(stack.vertx().deployVerticle(new dev.tokenrail.worker.WorkerVerticle(
+          dev.tokenrail.worker.WorkerConfig.of(stack.kafka(), ModelSettings.demo(60, 0), 1_000)
+              .withDrainTimeout(Duration.ZERO))));
+      for (String id : before) {
+        if (!gateways.contains(id)) {
+          TokenrailStack.await(stack.vertx().undeploy(id));
+        }
+      }
+      String rest = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+      List<JsonObject> parts = parts(early + rest);
+      assertAllowedFields(parts);
+      JsonObject last = parts.get(parts.size() - 1);
+      assertThat(last.getString("type")).isEqualTo("error");
+      assertThat(last.getString("errorText")).contains("restarted");
+      assertThat(rest).endsWith("data: [DONE]\n\n");
+      assertThat(parts).extracting(p -> p.getString("type")).doesNotContain("finish");
+      await().atMost(PATIENCE).until(() -> "done".equals(assistant(chat, messageId).getString("status")));
+      assertThat(assistant(chat, messageId).getInteger("attempt")).isEqualTo(2);
+    }
+  }
+
   @Test
   void badBodiesAreRefusedAndStoreNothing() throws Exception {
     String chat = chatId();

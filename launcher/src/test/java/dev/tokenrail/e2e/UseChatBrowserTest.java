@@ -121,6 +121,12 @@ class UseChatBrowserTest {
     String chat = open(gateway1, null);
     send("#tokens=400 stop me");
     String messageId = awaitStreamingAnswer();
+    // Conversations belong to the token's subject: another user's stop and resume find nothing of this one.
+    String stranger = new TestTokens(stack.vertx()).forSubject("someone-else");
+    assertThat(Http.postJson(gateway2 + "/api/chat/" + chat + "/stop", "{}", stranger).status()).isEqualTo(204);
+    assertThat(Http.get(gateway2 + "/api/chat/" + chat + "/stream", stranger).status()).isEqualTo(204);
+    assertThat(Http.postJson(gateway2 + "/api/chat/" + chat + "/stop", "{}").status()).as("no token").isEqualTo(401);
+    assertThat(transcriptAnswer(chat, messageId).getString("status")).isEqualTo("pending");
     browser.findElement(By.cssSelector("[data-testid=stop]")).click();
     waitFor(() -> "cancelled".equals(transcriptAnswer(chat, messageId).getString("status")));
     waitFor(() -> "true".equals(answerElement(messageId).getAttribute("data-aborted")));
