@@ -35,6 +35,7 @@ class TokenrailTransport extends DefaultChatTransport {
   }
   async reconnectToStream(options) {
     const stream = await super.reconnectToStream(options);
+    document.body.dataset.resume = stream === null ? 'nothing' : 'resumed'; // for the tests: what resume found
     if (stream === null) this.onNothingToResume();
     return stream;
   }
@@ -54,11 +55,14 @@ async function loadHistory() {
 
 function toUIMessage(m) {
   if (m.role === 'user') return { id: `${m.messageId}-user`, role: 'user', parts: [{ type: 'text', text: m.text }] };
+  // As the stream gives them: the workers' tools are dynamic (the page declares none), outputs parsed JSON.
   const tools = (m.toolCalls ?? []).map((call) => ({
-    type: `tool-${call.name}`,
+    type: 'dynamic-tool',
+    toolName: call.name,
     toolCallId: call.toolCallId,
     input: parseJson(call.arguments),
-    ...(call.isError ? { state: 'output-error', errorText: call.result } : { state: 'output-available', output: call.result }),
+    ...(call.isError ? { state: 'output-error', errorText: call.result }
+      : { state: 'output-available', output: parseJson(call.result) }),
   }));
   return { id: m.messageId, role: 'assistant', metadata: { status: m.status }, parts: [...tools, { type: 'text', text: m.text }] };
 }
@@ -85,6 +89,10 @@ function Chat({ initial }) {
   const [transport] = useState(() => new TokenrailTransport({
     api: `${GATEWAY}/api/chat`, // resume goes to `${api}/${id}/stream`
     headers: AUTH,
+    // The gateway stores only the last message (the workers remember the conversation): send only that,
+    // rather than the whole history on every message.
+    prepareSendMessagesRequest: ({ id, messages, trigger, messageId }) =>
+      ({ body: { id, messages: messages.slice(-1), trigger, messageId } }),
     onServerAbort: () => { serverAborted.current = true; },
     // The answer left out as pending ended between reading the transcript and resuming: read it again.
     onNothingToResume: () => initial.pending && setHistoryStale(true),
@@ -105,10 +113,16 @@ function Chat({ initial }) {
   const busy = status === 'submitted' || status === 'streaming';
 
   // Closing the stream (the SDK's stop) leaves the answer running on the gateway; the stop endpoint
-  // cancels it. Ask the gateway first, then stop reading.
+  // cancels it — the answer the stream's start named, even while it still waits for a worker. Ask the
+  // gateway first, then stop reading.
   async function onStop() {
+    const answer = messages.at(-1)?.role === 'assistant' ? messages.at(-1).id : undefined;
     try {
-      const response = await fetch(`${chatUrl}/stop`, { method: 'POST', headers: AUTH });
+      const response = await fetch(`${chatUrl}/stop`, {
+        method: 'POST',
+        headers: { ...AUTH, 'Content-Type': 'application/json' },
+        body: JSON.stringify(answer ? { messageId: answer } : {}),
+      });
       if (!response.ok) setPageError(`stop: HTTP ${response.status}`);
     } catch (e) {
       setPageError(`stop: ${e.message}`);

@@ -40,7 +40,10 @@ class UseChatApiTest {
 
   private static final Duration PATIENCE = Duration.ofSeconds(60);
   private static final HttpClient HTTP = HttpClient.newHttpClient();
-  /** The fields each part type may carry in the SDK's schema (strict objects: any other field fails it). */
+  /**
+   * The fields each part type may carry in the SDK's schema: ai 5.0.0–5.0.216 and 6.0.0–6.0.230 reject any
+   * other field (strict objects); later versions keep unknown fields, but a client may be one of those.
+   */
   private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
       Map.entry("start", Set.of("type", "messageId", "messageMetadata")),
       Map.entry("start-step", Set.of("type")),
@@ -187,6 +190,64 @@ class UseChatApiTest {
       await().atMost(PATIENCE).until(() -> "done".equals(assistant(chat, messageId).getString("status")));
       assertThat(assistant(chat, messageId).getInteger("attempt")).isEqualTo(2);
     }
+  }
+
+  /**
+   * A message waiting behind the conversation's running answer: its stream says {@code start} with its id at
+   * once (before any worker took it), the transcript's {@code inProgress} names the running answer, and a stop
+   * naming the waiting message cancels it — its stream ends with {@code abort} — while the running one goes on.
+   */
+  @Test
+  void aWaitingMessageIsAnnouncedAtOnceAndAStopNamingItCancelsItAlone() throws Exception {
+    String chat = chatId();
+    try (InputStream running = postStreaming(stack.baseUrl(0), chat, "#tokens=200 the first answer");
+         InputStream waiting = postStreaming(stack.baseUrl(1), chat, "#tokens=5 the second, queued")) {
+      String firstId = parts(readUntil(running, 3)).get(0).getString("messageId");
+      BufferedReader queued = new BufferedReader(new InputStreamReader(waiting, StandardCharsets.UTF_8));
+      JsonObject start = new JsonObject(queued.readLine().substring("data: ".length()));
+      assertThat(start.getString("type")).isEqualTo("start");
+      String secondId = start.getString("messageId");
+      assertThat(secondId).isNotEqualTo(firstId);
+      assertThat(Http.get(stack.baseUrl(0) + "/api/conversations/" + chat).json().getString("inProgress"))
+          .as("the running answer, not the one waiting").isEqualTo(firstId);
+
+      Http.Response stop = Http.postJson(stack.baseUrl(0) + "/api/chat/" + chat + "/stop",
+          new JsonObject().put("messageId", secondId).encode());
+      assertThat(stop.status()).isEqualTo(202);
+      assertThat(stop.json().getString("messageId")).isEqualTo(secondId);
+      String rest = queued.lines().collect(Collectors.joining("\n"));
+      List<JsonObject> parts = parts(rest);
+      assertThat(parts).extracting(p -> p.getString("type")).as("no text: it never ran").containsExactly("start-step", "abort");
+      String first = new String(running.readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(parts(first)).extracting(p -> p.getString("type")).endsWith("finish");
+      assertThat(assistant(chat, firstId).getString("status")).isEqualTo("done");
+    }
+  }
+
+  @Test
+  void regenerateAsksTheLastUserMessageAgainAndEditsOrFilesAreRefused() throws Exception {
+    String chat = chatId();
+    List<JsonObject> first = parts(post(stack.baseUrl(0), chat, "#tokens=4 once").body());
+    JsonObject regenerate = new JsonObject().put("id", chat).put("trigger", "regenerate-message")
+        .put("messageId", first.get(0).getString("messageId")).put("messages", new JsonArray().add(message("user", "#tokens=4 once")));
+    List<JsonObject> again = parts(HTTP.send(HttpRequest.newBuilder(URI.create(stack.baseUrl(0) + "/api/chat"))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(regenerate.encode())).build(),
+        HttpResponse.BodyHandlers.ofString()).body());
+    assertThat(again.get(again.size() - 1).getString("type")).isEqualTo("finish");
+    assertThat(again.get(0).getString("messageId")).isNotEqualTo(first.get(0).getString("messageId"));
+
+    JsonObject edit = new JsonObject().put("id", chat).put("trigger", "submit-message").put("messageId", "u1")
+        .put("messages", new JsonArray().add(message("user", "edited")));
+    assertThat(Http.postJson(stack.baseUrl(0) + "/api/chat", edit.encode()).json().getJsonObject("error").getString("code"))
+        .isEqualTo("unsupported_edit");
+    JsonObject file = new JsonObject().put("id", chat).put("trigger", "submit-message").put("messages", new JsonArray()
+        .add(new JsonObject().put("id", "u2").put("role", "user").put("parts", new JsonArray()
+            .add(new JsonObject().put("type", "file").put("mediaType", "image/png").put("url", "data:image/png;base64,AA"))
+            .add(new JsonObject().put("type", "text").put("text", "what is this?")))));
+    assertThat(Http.postJson(stack.baseUrl(0) + "/api/chat", file.encode()).json().getJsonObject("error").getString("code"))
+        .isEqualTo("unsupported_part");
+    assertThat(Http.get(stack.baseUrl(0) + "/api/conversations/" + chat).json().getJsonArray("messages"))
+        .as("two turns: the message and its regeneration, nothing of the refused ones").hasSize(4);
   }
 
   @Test

@@ -152,9 +152,12 @@ class UseChatBrowserTest {
   /** A reload (to {@code reloadTo}) while the answer streams: the page resumes it; its text appears once. */
   private void reloadMidAnswer(String reloadTo) {
     String chat = open(gateway1, null);
-    send("#tokens=200 a reload will come");
+    send("#tokens=400 a reload will come");
     String messageId = awaitStreamingAnswer();
     open(reloadTo, chat);
+    waitFor(() -> browser.findElement(By.tagName("body")).getAttribute("data-resume") != null);
+    assertThat(browser.findElement(By.tagName("body")).getAttribute("data-resume"))
+        .as("the reload came mid-answer: resume found it").isEqualTo("resumed");
     String ended = awaitAnswerEnded(chat);
     assertThat(ended).isEqualTo(messageId);
     JsonObject answer = transcriptAnswer(chat, messageId);

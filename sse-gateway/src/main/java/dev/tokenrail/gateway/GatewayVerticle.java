@@ -161,7 +161,8 @@ public final class GatewayVerticle extends VerticleBase {
         transcripts, streams);
     ChatCompletions completions = new ChatCompletions(config.modelName(), config.http().maxTextBytes(), admission,
         intake, streams);
-    ChatRoutes useChat = new ChatRoutes(config.http().maxTextBytes(), admission, intake, transcripts, streams);
+    ChatRoutes useChat = new ChatRoutes(config.http().maxTextBytes(), admission, intake, history, transcripts,
+        streams);
     Probes probes = new Probes(() -> streams.ready() && starts.restored() && transcripts.restored(), admin);
     ChatPage chatPage = ChatPage.load();
 
@@ -203,7 +204,9 @@ public final class GatewayVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(ChatRoutes.MAX_BODY_BYTES))
         .handler(useChat::chat);
     router.get("/api/chat/:id/stream").handler(useChat::resume);
-    router.post("/api/chat/:id/stop").handler(useChat::stop);
+    router.post("/api/chat/:id/stop")
+        .handler(BodyHandler.create(false).setBodyLimit(4_096)) // an optional {"messageId"}; no body is fine
+        .handler(useChat::stop);
     router.post("/v1/chat/completions")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(ChatCompletions.MAX_BODY_BYTES))

@@ -1,6 +1,8 @@
 package dev.tokenrail.gateway.aisdk;
 
 import dev.tokenrail.gateway.access.Admission;
+import dev.tokenrail.gateway.conversations.LookupBudget;
+import dev.tokenrail.gateway.conversations.MessageHistory;
 import dev.tokenrail.gateway.conversations.MessageIntake;
 import dev.tokenrail.gateway.conversations.Transcripts;
 import dev.tokenrail.gateway.delivery.StreamStart;
@@ -16,6 +18,7 @@ import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.protocol.TraceContext;
 import dev.tokenrail.protocol.Turn;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -45,14 +48,16 @@ public final class ChatRoutes {
   private final int maxTextBytes;
   private final Admission admission;
   private final MessageIntake intake;
+  private final MessageHistory history;
   private final Transcripts transcripts;
   private final Streams streams;
 
-  public ChatRoutes(int maxTextBytes, Admission admission, MessageIntake intake, Transcripts transcripts,
-                    Streams streams) {
+  public ChatRoutes(int maxTextBytes, Admission admission, MessageIntake intake, MessageHistory history,
+                    Transcripts transcripts, Streams streams) {
     this.maxTextBytes = maxTextBytes;
     this.admission = admission;
     this.intake = intake;
+    this.history = history;
     this.transcripts = transcripts;
     this.streams = streams;
   }
@@ -83,9 +88,16 @@ public final class ChatRoutes {
     TraceContext trace = Traces.of(ctx);
     ctx.response().putHeader(TraceContext.HEADER, trace.header());
     // Subscribed before the message is stored: every event of its answer comes after this position.
-    streams.open(ctx, new UiMessageStream(message.messageId()), conversationId, key, partition, StreamStart.live());
-    intake.accept(key, message, trace).onFailure(e ->
-        ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again."));
+    UiMessageStream parts = new UiMessageStream(message.messageId());
+    streams.open(ctx, parts, conversationId, key, partition, StreamStart.live());
+    intake.accept(key, message, trace)
+        .onSuccess(v -> {
+          Buffer start = parts.announce();
+          if (start != null && !ctx.response().ended() && !ctx.response().closed()) {
+            ctx.response().write(start);
+          }
+        })
+        .onFailure(e -> ApiErrors.send(ctx, 503, "kafka_unavailable", "The message could not be stored; try again."));
   }
 
   /** {@code GET /api/chat/:id/stream}: the answer in progress from its start, then live; 204 when none is. */
@@ -96,9 +108,14 @@ public final class ChatRoutes {
     }
     String key = Callers.kafkaKey(ctx, conversationId);
     int partition = streams.partitionOf(key);
+    // Noted before the lookup: a message taken by a worker but not started yet has no events to replay, and
+    // its start, whenever it comes, comes after this position.
+    StreamStart liveBeforeLookup = streams.liveNow(partition);
     admission.lookup(ctx, () -> inProgress(key).compose(messageId -> messageId.isEmpty()
             ? Future.succeededFuture(Optional.<Resumed>empty())
             : streams.startOfMessage(ctx, key, partition, messageId.get())
+                .recover(e -> e instanceof ApiException api && api.status() == 404
+                    ? Future.succeededFuture(liveBeforeLookup) : Future.failedFuture(e))
                 .map(start -> Optional.of(new Resumed(messageId.get(), start)))))
         .onSuccess(resumed -> {
           if (resumed.isEmpty()) {
@@ -114,14 +131,35 @@ public final class ChatRoutes {
   private record Resumed(String messageId, StreamStart start) {
   }
 
-  /** {@code POST /api/chat/:id/stop}: cancels the answer in progress through the log. */
+  /**
+   * {@code POST /api/chat/:id/stop}: cancels an answer through the log — the one the body's {@code messageId}
+   * names (the {@code start} part's id: a page knows it from the stream's first part, even while the message
+   * still waits for a worker), else the one in progress. 202 when a cancel was stored; 204 when there was
+   * nothing to stop (already ended, or nothing in progress); 404 for a message the conversation never had.
+   */
   public void stop(RoutingContext ctx) {
     String conversationId = Callers.conversationId(ctx);
     if (conversationId == null) {
       return;
     }
+    JsonObject body = ctx.body().length() == 0 ? new JsonObject() : JsonBodies.object(ctx);
+    if (body == null) {
+      return;
+    }
+    Object named = body.getValue("messageId");
+    if (named != null && (!(named instanceof String id) || ConversationIds.acceptedAt(id).isEmpty())) {
+      ApiErrors.badRequest(ctx, "invalid_message_id", "'messageId' is not a message id.");
+      return;
+    }
     String key = Callers.kafkaKey(ctx, conversationId);
-    admission.lookup(ctx, () -> inProgress(key).compose(messageId -> messageId.isEmpty()
+    java.util.function.Supplier<Future<Optional<String>>> target = () -> named instanceof String id
+        ? history.status(key, id, LookupBudget.of(() -> ctx.response().closed())).compose(status -> switch (status) {
+          case UNKNOWN -> Future.failedFuture(new ApiException(404, "unknown_message", "This conversation has no such message."));
+          case ENDED -> Future.succeededFuture(Optional.<String>empty());
+          case NOT_ENDED -> Future.succeededFuture(Optional.of(id));
+        })
+        : inProgress(key);
+    admission.lookup(ctx, () -> target.get().compose(messageId -> messageId.isEmpty()
             ? Future.succeededFuture(Optional.<String>empty())
             : intake.cancel(key, new RequestRecord.Cancel(conversationId, messageId.get(), System.currentTimeMillis()))
                 .map(v -> messageId)))
@@ -148,8 +186,22 @@ public final class ChatRoutes {
     return id;
   }
 
-  /** The text of the last message, which must be the user's: the text parts, joined. */
+  /**
+   * The text of the last message, which must be the user's: its text parts, joined by blank lines. The two
+   * sends a transport makes are taken: a new message ({@code submit-message}), and {@code regenerate-message},
+   * which asks the last user message again — the earlier answer stays in the conversation (the log is
+   * append-only), and the model sees it. An edit ({@code submit-message} naming a {@code messageId}) would
+   * rewrite history the log keeps: refused, as are parts Tokenrail cannot send on (files).
+   */
   private String lastUserText(JsonObject body) {
+    Object trigger = body.getValue("trigger", "submit-message");
+    if (!"submit-message".equals(trigger) && !"regenerate-message".equals(trigger)) {
+      throw new ApiException(400, "unsupported_trigger", "'trigger' is 'submit-message' or 'regenerate-message'.");
+    }
+    if ("submit-message".equals(trigger) && body.getValue("messageId") != null) {
+      throw new ApiException(400, "unsupported_edit",
+          "Editing a sent message is not supported: the conversation's log keeps what was sent. Send a new message.");
+    }
     if (!(body.getValue("messages") instanceof JsonArray messages) || messages.isEmpty()
         || !(messages.getValue(messages.size() - 1) instanceof JsonObject last)) {
       throw new ApiException(400, "missing_messages", "The body needs 'messages', ending with the user's message.");
@@ -157,20 +209,24 @@ public final class ChatRoutes {
     if (!"user".equals(last.getValue("role"))) {
       throw new ApiException(400, "last_message_not_user", "The last of 'messages' must have role 'user'.");
     }
-    StringBuilder text = new StringBuilder();
+    List<String> texts = new java.util.ArrayList<>();
     if (last.getValue("parts") instanceof JsonArray parts) {
       for (Object p : parts) {
+        if (p instanceof JsonObject part && "file".equals(part.getValue("type"))) {
+          throw new ApiException(400, "unsupported_part", "File parts are not supported; send text.");
+        }
         if (p instanceof JsonObject part && "text".equals(part.getValue("type")) && part.getValue("text") instanceof String t) {
-          text.append(t);
+          texts.add(t);
         }
       }
     }
-    if (text.toString().isBlank()) {
+    String text = String.join("\n\n", texts);
+    if (text.isBlank()) {
       throw new ApiException(400, "missing_text", "The last message needs a text part.");
     }
-    if (text.toString().getBytes(StandardCharsets.UTF_8).length > maxTextBytes) {
+    if (text.getBytes(StandardCharsets.UTF_8).length > maxTextBytes) {
       throw new ApiException(413, "text_too_long", "The message's text is longer than " + maxTextBytes + " bytes.");
     }
-    return text.toString();
+    return text;
   }
 }

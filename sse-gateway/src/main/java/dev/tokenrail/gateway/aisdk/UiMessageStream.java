@@ -66,7 +66,7 @@ final class UiMessageStream implements StreamFormat {
     Buffer out = Buffer.buffer();
     if (event.attempt() != attempt) {
       if (attempt != -1 && textSent) {
-        finished = true;
+        closeText(out);
         part(out, new JsonObject().put("type", "error").put("errorText", "The worker answering this message failed "
             + "over and the answer restarted; reload the conversation to read it."));
         return end(out);
@@ -110,12 +110,30 @@ final class UiMessageStream implements StreamFormat {
       part(out, new JsonObject().put("type", "abort"));
       return end(out);
     } else if (event instanceof StreamEvent.Error e) {
+      closeText(out);
       part(out, new JsonObject().put("type", "error").put("errorText", e.message()));
       return end(out);
     }
     if (out.length() == 0) {
       return null;
     }
+    head();
+    return out;
+  }
+
+  /**
+   * The answer's {@code start} now, before any worker has taken the message: the page learns the message's id
+   * at once (its stop can name it) and keep-alives flow while the message waits its turn. Null when the
+   * worker's {@code start} was written already. Call on the response's context, as frames are.
+   */
+  Buffer announce() {
+    if (startSent || finished) {
+      return null; // the worker's start came first
+    }
+    startSent = true;
+    Buffer out = Buffer.buffer();
+    part(out, new JsonObject().put("type", "start").put("messageId", messageId));
+    part(out, new JsonObject().put("type", "start-step"));
     head();
     return out;
   }

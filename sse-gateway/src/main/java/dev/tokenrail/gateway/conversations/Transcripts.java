@@ -115,12 +115,12 @@ public final class Transcripts {
   }
 
   /**
-   * The turn whose answer is being generated, if any: the latest, when it is pending. A page that resumes the
-   * answer in progress (the AI SDK's {@code useChat}) leaves it out of the history it shows.
+   * The turn whose answer is being generated, or is next to be: the earliest pending one (a conversation's
+   * messages are answered in order; later pending turns wait behind it). A page that resumes the answer in
+   * progress (the AI SDK's {@code useChat}) leaves it out of the history it shows.
    */
   public static Optional<Turn> inProgress(List<Turn> turns) {
-    return turns.isEmpty() || turns.get(turns.size() - 1).status() != Turn.Status.PENDING
-        ? Optional.empty() : Optional.of(turns.get(turns.size() - 1));
+    return turns.stream().filter(t -> t.status() == Turn.Status.PENDING).findFirst();
   }
 
   /** Each turn as its latest record has it (records come in offset order), in the conversation's order. */

@@ -70,6 +70,11 @@ public final class Streams {
     return starts.resolve(ctx, kafkaKey, partition);
   }
 
+  /** From the next event the partition delivers live: noted before a lookup, nothing after it is missed. */
+  public StreamStart liveNow(int partition) {
+    return StreamStart.from(reader.liveNext(partition));
+  }
+
   /** From a message's first event: a replay of its answer, then live. */
   public Future<StreamStart> startOfMessage(RoutingContext ctx, String kafkaKey, int partition, String messageId) {
     return starts.ofMessage(kafkaKey, partition, messageId, LookupBudget.of(() -> ctx.response().closed()));
