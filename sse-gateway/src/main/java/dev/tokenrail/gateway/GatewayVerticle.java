@@ -17,6 +17,7 @@ import dev.tokenrail.gateway.delivery.Streams;
 import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.ResponseLifetime;
 import dev.tokenrail.gateway.openai.ChatCompletions;
+import dev.tokenrail.gateway.openai.Responses;
 import dev.tokenrail.runtime.MeterScope;
 import dev.tokenrail.runtime.Startup;
 import dev.tokenrail.runtime.Telemetry;
@@ -161,6 +162,8 @@ public final class GatewayVerticle extends VerticleBase {
         transcripts, streams);
     ChatCompletions completions = new ChatCompletions(config.modelName(), config.http().maxTextBytes(), admission,
         intake, streams);
+    Responses responses = new Responses(config.modelName(), config.http().maxTextBytes(), admission, intake, history,
+        transcripts, streams);
     ChatRoutes useChat = new ChatRoutes(config.http().maxTextBytes(), admission, intake, history, transcripts,
         streams);
     Probes probes = new Probes(() -> streams.ready() && starts.restored() && transcripts.restored(), admin);
@@ -211,6 +214,13 @@ public final class GatewayVerticle extends VerticleBase {
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(ChatCompletions.MAX_BODY_BYTES))
         .handler(completions::complete);
+    router.post("/v1/responses")
+        .consumes("application/json")
+        .handler(BodyHandler.create(false).setBodyLimit(ChatCompletions.MAX_BODY_BYTES))
+        .handler(responses::create);
+    router.get("/v1/responses/:id").handler(responses::retrieve);
+    router.post("/v1/responses/:id/cancel").handler(responses::cancel);
+    router.get("/v1/responses/:id/input_items").handler(responses::inputItems);
     router.get("/v1/models").handler(completions::models);
     router.get("/v1/models/:model").handler(completions::oneModel);
     router.get("/health").handler(probes::health);

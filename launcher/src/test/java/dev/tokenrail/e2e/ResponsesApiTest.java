@@ -1,0 +1,186 @@
+package dev.tokenrail.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.NotFoundException;
+import com.openai.models.responses.Response;
+import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseRetrieveParams;
+import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseStreamEvent;
+import dev.tokenrail.worker.WorkerConfig;
+import dev.tokenrail.worker.model.ModelSettings;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * OpenAI's Responses API with background mode, through the official OpenAI Java SDK (only its base URL
+ * changed, a Tokenrail token as its key) against two gateways, Kafka and a worker calling the test's
+ * OpenAI-compatible model server: a background stream read to sequence 10 and resumed on the other gateway
+ * with {@code starting_after}, its numbers the same on a second reading; a background response polled to
+ * {@code completed}; cancel; {@code previous_response_id} carrying the first answer into the second prompt.
+ */
+@ExtendWith(SharedKafka.class)
+class ResponsesApiTest {
+
+  private static final List<String> TOKENS = IntStream.range(0, 40).mapToObj(i -> " word" + i).toList();
+  private static final String ANSWER = String.join("", TOKENS);
+  private static final Duration PATIENCE = Duration.ofSeconds(60);
+  private static OpenAiCompatibleServer model;
+  private static TokenrailStack stack;
+  private static OpenAIClient gateway1;
+  private static OpenAIClient gateway2;
+
+  @BeforeAll
+  static void start() {
+    model = new OpenAiCompatibleServer(prompt -> prompt.contains("stall")
+        ? new OpenAiCompatibleServer.Script.Stall(List.of("Half", " an", " answer"))
+        : new OpenAiCompatibleServer.Script.Stream(TOKENS, 25));
+    stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) kafka ->
+        WorkerConfig.of(kafka, ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
+            .withDrainTimeout(Duration.ZERO), 0);
+    String token = new TestTokens(stack.vertx()).forSubject("responses-user");
+    gateway1 = client(token);
+    gateway2 = client(token);
+  }
+
+  private static OpenAIClient client(String token) {
+    var config = TokenrailStack.gatewayConfig(stack.kafka()).withAuth(TestTokens.SETTINGS).withModelName("openai:test-model");
+    String base = "http://localhost:" + TokenrailStack.startGateway(stack.vertx(), config).actualPort();
+    return OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(token).maxRetries(0).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway1.close();
+    gateway2.close();
+    stack.close();
+    model.close();
+  }
+
+  @Test
+  void aBackgroundStreamReadToSequence10ResumesOnTheOtherGatewayAndItsNumbersNeverChange() {
+    ResponseCreateParams params = ResponseCreateParams.builder().model("openai:test-model")
+        .input("Tell me forty words").background(true).build();
+    List<ResponseStreamEvent> first = new ArrayList<>();
+    try (StreamResponse<ResponseStreamEvent> stream = gateway1.responses().createStreaming(params)) {
+      Iterator<ResponseStreamEvent> events = stream.stream().iterator();
+      while (first.isEmpty() || sequence(first.get(first.size() - 1)) < 10) {
+        first.add(events.next());
+      }
+    } // the client goes away mid-answer
+    String id = first.get(0).created().orElseThrow().response().id();
+    long last = sequence(first.get(first.size() - 1));
+    assertThat(last).isEqualTo(10);
+
+    List<ResponseStreamEvent> rest = readAll(gateway2, id, last);
+    List<ResponseStreamEvent> whole = Stream.concat(first.stream(), rest.stream()).toList();
+    assertThat(whole.stream().map(ResponsesApiTest::sequence).toList()).as("numbered 0, 1, 2, … with no gap or repeat")
+        .containsExactlyElementsOf(LongStream.range(0, whole.size()).boxed().toList());
+    String text = whole.stream().flatMap(e -> e.outputTextDelta().stream()).map(d -> d.delta()).collect(Collectors.joining());
+    Response completed = whole.get(whole.size() - 1).completed().orElseThrow().response();
+    assertThat(text).isEqualTo(ANSWER).isEqualTo(outputText(completed));
+    assertThat(outputText(gateway1.responses().retrieve(id))).isEqualTo(ANSWER);
+    assertThat(gateway1.responses().retrieve(id).status()).contains(ResponseStatus.COMPLETED);
+
+    // Read again from the start, on the first gateway: the same numbers for the same events.
+    List<ResponseStreamEvent> again = readAll(gateway1, id, -1);
+    assertThat(again.stream().map(e -> sequence(e) + ":" + e.outputTextDelta().map(d -> d.delta()).orElse("")).toList())
+        .isEqualTo(whole.stream().map(e -> sequence(e) + ":" + e.outputTextDelta().map(d -> d.delta()).orElse("")).toList());
+  }
+
+  @Test
+  void aBackgroundResponseIsPolledToCompletedAndItsInputListed() {
+    Response queued = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("Answer in the background").background(true).build());
+    assertThat(queued.status()).contains(ResponseStatus.QUEUED);
+    await().atMost(PATIENCE).until(() -> gateway2.responses().retrieve(queued.id()).status()
+        .equals(Optional.of(ResponseStatus.COMPLETED)));
+    assertThat(outputText(gateway2.responses().retrieve(queued.id()))).isEqualTo(ANSWER);
+    assertThat(gateway1.responses().inputItems().list(queued.id()).data()).singleElement()
+        .satisfies(item -> assertThat(item.responseInputMessageItem().orElseThrow().content().get(0).inputText().orElseThrow().text())
+            .isEqualTo("Answer in the background"));
+  }
+
+  @Test
+  void cancelEndsABackgroundResponseCancelled() {
+    Response started = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("stall, then be cancelled").background(true).build());
+    await().atMost(PATIENCE).until(() -> gateway1.responses().retrieve(started.id()).status()
+        .equals(Optional.of(ResponseStatus.IN_PROGRESS)));
+    assertThat(gateway2.responses().cancel(started.id()).status()).contains(ResponseStatus.CANCELLED);
+    await().atMost(PATIENCE).until(() -> gateway1.responses().retrieve(started.id()).status()
+        .equals(Optional.of(ResponseStatus.CANCELLED)));
+  }
+
+  @Test
+  void previousResponseIdCarriesTheFirstAnswerIntoTheSecondPrompt() {
+    Response first = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("first question, remember it").build());
+    assertThat(first.status()).contains(ResponseStatus.COMPLETED);
+    assertThat(outputText(first)).isEqualTo(ANSWER);
+    Response second = gateway2.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("second question").previousResponseId(first.id()).build());
+    assertThat(second.status()).contains(ResponseStatus.COMPLETED);
+    OpenAiCompatibleServer.Recorded sent = model.requests().stream()
+        .filter(r -> r.lastUserText().equals("second question")).findFirst().orElseThrow();
+    assertThat(sent.messages().encode()).contains("first question, remember it").contains(ANSWER.trim());
+  }
+
+  @Test
+  void anUnknownResponseIsNotFoundInOpenAisShape() {
+    assertThatThrownBy(() -> gateway1.responses().retrieve("resp_bogus")).isInstanceOf(NotFoundException.class);
+    String unknown = "resp_0192f0e07a5b7c3d8e9f0a1b2c3d4e5fnever-seen";
+    assertThatThrownBy(() -> gateway1.responses().retrieve(unknown)).isInstanceOf(NotFoundException.class);
+  }
+
+  private static List<ResponseStreamEvent> readAll(OpenAIClient client, String id, long startingAfter) {
+    ResponseRetrieveParams params = startingAfter < 0 ? ResponseRetrieveParams.builder().build()
+        : ResponseRetrieveParams.builder().startingAfter(startingAfter).build();
+    List<ResponseStreamEvent> events = new ArrayList<>();
+    try (StreamResponse<ResponseStreamEvent> stream = client.responses().retrieveStreaming(id, params)) {
+      Iterator<ResponseStreamEvent> it = stream.stream().iterator();
+      while (events.isEmpty() || !isTerminal(events.get(events.size() - 1))) {
+        events.add(it.next());
+      }
+    }
+    return events;
+  }
+
+  private static boolean isTerminal(ResponseStreamEvent e) {
+    return e.completed().isPresent() || e.failed().isPresent() || e.incomplete().isPresent();
+  }
+
+  private static long sequence(ResponseStreamEvent e) {
+    return Stream.<Optional<Long>>of(
+            e.created().map(x -> x.sequenceNumber()), e.inProgress().map(x -> x.sequenceNumber()),
+            e.outputItemAdded().map(x -> x.sequenceNumber()), e.contentPartAdded().map(x -> x.sequenceNumber()),
+            e.outputTextDelta().map(x -> x.sequenceNumber()), e.outputTextDone().map(x -> x.sequenceNumber()),
+            e.contentPartDone().map(x -> x.sequenceNumber()), e.outputItemDone().map(x -> x.sequenceNumber()),
+            e.completed().map(x -> x.sequenceNumber()), e.failed().map(x -> x.sequenceNumber()),
+            e.incomplete().map(x -> x.sequenceNumber()))
+        .flatMap(Optional::stream).findFirst().orElseThrow(() -> new AssertionError("an event without a number: " + e));
+  }
+
+  private static String outputText(Response response) {
+    return response.output().stream().flatMap(item -> item.message().stream())
+        .flatMap(m -> m.content().stream()).flatMap(c -> c.outputText().stream()).map(t -> t.text())
+        .collect(Collectors.joining());
+  }
+}

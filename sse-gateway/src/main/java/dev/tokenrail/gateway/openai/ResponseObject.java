@@ -1,0 +1,100 @@
+package dev.tokenrail.gateway.openai;
+
+import dev.tokenrail.protocol.ConversationIds;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The Responses API's {@code response} object, in the shape OpenAI's SDKs parse: what a request asked for
+ * (model, instructions, metadata, sampling, background, the previous response), and where its answer stands
+ * (status, the output message, usage, the error). Built from the stream's events or from the transcript —
+ * the same object whichever gateway builds it.
+ */
+final class ResponseObject {
+
+  private final ResponseIds ids;
+  private final String model;
+  private final JsonObject request;
+  private String status = "queued";
+  private String text;
+  private JsonObject usage;
+  private JsonObject error;
+
+  /**
+   * @param request what the client asked for, as far as the response object echoes it ({@code instructions},
+   *                {@code metadata}, {@code temperature}, {@code max_output_tokens}, {@code background},
+   *                {@code previous_response_id}); empty when only the id is known (a read of the object)
+   */
+  ResponseObject(ResponseIds ids, String model, JsonObject request) {
+    this.ids = ids;
+    this.model = model;
+    this.request = request;
+  }
+
+  ResponseObject status(String status) {
+    this.status = status;
+    return this;
+  }
+
+  ResponseObject text(String text) {
+    this.text = text;
+    return this;
+  }
+
+  ResponseObject usage(long input, long output) {
+    this.usage = new JsonObject().put("input_tokens", input)
+        .put("input_tokens_details", new JsonObject().put("cached_tokens", 0))
+        .put("output_tokens", output)
+        .put("output_tokens_details", new JsonObject().put("reasoning_tokens", 0))
+        .put("total_tokens", input + output);
+    return this;
+  }
+
+  ResponseObject error(String code, String message) {
+    this.error = new JsonObject().put("code", code).put("message", message);
+    return this;
+  }
+
+  /** The output message item; {@code itemStatus} {@code in_progress} while it streams. */
+  JsonObject messageItem(String itemStatus, String itemText) {
+    JsonArray content = new JsonArray();
+    if (itemText != null) {
+      content.add(textPart(itemText));
+    }
+    return new JsonObject().put("id", ids.messageItemId()).put("type", "message").put("role", "assistant")
+        .put("status", itemStatus).put("content", content);
+  }
+
+  static JsonObject textPart(String text) {
+    return new JsonObject().put("type", "output_text").put("text", text).put("annotations", new JsonArray())
+        .put("logprobs", new JsonArray());
+  }
+
+  JsonObject toJson() {
+    JsonArray output = new JsonArray();
+    if (text != null) {
+      output.add(messageItem(status.equals("in_progress") ? "in_progress" : "completed", text));
+    }
+    return new JsonObject()
+        .put("id", ids.responseId())
+        .put("object", "response")
+        .put("created_at", ConversationIds.acceptedAt(ids.messageId()).orElse(0) / 1000)
+        .put("status", status)
+        .put("background", request.getBoolean("background", false))
+        .put("error", error)
+        .put("incomplete_details", null)
+        .put("instructions", request.getValue("instructions"))
+        .put("max_output_tokens", request.getValue("max_output_tokens"))
+        .put("metadata", request.getJsonObject("metadata", new JsonObject()))
+        .put("model", model)
+        .put("output", output)
+        .put("parallel_tool_calls", true)
+        .put("previous_response_id", request.getValue("previous_response_id"))
+        .put("temperature", request.getValue("temperature"))
+        .put("text", new JsonObject().put("format", new JsonObject().put("type", "text")))
+        .put("tool_choice", "auto")
+        .put("tools", new JsonArray())
+        .put("top_p", null)
+        .put("usage", usage);
+  }
+}

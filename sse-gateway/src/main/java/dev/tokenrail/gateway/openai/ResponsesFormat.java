@@ -1,0 +1,160 @@
+package dev.tokenrail.gateway.openai;
+
+import dev.tokenrail.gateway.delivery.EventFrame;
+import dev.tokenrail.gateway.delivery.SseFrames;
+import dev.tokenrail.gateway.delivery.StreamFormat;
+import dev.tokenrail.protocol.StreamEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One response's events in the Responses API's streaming shape — {@code response.created},
+ * {@code response.in_progress}, {@code response.output_item.added}, {@code response.content_part.added},
+ * {@code response.output_text.delta} …, the {@code .done} events, and {@code response.completed},
+ * {@code response.failed} or {@code response.incomplete} (cancelled) — or, not streaming, the response
+ * object once the answer has ended.
+ *
+ * <p>Every event's {@code sequence_number} is counted from the answer's first event in the log, so reading
+ * the stream again — on any gateway, any time the log still has it — gives every event the same number;
+ * {@code starting_after} skips those up to it. That is why a stream always reads the answer from its start.
+ * Tool calls and results are the workers' own tools and are not written: the text after them is.
+ */
+final class ResponsesFormat implements StreamFormat {
+
+  private final ResponseIds ids;
+  private final ResponseObject response;
+  private final boolean stream;
+  private final long startingAfter;
+  private long nextSequence;
+  private int attempt = -1;
+  private boolean textSent;
+  private final StringBuilder text = new StringBuilder();
+  private boolean finished;
+  private HttpServerResponse http;
+  private boolean headWritten;
+
+  /** @param startingAfter the last sequence number the client has; -1 for all */
+  ResponsesFormat(ResponseIds ids, ResponseObject response, boolean stream, long startingAfter) {
+    this.ids = ids;
+    this.response = response;
+    this.stream = stream;
+    this.startingAfter = startingAfter;
+  }
+
+  @Override
+  public void open(HttpServerResponse response) {
+    this.http = response;
+  }
+
+  @Override
+  public Buffer frame(EventFrame frame) {
+    StreamEvent event = frame.event();
+    if (finished || !ids.messageId().equals(event.messageId())) {
+      return null;
+    }
+    Buffer out = Buffer.buffer();
+    if (event.attempt() != attempt) {
+      if (attempt != -1 && textSent) { // a worker failed over after text went out: it can't be taken back
+        response.status("failed").error("answer_restarted", "The worker answering this response failed over and the "
+            + "answer restarted; retrieve the response for the whole new answer.");
+        emit(out, "response.failed", new JsonObject().put("response", response.toJson()));
+        return end(out);
+      }
+      attempt = event.attempt();
+      text.setLength(0);
+      if (event instanceof StreamEvent.Start && nextSequence == 0) {
+        response.status("in_progress");
+        emit(out, "response.created", new JsonObject().put("response", response.toJson()));
+        emit(out, "response.in_progress", new JsonObject().put("response", response.toJson()));
+        emit(out, "response.output_item.added", new JsonObject().put("output_index", 0)
+            .put("item", response.messageItem("in_progress", null)));
+        emit(out, "response.content_part.added", part(ResponseObject.textPart("")));
+      }
+    }
+    if (event instanceof StreamEvent.Token t) {
+      text.append(t.text());
+      textSent = true;
+      emit(out, "response.output_text.delta", part(null).put("delta", t.text()).put("logprobs", new io.vertx.core.json.JsonArray()));
+    } else if (event instanceof StreamEvent.Usage u) {
+      response.usage(u.inputTokens(), u.outputTokens());
+    } else if (event instanceof StreamEvent.Done) {
+      closeItem(out);
+      response.status("completed").text(text.toString());
+      emit(out, "response.completed", new JsonObject().put("response", response.toJson()));
+      return end(out);
+    } else if (event instanceof StreamEvent.Cancelled) {
+      closeItem(out);
+      response.status("cancelled").text(text.toString());
+      emit(out, "response.incomplete", new JsonObject().put("response", response.toJson()));
+      return end(out);
+    } else if (event instanceof StreamEvent.Error e) {
+      response.status("failed").text(text.toString()).error(e.code().wireName(), e.message());
+      emit(out, "response.failed", new JsonObject().put("response", response.toJson()));
+      return end(out);
+    }
+    return written(out);
+  }
+
+  private void closeItem(Buffer out) {
+    String whole = text.toString();
+    emit(out, "response.output_text.done", part(null).put("text", whole).put("logprobs", new io.vertx.core.json.JsonArray()));
+    emit(out, "response.content_part.done", part(ResponseObject.textPart(whole)));
+    emit(out, "response.output_item.done", new JsonObject().put("output_index", 0)
+        .put("item", response.messageItem("completed", whole)));
+  }
+
+  private JsonObject part(JsonObject part) {
+    JsonObject event = new JsonObject().put("item_id", ids.messageItemId()).put("output_index", 0).put("content_index", 0);
+    return part == null ? event : event.put("part", part);
+  }
+
+  /** Numbers the event whether or not it is written: the numbers are the log's, not this stream's. */
+  private void emit(Buffer out, String type, JsonObject event) {
+    long sequence = nextSequence++;
+    if (!stream || sequence <= startingAfter) {
+      return;
+    }
+    event.put("type", type).put("sequence_number", sequence);
+    out.appendString("event: ").appendString(type).appendString("\ndata: ").appendBuffer(event.toBuffer())
+        .appendString("\n\n");
+  }
+
+  private Buffer end(Buffer out) {
+    finished = true;
+    if (!stream) {
+      Buffer body = response.toJson().toBuffer();
+      http.setStatusCode(200).putHeader("Content-Type", "application/json")
+          .putHeader("Content-Length", Integer.toString(body.length()));
+      headWritten = true;
+      return body;
+    }
+    return written(out);
+  }
+
+  private Buffer written(Buffer out) {
+    if (out.length() == 0) {
+      return null;
+    }
+    if (!headWritten) {
+      headWritten = true;
+      SseFrames.startEventStream(http);
+    }
+    return out;
+  }
+
+  @Override
+  public boolean finished() {
+    return finished;
+  }
+
+  @Override
+  public Buffer ping() {
+    return stream && headWritten ? SseFrames.ping() : null;
+  }
+
+  @Override
+  public Buffer reset(String conversationId, String reason) {
+    return null;
+  }
+}
