@@ -62,7 +62,9 @@ class ResponsesApiTest {
 
   private static OpenAIClient client(String token) {
     var config = TokenrailStack.gatewayConfig(stack.kafka()).withAuth(TestTokens.SETTINGS).withModelName("openai:test-model");
-    String base = "http://localhost:" + TokenrailStack.startGateway(stack.vertx(), config).actualPort();
+    var gateway = TokenrailStack.startGateway(stack.vertx(), config);
+    GATEWAYS.add(gateway.deploymentID());
+    String base = "http://localhost:" + gateway.actualPort();
     return OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(token).maxRetries(0).build();
   }
 
@@ -141,6 +143,53 @@ class ResponsesApiTest {
     OpenAiCompatibleServer.Recorded sent = model.requests().stream()
         .filter(r -> r.lastUserText().equals("second question")).findFirst().orElseThrow();
     assertThat(sent.messages().encode()).contains("first question, remember it").contains(ANSWER.trim());
+
+    // Deleting erases the conversation the two responses share: both are gone, on every gateway.
+    gateway1.responses().delete(second.id());
+    await().atMost(PATIENCE).untilAsserted(() -> {
+      assertThatThrownBy(() -> gateway2.responses().retrieve(first.id())).isInstanceOf(NotFoundException.class);
+      assertThatThrownBy(() -> gateway2.responses().retrieve(second.id())).isInstanceOf(NotFoundException.class);
+    });
+  }
+
+  /**
+   * The worker fails over after text went out: the new attempt can't silently replace what the client has,
+   * so the stream ends with {@code response.failed} saying the answer restarted, as {@code /v1/chat} does.
+   */
+  @Test
+  void aWorkerFailoverAfterTextWentOutEndsTheStreamFailedWithAnswerRestarted() throws Exception {
+    ResponseCreateParams params = ResponseCreateParams.builder().model("openai:test-model")
+        .input("stall, then fail over").background(true).build();
+    List<ResponseStreamEvent> events = new ArrayList<>();
+    try (StreamResponse<ResponseStreamEvent> stream = gateway1.responses().createStreaming(params)) {
+      Iterator<ResponseStreamEvent> it = stream.stream().iterator();
+      while (events.stream().flatMap(e -> e.outputTextDelta().stream()).noneMatch(d -> d.delta().equals(" answer"))) {
+        events.add(it.next());
+      }
+      // A second worker joins and the first leaves: the response is answered again, as attempt 2.
+      java.util.Set<String> before = new java.util.HashSet<>(stack.vertx().deploymentIDs());
+      String worker = TokenrailStack.await(stack.vertx().deployVerticle(new dev.tokenrail.worker.WorkerVerticle(
+          WorkerConfig.of(stack.kafka(), ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
+              .withDrainTimeout(Duration.ZERO))));
+      for (String id : before) {
+        if (stack.vertx().deploymentIDs().contains(id) && isWorker(id)) {
+          TokenrailStack.await(stack.vertx().undeploy(id));
+        }
+      }
+      it.forEachRemaining(events::add);
+      assertThat(worker).isNotNull();
+    }
+    ResponseStreamEvent last = events.get(events.size() - 1);
+    assertThat(last.failed()).as("the last event: %s", last).isPresent();
+    assertThat(last.failed().orElseThrow().response().error().orElseThrow().code().toString()).contains("answer_restarted");
+    assertThat(events.stream().flatMap(e -> e.outputTextDelta().stream()).map(d -> d.delta())
+        .collect(Collectors.joining())).isEqualTo("Half an answer");
+  }
+
+  private static final java.util.Set<String> GATEWAYS = new java.util.HashSet<>();
+
+  private static boolean isWorker(String deploymentId) {
+    return !GATEWAYS.contains(deploymentId);
   }
 
   @Test

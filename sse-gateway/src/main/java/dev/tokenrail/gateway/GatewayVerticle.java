@@ -163,7 +163,7 @@ public final class GatewayVerticle extends VerticleBase {
     ChatCompletions completions = new ChatCompletions(config.modelName(), config.http().maxTextBytes(), admission,
         intake, streams);
     Responses responses = new Responses(config.modelName(), config.http().maxTextBytes(), admission, intake, history,
-        transcripts, streams);
+        transcripts, starts, streams);
     ChatRoutes useChat = new ChatRoutes(config.http().maxTextBytes(), admission, intake, history, transcripts,
         streams);
     Probes probes = new Probes(() -> streams.ready() && starts.restored() && transcripts.restored(), admin);
@@ -220,6 +220,7 @@ public final class GatewayVerticle extends VerticleBase {
         .handler(responses::create);
     router.get("/v1/responses/:id").handler(responses::retrieve);
     router.post("/v1/responses/:id/cancel").handler(responses::cancel);
+    router.delete("/v1/responses/:id").handler(responses::delete);
     router.get("/v1/responses/:id/input_items").handler(responses::inputItems);
     router.get("/v1/models").handler(completions::models);
     router.get("/v1/models/:model").handler(completions::oneModel);

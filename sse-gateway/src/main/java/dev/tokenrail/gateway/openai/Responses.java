@@ -1,6 +1,7 @@
 package dev.tokenrail.gateway.openai;
 
 import dev.tokenrail.gateway.access.Admission;
+import dev.tokenrail.gateway.conversations.ConversationStarts;
 import dev.tokenrail.gateway.conversations.LookupBudget;
 import dev.tokenrail.gateway.conversations.MessageHistory;
 import dev.tokenrail.gateway.conversations.MessageIntake;
@@ -43,10 +44,12 @@ public final class Responses {
   private final MessageIntake intake;
   private final MessageHistory history;
   private final Transcripts transcripts;
+  private final ConversationStarts starts;
   private final Streams streams;
 
   public Responses(String modelName, int maxTextBytes, Admission admission, MessageIntake intake, MessageHistory history,
-                   Transcripts transcripts, Streams streams) {
+                   Transcripts transcripts, ConversationStarts starts, Streams streams) {
+    this.starts = starts;
     this.modelName = modelName;
     this.maxTextBytes = maxTextBytes;
     this.admission = admission;
@@ -153,6 +156,27 @@ public final class Responses {
             }))
         .onSuccess(r -> ctx.json(r.toJson()))
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The cancel could not be stored; try again."));
+  }
+
+  /**
+   * {@code DELETE /v1/responses/:id}: erases the response's conversation, as {@code DELETE
+   * /api/conversations/:id} does — the response and every response chained to it by
+   * {@code previous_response_id} (they are one conversation, and its memory goes with it). Later reads 404.
+   */
+  public void delete(RoutingContext ctx) {
+    ResponseIds ids = idOf(ctx);
+    if (ids == null) {
+      return;
+    }
+    String key = Callers.kafkaKey(ctx, ids.conversationId());
+    admission.lookup(ctx, () -> current(key, ids).compose(r -> transcripts.turns(key)).compose(turns ->
+            intake.delete(key, streams.partitionOf(key), new RequestRecord.Delete(ids.conversationId(),
+                turns.orElse(List.of()).stream().map(Turn::messageId).toList(), System.currentTimeMillis()))))
+        .onSuccess(v -> {
+          starts.forget(key);
+          ctx.json(new JsonObject().put("id", ids.responseId()).put("object", "response.deleted").put("deleted", true));
+        })
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The response could not be deleted; try again."));
   }
 
   /** {@code GET /v1/responses/:id/input_items}: the user's input, as the transcript has it. */
