@@ -49,8 +49,11 @@ class ResponsesApiTest {
 
   @BeforeAll
   static void start() {
-    model = new OpenAiCompatibleServer(prompt -> prompt.contains("stall")
-        ? new OpenAiCompatibleServer.Script.Stall(List.of("Half", " an", " answer"))
+    model = OpenAiCompatibleServer.answering(request -> request.lastRole().equals("tool")
+        ? new OpenAiCompatibleServer.Script.Stream(List.of("2 ^ 8", " is", " 256."), 5)
+        : request.lastUserText().contains("calculate") ? new OpenAiCompatibleServer.Script.CallTools(List.of(
+            new OpenAiCompatibleServer.ToolCall("call_1", "calculator", "{\"expression\":\"2 ^ 8\"}")))
+        : request.lastUserText().contains("stall") ? new OpenAiCompatibleServer.Script.Stall(List.of("Half", " an", " answer"))
         : new OpenAiCompatibleServer.Script.Stream(TOKENS, 25));
     stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) kafka ->
         WorkerConfig.of(kafka, ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
@@ -190,6 +193,29 @@ class ResponsesApiTest {
 
   private static boolean isWorker(String deploymentId) {
     return !GATEWAYS.contains(deploymentId);
+  }
+
+  /** The worker's calculator as a function-call output item, with its result, before the message. */
+  @Test
+  void aServerSideToolCallIsAFunctionCallItemWithItsResult() {
+    List<ResponseStreamEvent> events = new ArrayList<>();
+    try (StreamResponse<ResponseStreamEvent> stream = gateway1.responses().createStreaming(ResponseCreateParams.builder()
+        .model("openai:test-model").input("calculate 2 ^ 8 for me").build())) {
+      stream.stream().forEach(events::add);
+    }
+    Response completed = events.get(events.size() - 1).completed().orElseThrow().response();
+    assertThat(completed.output()).hasSize(2);
+    var call = completed.output().get(0).functionCall().orElseThrow();
+    assertThat(call.name()).isEqualTo("calculator");
+    assertThat(call.callId()).isEqualTo("call_1");
+    assertThat(call._additionalProperties().get("output").toString()).contains("256");
+    assertThat(outputText(completed)).isEqualTo("2 ^ 8 is 256.");
+    assertThat(events.stream().flatMap(e -> e.outputItemAdded().stream()).map(a -> a.outputIndex()).toList())
+        .as("the call at 0, the message at 1").containsExactly(0L, 1L);
+    Response read = gateway2.responses().retrieve(completed.id());
+    assertThat(read.output()).hasSize(2);
+    assertThat(read.output().get(0).functionCall().orElseThrow().name()).isEqualTo("calculator");
+    assertThat(outputText(read)).isEqualTo("2 ^ 8 is 256.");
   }
 
   @Test

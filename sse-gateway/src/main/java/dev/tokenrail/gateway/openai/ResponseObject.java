@@ -19,6 +19,10 @@ final class ResponseObject {
   private String text;
   private JsonObject usage;
   private JsonObject error;
+  /** The workers' tool calls, as function-call items, in the order they were made. */
+  private final java.util.List<JsonObject> toolItems = new java.util.ArrayList<>();
+  /** Where the message item stands among the output items: after the tool calls made before its first text. */
+  private int messagePosition = -1;
 
   /**
    * @param request what the client asked for, as far as the response object echoes it ({@code instructions},
@@ -55,6 +59,40 @@ final class ResponseObject {
     return this;
   }
 
+  /**
+   * A server-side tool call as a {@code function_call} output item; once it has run, its result rides along
+   * in {@code output} (Tokenrail's addition: the call already ran on the worker, nothing is for the client to do).
+   */
+  static JsonObject toolItem(String toolCallId, String name, String arguments, String result, boolean isError) {
+    JsonObject item = new JsonObject().put("id", "fc_" + toolCallId).put("type", "function_call")
+        .put("call_id", toolCallId).put("name", name).put("arguments", arguments == null ? "{}" : arguments)
+        .put("status", result == null ? "in_progress" : "completed");
+    if (result != null) {
+      item.put("output", result).put("is_error", isError);
+    }
+    return item;
+  }
+
+  /** Adds or replaces (by id) a tool item; returns its output index. */
+  int tool(JsonObject item) {
+    for (int i = 0; i < toolItems.size(); i++) {
+      if (toolItems.get(i).getString("id").equals(item.getString("id"))) {
+        toolItems.set(i, item);
+        return i < messagePosition || messagePosition < 0 ? i : i + 1;
+      }
+    }
+    toolItems.add(item);
+    return messagePosition < 0 ? toolItems.size() - 1 : toolItems.size();
+  }
+
+  /** The message item's output index, fixed when its first text comes. */
+  int messageIndex() {
+    if (messagePosition < 0) {
+      messagePosition = toolItems.size();
+    }
+    return messagePosition;
+  }
+
   /** The output message item; {@code itemStatus} {@code in_progress} while it streams. */
   JsonObject messageItem(String itemStatus, String itemText) {
     JsonArray content = new JsonArray();
@@ -72,8 +110,14 @@ final class ResponseObject {
 
   JsonObject toJson() {
     JsonArray output = new JsonArray();
+    toolItems.forEach(output::add);
     if (text != null) {
-      output.add(messageItem(status.equals("in_progress") ? "in_progress" : "completed", text));
+      JsonObject message = messageItem(status.equals("in_progress") ? "in_progress" : "completed", text);
+      if (messagePosition >= 0 && messagePosition < output.size()) {
+        output.getList().add(messagePosition, message);
+      } else {
+        output.add(message);
+      }
     }
     return new JsonObject()
         .put("id", ids.responseId())

@@ -207,6 +207,8 @@ public final class Responses {
       Optional<Turn> turn = turns.orElse(List.of()).stream().filter(t -> t.messageId().equals(ids.messageId())).findFirst();
       if (turn.isPresent()) {
         Turn t = turn.get();
+        t.toolCalls().forEach(c -> response.tool(ResponseObject.toolItem(c.toolCallId(), c.name(), c.arguments(),
+            c.result(), c.isError())));
         return Future.succeededFuture(response.status(switch (t.status()) {
           case PENDING -> "in_progress";
           case DONE -> "completed";

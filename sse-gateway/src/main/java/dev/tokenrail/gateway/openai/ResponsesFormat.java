@@ -18,7 +18,8 @@ import io.vertx.core.json.JsonObject;
  * <p>Every event's {@code sequence_number} is counted from the answer's first event in the log, so reading
  * the stream again — on any gateway, any time the log still has it — gives every event the same number;
  * {@code starting_after} skips those up to it. That is why a stream always reads the answer from its start.
- * Tool calls and results are the workers' own tools and are not written: the text after them is.
+ * The workers' own (server-side) tool calls are {@code function_call} output items, added when the model
+ * calls and done, with their result, when the tool has run; the message item is added at the first text.
  */
 final class ResponsesFormat implements StreamFormat {
 
@@ -67,12 +68,17 @@ final class ResponsesFormat implements StreamFormat {
         response.status("in_progress");
         emit(out, "response.created", new JsonObject().put("response", response.toJson()));
         emit(out, "response.in_progress", new JsonObject().put("response", response.toJson()));
-        emit(out, "response.output_item.added", new JsonObject().put("output_index", 0)
-            .put("item", response.messageItem("in_progress", null)));
-        emit(out, "response.content_part.added", part(ResponseObject.textPart("")));
       }
     }
-    if (event instanceof StreamEvent.Token t) {
+    if (event instanceof StreamEvent.ToolCall c) {
+      arguments.put(c.toolCallId(), c.arguments());
+      JsonObject item = ResponseObject.toolItem(c.toolCallId(), c.name(), c.arguments(), null, false);
+      emit(out, "response.output_item.added", new JsonObject().put("output_index", response.tool(item)).put("item", item));
+    } else if (event instanceof StreamEvent.ToolResult r) {
+      JsonObject item = ResponseObject.toolItem(r.toolCallId(), r.name(), argumentsOf(r.toolCallId()), r.result(), r.isError());
+      emit(out, "response.output_item.done", new JsonObject().put("output_index", response.tool(item)).put("item", item));
+    } else if (event instanceof StreamEvent.Token t) {
+      openMessage(out);
       text.append(t.text());
       textSent = true;
       emit(out, "response.output_text.delta", part(null).put("delta", t.text()).put("logprobs", new io.vertx.core.json.JsonArray()));
@@ -96,16 +102,37 @@ final class ResponsesFormat implements StreamFormat {
     return written(out);
   }
 
+  private final java.util.Map<String, String> arguments = new java.util.HashMap<>();
+
+  private String argumentsOf(String toolCallId) {
+    return arguments.get(toolCallId);
+  }
+
+  private boolean messageOpen;
+
+  /** The message item and its text part, before the first text (or at the end of an answer with none). */
+  private void openMessage(Buffer out) {
+    if (!messageOpen) {
+      messageOpen = true;
+      int index = response.messageIndex();
+      emit(out, "response.output_item.added", new JsonObject().put("output_index", index)
+          .put("item", response.messageItem("in_progress", null)));
+      emit(out, "response.content_part.added", part(ResponseObject.textPart("")));
+    }
+  }
+
   private void closeItem(Buffer out) {
+    openMessage(out);
     String whole = text.toString();
     emit(out, "response.output_text.done", part(null).put("text", whole).put("logprobs", new io.vertx.core.json.JsonArray()));
     emit(out, "response.content_part.done", part(ResponseObject.textPart(whole)));
-    emit(out, "response.output_item.done", new JsonObject().put("output_index", 0)
+    emit(out, "response.output_item.done", new JsonObject().put("output_index", response.messageIndex())
         .put("item", response.messageItem("completed", whole)));
   }
 
   private JsonObject part(JsonObject part) {
-    JsonObject event = new JsonObject().put("item_id", ids.messageItemId()).put("output_index", 0).put("content_index", 0);
+    JsonObject event = new JsonObject().put("item_id", ids.messageItemId()).put("output_index", response.messageIndex())
+        .put("content_index", 0);
     return part == null ? event : event.put("part", part);
   }
 
