@@ -46,6 +46,8 @@ class ResponsesApiTest {
   private static TokenrailStack stack;
   private static OpenAIClient gateway1;
   private static OpenAIClient gateway2;
+  private static final List<String> BASES = new ArrayList<>();
+  private static String token;
 
   @BeforeAll
   static void start() {
@@ -58,7 +60,7 @@ class ResponsesApiTest {
     stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) kafka ->
         WorkerConfig.of(kafka, ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
             .withDrainTimeout(Duration.ZERO), 0);
-    String token = new TestTokens(stack.vertx()).forSubject("responses-user");
+    token = new TestTokens(stack.vertx()).forSubject("responses-user");
     gateway1 = client(token);
     gateway2 = client(token);
   }
@@ -68,6 +70,7 @@ class ResponsesApiTest {
     var gateway = TokenrailStack.startGateway(stack.vertx(), config);
     GATEWAYS.add(gateway.deploymentID());
     String base = "http://localhost:" + gateway.actualPort();
+    BASES.add(base + "/v1");
     return OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(token).maxRetries(0).build();
   }
 
@@ -193,6 +196,46 @@ class ResponsesApiTest {
 
   private static boolean isWorker(String deploymentId) {
     return !GATEWAYS.contains(deploymentId);
+  }
+
+  /**
+   * The same with the {@code openai} npm package ({@code clients/openai-node}, run by Node): a background
+   * stream left at sequence 10 and resumed on the other gateway with {@code starting_after}.
+   */
+  @Test
+  void theOpenAiNodePackageResumesABackgroundStreamOnTheOtherGateway() throws Exception {
+    java.nio.file.Path client = java.nio.file.Path.of("..", "clients", "openai-node").toAbsolutePath().normalize();
+    org.junit.jupiter.api.Assumptions.assumeTrue(commandWorks(client, "npm", "--version"),
+        "openai npm test skipped: no npm (CI installs it)");
+    if (!java.nio.file.Files.isDirectory(client.resolve("node_modules"))) {
+      assertThat(commandWorks(client, "npm", "ci", "--no-audit", "--no-fund")).as("npm ci in " + client).isTrue();
+    }
+    ProcessBuilder node = new ProcessBuilder("node", "resume.mjs").directory(client.toFile());
+    node.environment().putAll(java.util.Map.of("GATEWAY_1", BASES.get(0), "GATEWAY_2", BASES.get(1), "TOKEN", token));
+    Process p = node.redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    io.vertx.core.json.JsonObject result = new io.vertx.core.json.JsonObject(out.strip());
+    List<Object> sequences = result.getJsonArray("sequences").getList();
+    assertThat(sequences).as("read to 10, then resumed after it: 0, 1, 2, … once each")
+        .isEqualTo(LongStream.range(0, sequences.size()).mapToObj(i -> (Object) (int) i).toList());
+    assertThat(result.getString("last")).isEqualTo("response.completed");
+    assertThat(result.getString("deltas")).isEqualTo(ANSWER).isEqualTo(result.getString("outputText"));
+    assertThat(result.getString("status")).isEqualTo("completed");
+  }
+
+  private static boolean commandWorks(java.nio.file.Path dir, String... command) {
+    try {
+      Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      return p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES) && p.exitValue() == 0;
+    } catch (java.io.IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /** The worker's calculator as a function-call output item, with its result, before the message. */
