@@ -261,6 +261,35 @@ class ResponsesApiTest {
     assertThat(outputText(read)).isEqualTo("2 ^ 8 is 256.");
   }
 
+  /** Asking for the events after the last one ends the stream (it used to wait forever, without a header). */
+  @Test
+  void aStreamStartingAfterTheLastEventEndsEmpty() throws Exception {
+    Response done = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("a short one, then nothing after it").build());
+    java.net.http.HttpResponse<String> after = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(BASES.get(1) + "/responses/" + done.id()
+            + "?stream=true&starting_after=100000")).header("Authorization", "Bearer " + token)
+            .timeout(Duration.ofSeconds(30)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(after.statusCode()).isEqualTo(200);
+    assertThat(after.body()).doesNotContain("data:");
+  }
+
+  @Test
+  void aPreviousResponseThatIsNotTheCallersIsRefused() {
+    Response mine = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("mine").build());
+    OpenAIClient stranger = OpenAIOkHttpClient.builder().baseUrl(BASES.get(0))
+        .apiKey(new TestTokens(stack.vertx()).forSubject("someone-else")).maxRetries(0).build();
+    try {
+      assertThatThrownBy(() -> stranger.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+          .input("continue theirs").previousResponseId(mine.id()).build()))
+          .isInstanceOf(com.openai.errors.BadRequestException.class).hasMessageContaining("names no response of yours");
+      assertThatThrownBy(() -> stranger.responses().retrieve(mine.id())).isInstanceOf(NotFoundException.class);
+    } finally {
+      stranger.close();
+    }
+  }
+
   @Test
   void anUnknownResponseIsNotFoundInOpenAisShape() {
     assertThatThrownBy(() -> gateway1.responses().retrieve("resp_bogus")).isInstanceOf(NotFoundException.class);

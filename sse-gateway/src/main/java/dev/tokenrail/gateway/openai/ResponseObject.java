@@ -35,6 +35,10 @@ final class ResponseObject {
     this.request = request;
   }
 
+  boolean isRunning() {
+    return status.equals("queued") || status.equals("in_progress");
+  }
+
   ResponseObject status(String status) {
     this.status = status;
     return this;

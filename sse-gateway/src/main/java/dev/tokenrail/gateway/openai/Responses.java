@@ -23,11 +23,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * OpenAI's Responses API with background mode, through the same pipeline: a response is a message of a
@@ -69,23 +66,43 @@ public final class Responses {
     String text;
     Optional<CompletionOptions> options;
     try {
-      conversationId = conversationOf(body);
-      text = inputText(body.getValue("input"));
-      options = options(body);
+      conversationId = ResponseRequest.conversationOf(body);
+      text = ResponseRequest.inputText(body.getValue("input"), maxTextBytes);
+      options = ResponseRequest.options(body);
     } catch (ApiException e) {
       ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
       return;
     }
     boolean stream = body.getBoolean("stream", false);
     boolean background = body.getBoolean("background", false);
-    if ((stream && !admission.admitStream(ctx)) || !admission.withinRate(ctx)) {
+    // Every request that waits on the answer holds a stream's place; a background one answers at once.
+    if ((!(background && !stream) && !admission.admitStream(ctx)) || !admission.withinRate(ctx)) {
       return;
     }
     String key = Callers.kafkaKey(ctx, conversationId);
+    Optional<ResponseIds> previous = ResponseIds.parse(body.getString("previous_response_id"));
+    if (previous.isEmpty()) {
+      accept(ctx, body, key, conversationId, text, options, stream, background);
+      return;
+    }
+    // The previous response must be the caller's: another subject's id, or a made-up one, names nothing.
+    admission.lookup(ctx, () -> history.status(key, previous.get().messageId(), LookupBudget.of(() -> ctx.response().closed())))
+        .onSuccess(status -> {
+          if (status == MessageHistory.Status.UNKNOWN) {
+            ApiErrors.send(ctx, 400, "previous_response_not_found", "'previous_response_id' names no response of yours.");
+          } else {
+            accept(ctx, body, key, conversationId, text, options, stream, background);
+          }
+        })
+        .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The previous response could not be checked; try again."));
+  }
+
+  private void accept(RoutingContext ctx, JsonObject body, String key, String conversationId, String text,
+                      Optional<CompletionOptions> options, boolean stream, boolean background) {
     long now = System.currentTimeMillis();
     MessageRequest message = new MessageRequest(conversationId, ConversationIds.newMessageId(now), text, now, options);
     ResponseIds ids = new ResponseIds(conversationId, message.messageId());
-    ResponseObject response = new ResponseObject(ids, modelName, echo(body));
+    ResponseObject response = new ResponseObject(ids, modelName, ResponseRequest.echo(body));
     TraceContext trace = Traces.of(ctx);
     ctx.response().putHeader(TraceContext.HEADER, trace.header());
     if (background && !stream) { // the client comes back for it: answer at once, queued
@@ -95,8 +112,8 @@ public final class Responses {
       return;
     }
     // Subscribed before the message is stored: every event of its answer comes after this position.
-    streams.open(ctx, new ResponsesFormat(ids, response, stream, -1), conversationId, key, streams.partitionOf(key),
-        StreamStart.live());
+    streams.open(ctx, new ResponsesFormat(ids, response, stream, -1, false), conversationId, key,
+        streams.partitionOf(key), StreamStart.live());
     intake.accept(key, message, trace).onFailure(e ->
         ApiErrors.send(ctx, 503, "kafka_unavailable", "The request could not be stored; try again."));
   }
@@ -136,7 +153,7 @@ public final class Responses {
                     e instanceof ApiException api && api.status() == 404 && status == MessageHistory.Status.NOT_ENDED
                         ? Future.succeededFuture(liveBeforeLookup) : Future.failedFuture(e))))
         .onSuccess(start -> streams.open(ctx, new ResponsesFormat(ids, new ResponseObject(ids, modelName, new JsonObject()),
-            true, startingAfter), ids.conversationId(), key, partition, start))
+            true, startingAfter, true), ids.conversationId(), key, partition, start))
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The response could not be streamed; try again."));
   }
 
@@ -152,7 +169,9 @@ public final class Responses {
               case UNKNOWN -> Future.failedFuture(notFound());
               case ENDED -> current(key, ids);
               case NOT_ENDED -> intake.cancel(key, new RequestRecord.Cancel(ids.conversationId(), ids.messageId(),
-                  System.currentTimeMillis())).compose(v -> current(key, ids)).map(r -> r.status("cancelled"));
+                  System.currentTimeMillis())).compose(v -> current(key, ids))
+                  // cancelled, unless the answer ended before the cancel reached its worker
+                  .map(r -> r.isRunning() ? r.status("cancelled") : r);
             }))
         .onSuccess(r -> ctx.json(r.toJson()))
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The cancel could not be stored; try again."));
@@ -200,12 +219,22 @@ public final class Responses {
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The input could not be read; try again."));
   }
 
-  /** The object as the transcript has it: queued until a worker takes the message; 404 for none. */
+  /**
+   * The object as the transcript has it: queued until a worker takes the message; 404 for none. The ledger
+   * is asked first: an answer that starts and ends between two reads is then in the transcript already.
+   */
   private Future<ResponseObject> current(String key, ResponseIds ids) {
     ResponseObject response = new ResponseObject(ids, modelName, new JsonObject());
-    return transcripts.turns(key).compose(turns -> {
-      Optional<Turn> turn = turns.orElse(List.of()).stream().filter(t -> t.messageId().equals(ids.messageId())).findFirst();
-      if (turn.isPresent()) {
+    return history.status(key, ids.messageId(), LookupBudget.of(() -> false)).compose(status -> {
+      if (status == MessageHistory.Status.UNKNOWN) {
+        return Future.failedFuture(notFound());
+      }
+      return transcripts.turns(key).compose(turns -> {
+        Optional<Turn> turn = turns.orElse(List.of()).stream().filter(t -> t.messageId().equals(ids.messageId())).findFirst();
+        if (turn.isEmpty()) { // not taken by a worker yet — or ended and erased since
+          return status == MessageHistory.Status.NOT_ENDED ? Future.succeededFuture(response.status("queued"))
+              : Future.failedFuture(notFound());
+        }
         Turn t = turn.get();
         t.toolCalls().forEach(c -> response.tool(ResponseObject.toolItem(c.toolCallId(), c.name(), c.arguments(),
             c.result(), c.isError())));
@@ -215,10 +244,7 @@ public final class Responses {
           case CANCELLED -> "cancelled";
           case ERROR -> "failed";
         }).text(t.answer()));
-      }
-      return history.status(key, ids.messageId(), LookupBudget.of(() -> false)).compose(status ->
-          status == MessageHistory.Status.NOT_ENDED ? Future.succeededFuture(response.status("queued"))
-              : Future.failedFuture(notFound()));
+      });
     });
   }
 
@@ -235,87 +261,4 @@ public final class Responses {
     return ids.get();
   }
 
-  /** The previous response's conversation, or a new one (kept as long as any named conversation). */
-  private static String conversationOf(JsonObject body) {
-    Object previous = body.getValue("previous_response_id");
-    if (previous == null) {
-      return "resp-" + UUID.randomUUID().toString().replace("-", "");
-    }
-    return ResponseIds.parse(previous instanceof String s ? s : null).map(ResponseIds::conversationId)
-        .orElseThrow(() -> new ApiException(400, "invalid_previous_response_id", "'previous_response_id' is not a response id."));
-  }
-
-  /** {@code input}: a string, or message items of which the last user message is taken. */
-  private String inputText(Object input) {
-    String text = null;
-    if (input instanceof String s) {
-      text = s;
-    } else if (input instanceof JsonArray items) {
-      for (int i = items.size() - 1; i >= 0 && text == null; i--) {
-        if (items.getValue(i) instanceof JsonObject item && "user".equals(item.getValue("role"))) {
-          text = contentText(item.getValue("content"));
-        }
-      }
-    }
-    if (text == null || text.isBlank()) {
-      throw new ApiException(400, "missing_input", "'input' needs a string, or a user message with text.");
-    }
-    if (text.getBytes(StandardCharsets.UTF_8).length > maxTextBytes) {
-      throw new ApiException(413, "input_too_long", "'input' is longer than " + maxTextBytes + " bytes.");
-    }
-    return text;
-  }
-
-  private static String contentText(Object content) {
-    if (content instanceof String s) {
-      return s;
-    }
-    List<String> texts = new ArrayList<>();
-    if (content instanceof JsonArray parts) {
-      for (Object p : parts) {
-        if (p instanceof JsonObject part && "input_text".equals(part.getValue("type")) && part.getValue("text") instanceof String t) {
-          texts.add(t);
-        }
-      }
-    }
-    return texts.isEmpty() ? null : String.join("\n\n", texts);
-  }
-
-  /**
-   * Instructions and sampling for a new conversation. With {@code previous_response_id} none are sent: the
-   * worker then gives the model the conversation's memory, which options (a client-held history) would replace.
-   */
-  private static Optional<CompletionOptions> options(JsonObject body) {
-    Object instructions = body.getValue("instructions");
-    Object temperature = body.getValue("temperature");
-    Object maxTokens = body.getValue("max_output_tokens");
-    if (instructions != null && !(instructions instanceof String)) {
-      throw new ApiException(400, "invalid_instructions", "'instructions' is a string.");
-    }
-    if (temperature != null && !(temperature instanceof Number t && t.doubleValue() >= 0 && t.doubleValue() <= 2)) {
-      throw new ApiException(400, "invalid_temperature", "'temperature' is a number from 0 to 2.");
-    }
-    if (maxTokens != null && !(maxTokens instanceof Integer m && m > 0)) {
-      throw new ApiException(400, "invalid_max_output_tokens", "'max_output_tokens' is a positive integer.");
-    }
-    if (body.getValue("previous_response_id") != null || (instructions == null && temperature == null && maxTokens == null)) {
-      return Optional.empty();
-    }
-    List<CompletionOptions.Prior> prior = instructions == null ? List.of()
-        : List.of(new CompletionOptions.Prior("system", (String) instructions));
-    return Optional.of(new CompletionOptions(prior, Optional.ofNullable(temperature).map(t -> ((Number) t).doubleValue()),
-        Optional.ofNullable((Integer) maxTokens)));
-  }
-
-  /** What the response object echoes of the request. */
-  private static JsonObject echo(JsonObject body) {
-    JsonObject echo = new JsonObject();
-    for (String field : List.of("instructions", "metadata", "temperature", "max_output_tokens", "background",
-        "previous_response_id")) {
-      if (body.getValue(field) != null) {
-        echo.put(field, body.getValue(field));
-      }
-    }
-    return echo;
-  }
 }

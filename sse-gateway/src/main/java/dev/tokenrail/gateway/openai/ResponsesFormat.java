@@ -35,17 +35,28 @@ final class ResponsesFormat implements StreamFormat {
   private HttpServerResponse http;
   private boolean headWritten;
 
-  /** @param startingAfter the last sequence number the client has; -1 for all */
-  ResponsesFormat(ResponseIds ids, ResponseObject response, boolean stream, long startingAfter) {
+  private final boolean replay;
+
+  /**
+   * @param startingAfter the last sequence number the client has; -1 for all
+   * @param replay        a GET of the stream: its head goes out at once (nothing can be refused any more), so a
+   *                      client waiting for a queued response, or beyond the last event, gets headers and pings
+   */
+  ResponsesFormat(ResponseIds ids, ResponseObject response, boolean stream, long startingAfter, boolean replay) {
     this.ids = ids;
     this.response = response;
     this.stream = stream;
     this.startingAfter = startingAfter;
+    this.replay = replay;
   }
 
   @Override
   public void open(HttpServerResponse response) {
     this.http = response;
+    if (stream && replay) {
+      headWritten = true;
+      SseFrames.startEventStream(response);
+    }
   }
 
   @Override
@@ -80,7 +91,7 @@ final class ResponsesFormat implements StreamFormat {
     } else if (event instanceof StreamEvent.Token t) {
       openMessage(out);
       text.append(t.text());
-      textSent = true;
+      textSent = stream; // an answer not streamed has shown nothing: a new attempt may replace it
       emit(out, "response.output_text.delta", part(null).put("delta", t.text()).put("logprobs", new io.vertx.core.json.JsonArray()));
     } else if (event instanceof StreamEvent.Usage u) {
       response.usage(u.inputTokens(), u.outputTokens());
@@ -149,6 +160,9 @@ final class ResponsesFormat implements StreamFormat {
 
   private Buffer end(Buffer out) {
     finished = true;
+    if (stream && out.length() == 0) {
+      out.appendString(": end\n\n"); // everything was at or before starting_after: end the stream all the same
+    }
     if (!stream) {
       Buffer body = response.toJson().toBuffer();
       http.setStatusCode(200).putHeader("Content-Type", "application/json")
