@@ -153,6 +153,10 @@ public final class Subscription {
     if (notice != null) {
       response.write(notice);
     }
+    if (!closed && format.finished()) { // a format that cannot go on after a gap ends the stream
+      closed = true;
+      response.end();
+    }
   }
 
   public void goLive() {

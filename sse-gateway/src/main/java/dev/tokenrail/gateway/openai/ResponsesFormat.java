@@ -16,8 +16,9 @@ import io.vertx.core.json.JsonObject;
  * object once the answer has ended.
  *
  * <p>Every event's {@code sequence_number} is counted from the answer's first event in the log, so reading
- * the stream again — on any gateway, any time the log still has it — gives every event the same number;
- * {@code starting_after} skips those up to it. That is why a stream always reads the answer from its start.
+ * the stream again — on any gateway, any time the log still has that first event — gives every event the same
+ * number; {@code starting_after} skips those up to it. That is why a stream always reads the answer from its
+ * start, and why one whose start retention removed ends with {@code events_expired} instead.
  * The workers' own (server-side) tool calls are {@code function_call} output items, added when the model
  * calls and done, with their result, when the tool has run; the message item is added at the first text.
  */
@@ -194,8 +195,19 @@ final class ResponsesFormat implements StreamFormat {
     return stream && headWritten ? SseFrames.ping() : null;
   }
 
+  /**
+   * Retention removed the response's first events: what is left can't be numbered as before (the numbers count
+   * from the first event), so the stream ends with an {@code error} event rather than renumber silently.
+   */
   @Override
   public Buffer reset(String conversationId, String reason) {
-    return null;
+    if (!stream || finished) {
+      return null;
+    }
+    finished = true;
+    JsonObject error = new JsonObject().put("type", "error").put("code", "events_expired")
+        .put("message", "The start of this response's events is no longer retained; retrieve the response instead.")
+        .putNull("param").put("sequence_number", Math.max(0, startingAfter + 1));
+    return written(Buffer.buffer("event: error\ndata: ").appendBuffer(error.toBuffer()).appendString("\n\n"));
   }
 }
