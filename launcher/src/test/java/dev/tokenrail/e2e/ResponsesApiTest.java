@@ -56,7 +56,7 @@ class ResponsesApiTest {
         : request.lastUserText().contains("calculate") ? new OpenAiCompatibleServer.Script.CallTools(List.of(
             new OpenAiCompatibleServer.ToolCall("call_1", "calculator", "{\"expression\":\"2 ^ 8\"}")))
         : request.lastUserText().contains("stall") ? new OpenAiCompatibleServer.Script.Stall(List.of("Half", " an", " answer"))
-        : new OpenAiCompatibleServer.Script.Stream(TOKENS, 25));
+        : new OpenAiCompatibleServer.Script.Stream(TOKENS, 60)); // 2.4 s: a resume comes mid-answer
     stack = TokenrailStack.start((java.util.function.Function<dev.tokenrail.runtime.KafkaSettings, WorkerConfig>) kafka ->
         WorkerConfig.of(kafka, ModelSettings.openAi(model.baseUrl(), "sk-provider-key", "test-model"), 1_000)
             .withDrainTimeout(Duration.ZERO), 0);
@@ -96,6 +96,8 @@ class ResponsesApiTest {
     String id = first.get(0).created().orElseThrow().response().id();
     long last = sequence(first.get(first.size() - 1));
     assertThat(last).isEqualTo(10);
+    assertThat(gateway2.responses().retrieve(id).status()).as("resumed mid-answer: the rest comes live")
+        .contains(ResponseStatus.IN_PROGRESS);
 
     List<ResponseStreamEvent> rest = readAll(gateway2, id, last);
     List<ResponseStreamEvent> whole = Stream.concat(first.stream(), rest.stream()).toList();
