@@ -44,16 +44,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
   private static final String SECURED_LISTENER = "SECURED";
-  /** What SCRAM users of the secured listener authenticate with. */
+  /** What SCRAM users of the secured listener authenticate with by default. */
   public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+  /** Every SASL mechanism the secured listener takes: the ones managed clusters offer. */
+  public static final List<String> SASL_MECHANISMS = List.of("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN", "OAUTHBEARER");
 
   /**
-   * A SASL_SSL listener with SCRAM-SHA-512: the broker's key and certificate in a PKCS12 key store. Users are
-   * added with {@link #addScramUser} once the broker runs.
+   * A SASL_SSL listener: the broker's key and certificate in a PKCS12 key store, and the mechanisms of
+   * {@link #SASL_MECHANISMS}. SCRAM users are added with {@link #addScramUser} once the broker runs; PLAIN
+   * users are fixed at start ({@code plainUsers}: name → password), as the broker's JAAS line lists them;
+   * OAUTHBEARER takes Kafka's unsecured tokens (the principal is the token's {@code sub}), which stand in
+   * for an identity provider's here: what is tested is that the clients' settings reach every client.
    *
    * @param port 0 picks a free one
    */
-  public record SecuredListener(int port, Path keyStore, String keyStorePassword) {
+  public record SecuredListener(int port, Path keyStore, String keyStorePassword, Map<String, String> plainUsers) {
+    public SecuredListener {
+      plainUsers = Map.copyOf(plainUsers);
+    }
+
+    public SecuredListener(int port, Path keyStore, String keyStorePassword) {
+      this(port, keyStore, keyStorePassword, Map.of());
+    }
   }
 
   private final KafkaRaftServer server;
@@ -119,11 +131,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return securedBootstrapServers;
   }
 
-  /** Creates (or changes the password of) a SCRAM-SHA-512 user of the secured listener. */
+  /** Creates (or changes the password of) a SCRAM user of the secured listener, for SCRAM-SHA-512 and -256. */
   public void addScramUser(String user, String password) {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
-      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
-          new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get(30, TimeUnit.SECONDS);
+      // One mechanism per request: Kafka refuses two changes of one user's credentials in the same one.
+      for (ScramMechanism mechanism : List.of(ScramMechanism.SCRAM_SHA_512, ScramMechanism.SCRAM_SHA_256)) {
+        admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+            new ScramCredentialInfo(mechanism, 4096), password))).all().get(30, TimeUnit.SECONDS);
+      }
     } catch (Exception e) {
       throw new IllegalStateException("cannot add SCRAM user " + user, e);
     }
@@ -172,9 +187,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("advertised.listeners", p.get("advertised.listeners") + "," + SECURED_LISTENER + "://localhost:" + port);
     p.put("listener.security.protocol.map", p.get("listener.security.protocol.map") + "," + SECURED_LISTENER + ":SASL_SSL");
     String prefix = "listener.name." + SECURED_LISTENER.toLowerCase(Locale.ROOT) + ".";
-    p.put(prefix + "sasl.enabled.mechanisms", SCRAM_MECHANISM);
-    p.put(prefix + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
-        "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    p.put(prefix + "sasl.enabled.mechanisms", String.join(",", SASL_MECHANISMS));
+    for (String scram : List.of("scram-sha-512", "scram-sha-256")) {
+      p.put(prefix + scram + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+    }
+    StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+    listener.plainUsers().forEach((user, password) -> plain.append(" user_").append(user).append("=\"")
+        .append(password).append('"'));
+    p.put(prefix + "plain.sasl.jaas.config", plain.append(';').toString());
+    // No validator named: the broker takes Kafka's unsecured JWS tokens.
+    p.put(prefix + "oauthbearer.sasl.jaas.config",
+        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required;");
     p.put(prefix + "ssl.keystore.type", "PKCS12");
     p.put(prefix + "ssl.keystore.location", listener.keyStore().toAbsolutePath().toString());
     p.put(prefix + "ssl.keystore.password", listener.keyStorePassword());

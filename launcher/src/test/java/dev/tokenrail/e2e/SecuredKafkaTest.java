@@ -58,6 +58,8 @@ class SecuredKafkaTest {
   private static final String WORKER_PASSWORD = "w-" + UUID.randomUUID();
   private static final String GATEWAY_PASSWORD = "g-" + UUID.randomUUID();
   private static final String WRONG_PASSWORD = "not-the-password-" + UUID.randomUUID();
+  /** The gateway's PLAIN password: the broker's JAAS line lists PLAIN users, apart from the SCRAM credentials. */
+  private static final String GATEWAY_PLAIN_PASSWORD = "gp-" + UUID.randomUUID();
   private static final Topics TOPICS = new Topics("secured.");
 
   private static Path dir;
@@ -73,7 +75,8 @@ class SecuredKafkaTest {
     broker = EmbeddedKafkaBroker.start(dir.resolve("kafka"), 0, Map.of(
             "authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
             "super.users", "User:ANONYMOUS"),
-        Optional.of(new EmbeddedKafkaBroker.SecuredListener(0, tls.keyStore(), tls.keyStorePassword())));
+        Optional.of(new EmbeddedKafkaBroker.SecuredListener(0, tls.keyStore(), tls.keyStorePassword(),
+            Map.of(GATEWAY, GATEWAY_PLAIN_PASSWORD))));
     broker.addScramUser(WORKER, WORKER_PASSWORD);
     broker.addScramUser(GATEWAY, GATEWAY_PASSWORD);
     TopicSetup.ensureTopics(new KafkaSettings(broker.bootstrapServers(), TOPICS, 2, 5)); // the platform team's topics
@@ -120,6 +123,53 @@ class SecuredKafkaTest {
   }
 
   /**
+   * The other mechanisms managed clusters offer, each carrying part of one answer: the worker logs in with
+   * OAUTHBEARER (Kafka's unsecured tokens stand in for an identity provider's: the principal is the token's
+   * subject), the gateway that takes the message with PLAIN, the one that streams it with SCRAM-SHA-256. The
+   * principals, and so the ACLs, are the same as with SCRAM-SHA-512.
+   */
+  @Test
+  void oauthBearerPlainAndScramSha256CarryAnAnswerToo() throws Exception {
+    int metricsPort = JvmProcess.freePort();
+    int plainPort = JvmProcess.freePort();
+    int scramPort = JvmProcess.freePort();
+    Path workerFile = dir.resolve("worker-oauth.properties");
+    writeLogin(workerFile, "OAUTHBEARER", oauthJaas(WORKER));
+    Map<String, String> workerEnv = new HashMap<>(baseEnv());
+    workerEnv.put("TOKENRAIL_METRICS_PORT", Integer.toString(metricsPort));
+    workerEnv.put("TOKENRAIL_KAFKA_PROPERTIES_FILE", workerFile.toString());
+    Map<String, String> plainEnv = new HashMap<>(baseEnv());
+    plainEnv.put("PORT", Integer.toString(plainPort));
+    plainEnv.putAll(clientVariables("PLAIN", plainJaas(GATEWAY, GATEWAY_PLAIN_PASSWORD)));
+    Map<String, String> scramEnv = new HashMap<>(baseEnv());
+    scramEnv.put("PORT", Integer.toString(scramPort));
+    scramEnv.putAll(clientVariables("SCRAM-SHA-256", scramJaas(GATEWAY, GATEWAY_PASSWORD)));
+    try (JvmProcess worker = JvmProcess.start(WorkerMain.class, workerEnv);
+         JvmProcess plainGateway = JvmProcess.start(GatewayMain.class, plainEnv);
+         JvmProcess scramGateway = JvmProcess.start(GatewayMain.class, scramEnv)) {
+      String plainBase = "http://localhost:" + plainPort;
+      String scramBase = "http://localhost:" + scramPort;
+      awaitStatus(plainBase + "/ready", 200, plainGateway);
+      awaitStatus(scramBase + "/ready", 200, scramGateway);
+      awaitStatus("http://localhost:" + metricsPort + "/ready", 200, worker);
+
+      String conversation = "secured-mechanisms";
+      try (SseClient client = SseClient.connect(scramBase + "/api/conversations/" + conversation + "/events")) {
+        String messageId = Http.postMessage(plainBase, conversation, "#tokens=15 three mechanisms");
+        List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+        assertCompleteAnswer(events, conversation, messageId, 2);
+        assertThat(Answers.tokenCount(events, messageId)).isEqualTo(15);
+      }
+      for (JvmProcess p : List.of(worker, plainGateway, scramGateway)) {
+        assertThat(p.output()).as("no secret in the output")
+            .doesNotContain(GATEWAY_PASSWORD, GATEWAY_PLAIN_PASSWORD, tls.trustStorePassword(), "PlainLoginModule",
+                "OAuthBearerLoginModule");
+        assertThat(p.output()).doesNotContain("refuses this process");
+      }
+    }
+  }
+
+  /**
    * A wrong password: the gateway stays up, not ready, its API answering 503; it says why in one line,
    * without the secret, and tries again less and less often. Once the mounted secret file is fixed (as a
    * rotated Kubernetes secret is updated in place) it becomes ready without a restart.
@@ -149,6 +199,9 @@ class SecuredKafkaTest {
 
       Http.Response post = Http.postMessage(base, "secured-refused", "hello?", null);
       assertThat(post.status()).isEqualTo(503);
+      assertThat(post.body()).as("the secret is in no answer").doesNotContain(WRONG_PASSWORD, "ScramLoginModule");
+      assertThat(Http.get(base + "/ready").body()).doesNotContain(WRONG_PASSWORD, "ScramLoginModule");
+      assertThat(Http.get(base + "/metrics").body()).doesNotContain(WRONG_PASSWORD, "ScramLoginModule");
       assertThat(post.header("Retry-After")).isNotNull();
       assertThat(post.json().getJsonObject("error").getString("code")).isEqualTo("kafka_unavailable");
       Http.Response completion = Http.postJson(base + "/v1/chat/completions",
@@ -177,7 +230,7 @@ class SecuredKafkaTest {
     int metricsPort = JvmProcess.freePort();
     Map<String, String> env = new HashMap<>(baseEnv());
     env.put("TOKENRAIL_METRICS_PORT", Integer.toString(metricsPort));
-    env.putAll(clientVariables(WORKER, WRONG_PASSWORD));
+    env.putAll(clientVariables(EmbeddedKafkaBroker.SCRAM_MECHANISM, scramJaas(WORKER, WRONG_PASSWORD)));
     try (JvmProcess worker = JvmProcess.start(WorkerMain.class, env)) {
       String ready = "http://localhost:" + metricsPort + "/ready";
       JsonObject[] body = {null};
@@ -188,6 +241,8 @@ class SecuredKafkaTest {
       });
       assertThat(body[0].getString("reason")).contains("invalid credentials");
       assertThat(Http.get("http://localhost:" + metricsPort + "/health").status()).isEqualTo(200);
+      assertThat(Http.get(ready).body()).as("the secret is in no answer").doesNotContain(WRONG_PASSWORD);
+      assertThat(Http.get("http://localhost:" + metricsPort + "/metrics").body()).doesNotContain(WRONG_PASSWORD);
       assertThat(worker.isAlive()).isTrue();
       assertThat(errorLines(worker)).as(worker.output()).singleElement().asString()
           .contains("KafkaAccess", "producer-worker: Kafka at ", "refuses this process", "invalid credentials");
@@ -245,34 +300,50 @@ class SecuredKafkaTest {
   private static Map<String, String> gatewayEnv(int port, String password) {
     Map<String, String> env = new HashMap<>(baseEnv());
     env.put("PORT", Integer.toString(port));
-    env.putAll(clientVariables(GATEWAY, password));
+    env.putAll(clientVariables(EmbeddedKafkaBroker.SCRAM_MECHANISM, scramJaas(GATEWAY, password)));
     return env;
   }
 
-  private static Map<String, String> clientVariables(String user, String password) {
+  private static Map<String, String> clientVariables(String mechanism, String jaas) {
     return Map.of(
         "TOKENRAIL_KAFKA_CLIENT_SECURITY_PROTOCOL", "SASL_SSL",
-        "TOKENRAIL_KAFKA_CLIENT_SASL_MECHANISM", EmbeddedKafkaBroker.SCRAM_MECHANISM,
-        "TOKENRAIL_KAFKA_CLIENT_SASL_JAAS_CONFIG", jaas(user, password),
+        "TOKENRAIL_KAFKA_CLIENT_SASL_MECHANISM", mechanism,
+        "TOKENRAIL_KAFKA_CLIENT_SASL_JAAS_CONFIG", jaas,
         "TOKENRAIL_KAFKA_CLIENT_SSL_TRUSTSTORE_TYPE", "JKS",
         "TOKENRAIL_KAFKA_CLIENT_SSL_TRUSTSTORE_LOCATION", tls.trustStoreJks().toString(),
         "TOKENRAIL_KAFKA_CLIENT_SSL_TRUSTSTORE_PASSWORD", tls.trustStorePassword());
   }
 
   private static void writeClientProperties(Path file, String user, String password) throws IOException {
+    writeLogin(file, EmbeddedKafkaBroker.SCRAM_MECHANISM, scramJaas(user, password));
+  }
+
+  /** A client properties file for SASL_SSL with {@code mechanism}, trusting the broker through a PEM certificate. */
+  private static void writeLogin(Path file, String mechanism, String jaas) throws IOException {
     Path next = file.resolveSibling(file.getFileName() + ".next");
     Files.writeString(next, String.join("\n",
         "security.protocol=SASL_SSL",
-        "sasl.mechanism=" + EmbeddedKafkaBroker.SCRAM_MECHANISM,
-        "sasl.jaas.config=" + jaas(user, password),
+        "sasl.mechanism=" + mechanism,
+        "sasl.jaas.config=" + jaas,
         "ssl.truststore.type=PEM",
         "ssl.truststore.location=" + tls.certificatePem()));
     Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }
 
-  private static String jaas(String user, String password) {
+  private static String scramJaas(String user, String password) {
     return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
         + "\" password=\"" + password + "\";";
+  }
+
+  private static String plainJaas(String user, String password) {
+    return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
+        + "\" password=\"" + password + "\";";
+  }
+
+  /** Kafka's unsecured token login: a token whose subject is {@code user}, no identity provider. */
+  private static String oauthJaas(String user) {
+    return "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\""
+        + user + "\";";
   }
 
   private static List<String> errorLines(JvmProcess process) {
