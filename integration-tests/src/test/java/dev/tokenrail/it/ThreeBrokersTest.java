@@ -147,8 +147,9 @@ class ThreeBrokersTest {
     assertThat(resumes).as("the client resumed with Last-Event-ID").isGreaterThanOrEqualTo(1);
     assertCompleteAnswer(received, conversation, messageId, PARTITIONS);
     assertThat(Answers.tokenCount(received, messageId)).isEqualTo(250);
-    log.info("Events leader (broker {}) SIGKILLed mid-answer: longest wait for a token at the client {} ms, {} resume(s)",
-        leader.getNetworkAliases().get(1), stallAfter(received, killedAt), resumes);
+    log.info("Events leader (broker {}) SIGKILLed mid-answer: kill to the next token {} ms, longest wait for a token"
+        + " at the client {} ms, {} resume(s)", leader.getNetworkAliases().get(1), nextTokenAfter(received, killedAt),
+        stallAfter(received, killedAt), resumes);
     answered.add(new String[] {conversation, messageId, doneText(received)});
   }
 
@@ -179,8 +180,9 @@ class ThreeBrokersTest {
       }
       assertCompleteAnswer(events, conversation, messageId, PARTITIONS);
       assertThat(Answers.tokenCount(events, messageId)).isEqualTo(40);
-      log.info("Requests leader (broker {}) SIGKILLed right after the 202: longest wait for a token {} ms (from the kill)",
-          leader.getNetworkAliases().get(1), stallAfter(events, killedAt));
+      log.info("Requests leader (broker {}) SIGKILLed right after the 202: kill to the first token {} ms, longest wait"
+          + " for a token {} ms", leader.getNetworkAliases().get(1), nextTokenAfter(events, killedAt),
+          stallAfter(events, killedAt));
       answered.add(new String[] {conversation, messageId, doneText(events)});
     }
   }
@@ -270,6 +272,12 @@ class ThreeBrokersTest {
       }
     }
     throw new AssertionError("no event with an id yet");
+  }
+
+  /** From the kill to the first token the client received after it. */
+  private static long nextTokenAfter(List<SseClient.Event> events, long killedAt) {
+    return events.stream().filter(e -> e.type().equals("token") && e.receivedAtMillis() >= killedAt)
+        .mapToLong(e -> e.receivedAtMillis() - killedAt).findFirst().orElse(-1);
   }
 
   /** The longest the client waited for a token after the kill: from the kill, or between two tokens. */
