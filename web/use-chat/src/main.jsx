@@ -58,6 +58,7 @@ function toUIMessage(m) {
   // As the stream gives them: the workers' tools are dynamic (the page declares none), outputs parsed JSON.
   const tools = (m.toolCalls ?? []).map((call) => ({
     type: 'dynamic-tool',
+    providerExecuted: true, // the worker ran it: nothing for the page to run
     toolName: call.name,
     toolCallId: call.toolCallId,
     input: parseJson(call.arguments),

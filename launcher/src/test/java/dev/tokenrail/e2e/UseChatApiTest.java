@@ -149,12 +149,61 @@ class UseChatApiTest {
     JsonObject call = parts.stream().filter(p -> p.getString("type").equals("tool-input-available")).findFirst().orElseThrow();
     assertThat(call.getString("toolName")).isEqualTo("calculator");
     assertThat(call.getBoolean("dynamic")).isTrue();
+    // Run by the server: a page's sendAutomaticallyWhen would otherwise send the conversation again, forever.
+    assertThat(call.getBoolean("providerExecuted")).isTrue();
     assertThat(call.getValue("input")).isInstanceOf(JsonObject.class);
     JsonObject result = parts.stream().filter(p -> p.getString("type").equals("tool-output-available")).findFirst().orElseThrow();
     assertThat(result.getString("toolCallId")).isEqualTo(call.getString("toolCallId"));
     assertThat(result.getValue("output").toString()).contains("256");
+    assertThat(result.getBoolean("providerExecuted")).isTrue();
     assertThat(textOf(parts)).contains("256");
     assertThat(parts).extracting(p -> p.getString("type")).endsWith("text-end", "finish-step", "finish");
+  }
+
+  @Test
+  void aToolThatFailsIsAToolOutputErrorAndAFailedAnswerAnErrorPart() throws Exception {
+    String chat = chatId();
+    List<JsonObject> parts = parts(post(stack.baseUrl(0), chat, "calculate 1/0").body());
+    assertAllowedFields(parts);
+    JsonObject call = parts.stream().filter(p -> p.getString("type").equals("tool-input-available")).findFirst().orElseThrow();
+    JsonObject failed = parts.stream().filter(p -> p.getString("type").equals("tool-output-error")).findFirst().orElseThrow();
+    assertThat(failed.getString("toolCallId")).isEqualTo(call.getString("toolCallId"));
+    assertThat(failed.getString("errorText")).contains("Division by zero");
+    assertThat(parts).extracting(p -> p.getString("type")).endsWith("finish").doesNotContain("tool-output-available");
+
+    String other = chatId();
+    HttpResponse<String> refused = post(stack.baseUrl(0), other, "#tokens=999999 more than the demo model gives");
+    List<JsonObject> errorParts = parts(refused.body());
+    assertAllowedFields(errorParts);
+    JsonObject last = errorParts.get(errorParts.size() - 1);
+    assertThat(last.getString("type")).isEqualTo("error");
+    assertThat(last.getString("errorText")).isNotBlank();
+    assertThat(refused.body()).endsWith("data: [DONE]\n\n");
+    assertThat(errorParts).extracting(p -> p.getString("type")).doesNotContain("finish");
+  }
+
+  /**
+   * The default transport sends the whole conversation every time: only its last user message is new, and
+   * only that is stored — the workers remember the rest, and the model must not read it twice.
+   */
+  @Test
+  void theWholeHistoryTheDefaultTransportSendsStoresOnlyTheNewMessage() throws Exception {
+    String chat = chatId();
+    JsonObject u1 = message("user", "#tokens=3 first");
+    List<JsonObject> first = parts(postBody(stack.baseUrl(0), new JsonObject().put("id", chat)
+        .put("trigger", "submit-message").put("messages", new JsonArray().add(u1)).encode()).body());
+    String a1Id = first.get(0).getString("messageId");
+    JsonObject a1 = new JsonObject().put("id", a1Id).put("role", "assistant").put("parts", new JsonArray()
+        .add(new JsonObject().put("type", "step-start"))
+        .add(new JsonObject().put("type", "text").put("text", textOf(first)).put("state", "done")));
+    List<JsonObject> second = parts(postBody(stack.baseUrl(1), new JsonObject().put("id", chat)
+        .put("trigger", "submit-message").put("messages", new JsonArray().add(u1).add(a1)
+            .add(message("user", "#tokens=3 second"))).encode()).body());
+    assertThat(second.get(second.size() - 1).getString("type")).isEqualTo("finish");
+    JsonArray messages = Http.get(stack.baseUrl(0) + "/api/conversations/" + chat).json().getJsonArray("messages");
+    assertThat(messages.stream().map(m -> ((JsonObject) m).getString("role") + ":" + ((JsonObject) m).getString("text")))
+        .containsExactly("user:#tokens=3 first", "assistant:" + textOf(first),
+            "user:#tokens=3 second", "assistant:" + textOf(second));
   }
 
   /**
@@ -299,6 +348,11 @@ class UseChatApiTest {
   private static HttpResponse<String> post(String base, String chat, String text) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/chat")).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body(chat, text))).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static HttpResponse<String> postBody(String base, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/chat")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static InputStream postStreaming(String base, String chat, String text) throws Exception {

@@ -18,8 +18,9 @@ import io.vertx.core.json.JsonObject;
  * <pre>
  * start      → start {messageId} + start-step
  * token      → text-start {id} (before the first of a run) + text-delta {id, delta}
- * tool_call  → text-end (if a text run is open) + tool-input-available {toolCallId, toolName, input, dynamic}
- * tool_result→ tool-output-available {toolCallId, output, dynamic} | tool-output-error {toolCallId, errorText, dynamic}
+ * tool_call  → text-end (if a text run is open) + tool-input-available {toolCallId, toolName, input, providerExecuted, dynamic}
+ * tool_result→ tool-output-available {toolCallId, output, providerExecuted, dynamic}
+ *              | tool-output-error {toolCallId, errorText, providerExecuted, dynamic}
  * usage      → message-metadata {messageMetadata: {usage}}
  * done       → text-end + finish-step + finish
  * cancelled  → text-end + abort
@@ -27,7 +28,10 @@ import io.vertx.core.json.JsonObject;
  * </pre>
  *
  * The workers' tools are not declared by the page, so their parts are {@code dynamic}: the SDK renders them as
- * {@code dynamic-tool} parts with the tool's name. A new attempt (a worker took over) continues the stream if
+ * {@code dynamic-tool} parts with the tool's name. They are {@code providerExecuted}: the server ran them, so
+ * the page has nothing to run — without it a page using {@code sendAutomaticallyWhen:
+ * lastAssistantMessageIsCompleteWithToolCalls} takes the finished call for one of its own and sends the
+ * conversation again, and again, after every answer that used a tool. A new attempt (a worker took over) continues the stream if
  * none of the earlier attempt's text went out; once text did, it can't be taken back, and the stream ends
  * with an {@code error} part saying the answer restarted (the transcript has the whole new answer).
  */
@@ -90,13 +94,14 @@ final class UiMessageStream implements StreamFormat {
     } else if (event instanceof StreamEvent.ToolCall c) {
       closeText(out);
       part(out, new JsonObject().put("type", "tool-input-available").put("toolCallId", c.toolCallId())
-          .put("toolName", c.name()).put("input", parsedOrText(c.arguments())).put("dynamic", true));
+          .put("toolName", c.name()).put("input", parsedOrText(c.arguments())).put("providerExecuted", true)
+          .put("dynamic", true));
     } else if (event instanceof StreamEvent.ToolResult r) {
       part(out, r.isError()
           ? new JsonObject().put("type", "tool-output-error").put("toolCallId", r.toolCallId())
-              .put("errorText", r.result()).put("dynamic", true)
+              .put("errorText", r.result()).put("providerExecuted", true).put("dynamic", true)
           : new JsonObject().put("type", "tool-output-available").put("toolCallId", r.toolCallId())
-              .put("output", parsedOrText(r.result())).put("dynamic", true));
+              .put("output", parsedOrText(r.result())).put("providerExecuted", true).put("dynamic", true));
     } else if (event instanceof StreamEvent.Usage u) {
       part(out, new JsonObject().put("type", "message-metadata").put("messageMetadata", new JsonObject()
           .put("usage", new JsonObject().put("inputTokens", u.inputTokens()).put("outputTokens", u.outputTokens()))));
