@@ -139,6 +139,67 @@ class ResponsesApiTest {
         .equals(Optional.of(ResponseStatus.CANCELLED)));
   }
 
+  /**
+   * A streamed response cancelled from elsewhere mid-answer: its stream goes through the whole sequence of
+   * event types and ends with {@code response.incomplete}; retrieved, it is {@code cancelled}, with the text
+   * that streamed.
+   */
+  @Test
+  void aStreamedResponseCancelledMidAnswerEndsIncompleteAfterEveryEventInItsOrder() {
+    List<ResponseStreamEvent> events = new ArrayList<>();
+    String id;
+    try (StreamResponse<ResponseStreamEvent> stream = gateway1.responses().createStreaming(ResponseCreateParams.builder()
+        .model("openai:test-model").input("stall, then be cancelled while streaming").build())) {
+      Iterator<ResponseStreamEvent> it = stream.stream().iterator();
+      while (events.stream().filter(e -> e.outputTextDelta().isPresent()).count() < 3) {
+        events.add(it.next());
+      }
+      id = events.get(0).created().orElseThrow().response().id();
+      assertThat(gateway2.responses().cancel(id).status()).contains(ResponseStatus.CANCELLED);
+      while (!isTerminal(events.get(events.size() - 1))) {
+        events.add(it.next());
+      }
+    }
+    assertThat(events.stream().map(ResponsesApiTest::typeOf).toList()).containsExactly(
+        "response.created", "response.in_progress", "response.output_item.added", "response.content_part.added",
+        "response.output_text.delta", "response.output_text.delta", "response.output_text.delta",
+        "response.output_text.done", "response.content_part.done", "response.output_item.done", "response.incomplete");
+    assertThat(events.stream().map(ResponsesApiTest::sequence).toList())
+        .containsExactlyElementsOf(LongStream.range(0, events.size()).boxed().toList());
+    Response ended = events.get(events.size() - 1).incomplete().orElseThrow().response();
+    assertThat(outputText(ended)).isEqualTo("Half an answer");
+    await().atMost(PATIENCE).until(() -> gateway2.responses().retrieve(id).status()
+        .equals(Optional.of(ResponseStatus.CANCELLED)));
+    assertThat(outputText(gateway2.responses().retrieve(id))).isEqualTo("Half an answer");
+  }
+
+  /**
+   * {@code store: false}: the answer is kept only for the stateless retention (its conversation is one of
+   * those {@code /v1/chat} completions get), and a background response, which is fetched later, must be stored.
+   */
+  @Test
+  void storeFalseKeepsTheResponseOnlyBrieflyAndBackgroundNeedsStore() throws Exception {
+    Response brief = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("not stored").store(false).build());
+    assertThat(brief.status()).contains(ResponseStatus.COMPLETED);
+    assertThat(brief._additionalProperties().get("store").asBoolean()).contains(false);
+    String conversation = brief.id().substring("resp_".length() + 32);
+    assertThat(dev.tokenrail.protocol.ConversationIds.isStateless(conversation)).as(conversation).isTrue();
+    assertThat(outputText(gateway2.responses().retrieve(brief.id()))).isEqualTo(ANSWER);
+
+    java.net.http.HttpResponse<String> refused = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(BASES.get(0) + "/responses"))
+            .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                "{\"model\":\"openai:test-model\",\"input\":\"later\",\"background\":true,\"store\":false}"))
+            .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(refused.statusCode()).isEqualTo(400);
+    io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(refused.body()).getJsonObject("error");
+    assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+    assertThat(error.getString("code")).isEqualTo("invalid_store");
+    assertThat(error.getString("message")).contains("'background': true needs 'store': true");
+  }
+
   @Test
   void previousResponseIdCarriesTheFirstAnswerIntoTheSecondPrompt() {
     Response first = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
@@ -293,10 +354,21 @@ class ResponsesApiTest {
   }
 
   @Test
-  void anUnknownResponseIsNotFoundInOpenAisShape() {
+  void anUnknownResponseIsNotFoundInOpenAisShape() throws Exception {
     assertThatThrownBy(() -> gateway1.responses().retrieve("resp_bogus")).isInstanceOf(NotFoundException.class);
     String unknown = "resp_0192f0e07a5b7c3d8e9f0a1b2c3d4e5fnever-seen";
     assertThatThrownBy(() -> gateway1.responses().retrieve(unknown)).isInstanceOf(NotFoundException.class);
+    for (String id : List.of("resp_bogus", unknown)) {
+      java.net.http.HttpResponse<String> raw = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create(BASES.get(1) + "/responses/" + id))
+              .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(raw.statusCode()).isEqualTo(404);
+      io.vertx.core.json.JsonObject error = new io.vertx.core.json.JsonObject(raw.body()).getJsonObject("error");
+      assertThat(error.fieldNames()).containsExactlyInAnyOrder("message", "type", "param", "code");
+      assertThat(error.getString("code")).isEqualTo("response_not_found");
+      assertThat(error.getString("type")).isEqualTo("not_found_error");
+      assertThat(error.getString("message")).isEqualTo("No such response.");
+    }
   }
 
   private static List<ResponseStreamEvent> readAll(OpenAIClient client, String id, long startingAfter) {
@@ -314,6 +386,19 @@ class ResponsesApiTest {
 
   private static boolean isTerminal(ResponseStreamEvent e) {
     return e.completed().isPresent() || e.failed().isPresent() || e.incomplete().isPresent();
+  }
+
+  /** The event's {@code type}: the SDK reads each type into its own variant. */
+  private static String typeOf(ResponseStreamEvent e) {
+    return e.created().isPresent() ? "response.created" : e.inProgress().isPresent() ? "response.in_progress"
+        : e.outputItemAdded().isPresent() ? "response.output_item.added"
+        : e.contentPartAdded().isPresent() ? "response.content_part.added"
+        : e.outputTextDelta().isPresent() ? "response.output_text.delta"
+        : e.outputTextDone().isPresent() ? "response.output_text.done"
+        : e.contentPartDone().isPresent() ? "response.content_part.done"
+        : e.outputItemDone().isPresent() ? "response.output_item.done"
+        : e.completed().isPresent() ? "response.completed" : e.failed().isPresent() ? "response.failed"
+        : e.incomplete().isPresent() ? "response.incomplete" : "unexpected: " + e;
   }
 
   private static long sequence(ResponseStreamEvent e) {

@@ -138,6 +138,7 @@ final class ResponseObject {
         .put("output", output)
         .put("parallel_tool_calls", true)
         .put("previous_response_id", request.getValue("previous_response_id"))
+        .put("store", request.getBoolean("store", true))
         .put("temperature", request.getValue("temperature"))
         .put("text", new JsonObject().put("format", new JsonObject().put("type", "text")))
         .put("tool_choice", "auto")

@@ -2,6 +2,7 @@ package dev.tokenrail.gateway.openai;
 
 import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.protocol.CompletionOptions;
+import dev.tokenrail.protocol.ConversationIds;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -16,11 +17,27 @@ final class ResponseRequest {
   private ResponseRequest() {
   }
 
-  /** The previous response's conversation, or a new one (kept as long as any named conversation). */
+  /**
+   * The previous response's conversation, or a new one: kept as long as any named conversation — or, with
+   * {@code store: false}, erased after the stateless retention (a day by default), as a {@code /v1/chat}
+   * completion that names no conversation is. The log holds every answer while it streams (that is what
+   * makes it resumable), so "not stored" can only mean "not kept": a client that sends {@code store: false}
+   * (agents that resend their whole input each turn do) gets the shortest keeping there is. A background
+   * response is fetched later, so it must be stored, as OpenAI requires.
+   */
   static String conversationOf(JsonObject body) {
+    Object store = body.getValue("store");
+    if (store != null && !(store instanceof Boolean)) {
+      throw new ApiException(400, "invalid_store", "'store' is true or false.");
+    }
+    boolean stored = !Boolean.FALSE.equals(store);
+    if (!stored && Boolean.TRUE.equals(body.getValue("background"))) {
+      throw new ApiException(400, "invalid_store", "A background response is fetched later, so it must be stored: "
+          + "'background': true needs 'store': true.");
+    }
     Object previous = body.getValue("previous_response_id");
     if (previous == null) {
-      return "resp-" + UUID.randomUUID().toString().replace("-", "");
+      return stored ? "resp-" + UUID.randomUUID().toString().replace("-", "") : ConversationIds.newStatelessId();
     }
     return ResponseIds.parse(previous instanceof String s ? s : null).map(ResponseIds::conversationId)
         .orElseThrow(() -> new ApiException(400, "invalid_previous_response_id", "'previous_response_id' is not a response id."));
@@ -92,8 +109,8 @@ final class ResponseRequest {
   static JsonObject echo(JsonObject body) {
     JsonObject echo = new JsonObject();
     List<String> fields = body.getValue("previous_response_id") != null
-        ? List.of("metadata", "background", "previous_response_id")
-        : List.of("instructions", "metadata", "temperature", "max_output_tokens", "background");
+        ? List.of("metadata", "background", "previous_response_id", "store")
+        : List.of("instructions", "metadata", "temperature", "max_output_tokens", "background", "store");
     for (String field : fields) {
       if (body.getValue(field) != null) {
         echo.put(field, body.getValue(field));
