@@ -28,6 +28,10 @@ final class OpenAiCompatibleServer implements AutoCloseable {
     record Think(long millis, List<String> tokens) implements Script {
     }
 
+    /** A reasoning model: {@code reasoning_content} deltas (as DeepSeek, vLLM and Ollama send them), then the tokens. */
+    record Reason(List<String> thoughts, List<String> tokens) implements Script {
+    }
+
     /** Streams these tokens, then sends nothing more and keeps the connection open. */
     record Stall(List<String> tokens) implements Script {
     }
@@ -129,6 +133,9 @@ final class OpenAiCompatibleServer implements AutoCloseable {
           streamToolCalls(response, tools.calls());
         } else if (script instanceof Script.Think think) {
           vertx.setTimer(think.millis(), id -> streamTokens(response, new Script.Stream(think.tokens(), 1), 0));
+        } else if (script instanceof Script.Reason reason) {
+          reason.thoughts().forEach(t -> send(response, chunk(new JsonObject().put("reasoning_content", t), null)));
+          streamTokens(response, new Script.Stream(reason.tokens(), 1), 0);
         } else if (script instanceof Script.Stall stall) {
           stall.tokens().forEach(t -> send(response, chunk(new JsonObject().put("content", t), null)));
         }

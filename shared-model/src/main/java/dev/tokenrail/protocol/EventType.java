@@ -10,6 +10,8 @@ import java.util.stream.Collectors;
 public enum EventType {
   START("start", false),
   TOKEN("token", false),
+  /** The model's thinking, streamed apart from the answer's text. */
+  REASONING("reasoning", false),
   TOOL_CALL("tool_call", false),
   TOOL_RESULT("tool_result", false),
   USAGE("usage", false),

@@ -34,6 +34,9 @@ public final class ProtocolCodec {
     if (record instanceof MessageRequest m) {
       json.put("type", "message").put("text", m.text()).put("ts", m.ts());
       m.completion().ifPresent(c -> json.put("completion", encode(c)));
+      if (!m.tools().isAbsent()) {
+        json.put("clientTools", encode(m.tools()));
+      }
     } else if (record instanceof RequestRecord.Cancel c) {
       json.put("type", "cancel").put("ts", c.ts());
     } else if (record instanceof RequestRecord.Started s) {
@@ -53,7 +56,8 @@ public final class ProtocolCodec {
     String m = f.string("messageId");
     return switch (type) {
       case "message" -> new MessageRequest(c, m, f.string("text"), f.longValue("ts"), f.optionalObject("completion")
-          .map(ProtocolCodec::decodeCompletion));
+          .map(ProtocolCodec::decodeCompletion), f.optionalObject("clientTools").map(ProtocolCodec::decodeClientTools)
+          .orElse(ClientTools.ABSENT));
       case "cancel" -> new RequestRecord.Cancel(c, m, f.longValue("ts"));
       case "started" -> new RequestRecord.Started(c, m, f.intValue("attempt"), f.longValue("ts"));
       case "ended" -> new RequestRecord.Ended(c, m, f.intValue("attempt"), f.string("outcome"), f.longValue("ts"));
@@ -75,11 +79,55 @@ public final class ProtocolCodec {
 
   private static JsonObject encode(CompletionOptions c) {
     JsonArray history = new JsonArray();
-    c.history().forEach(p -> history.add(new JsonObject().put("role", p.role()).put("content", p.content())));
+    for (CompletionOptions.Prior p : c.history()) {
+      JsonObject prior = new JsonObject().put("role", p.role()).put("content", p.content());
+      if (!p.toolCalls().isEmpty()) {
+        JsonArray calls = new JsonArray();
+        p.toolCalls().forEach(t -> calls.add(new JsonObject().put("id", t.id()).put("name", t.name())
+            .put("arguments", t.arguments())));
+        prior.put("toolCalls", calls);
+      }
+      if (p.toolCallId() != null) {
+        prior.put("toolCallId", p.toolCallId());
+      }
+      history.add(prior);
+    }
     JsonObject json = new JsonObject().put("history", history);
     c.temperature().ifPresent(t -> json.put("temperature", t));
     c.maxTokens().ifPresent(n -> json.put("maxTokens", n));
     return json;
+  }
+
+  /** Absent from the record when the message brings none: records written before client tools read the same. */
+  private static JsonObject encode(ClientTools t) {
+    JsonArray definitions = new JsonArray();
+    t.definitions().forEach(d -> definitions.add(new JsonObject().put("name", d.name()).put("description", d.description())
+        .put("parameters", d.parameters())));
+    JsonArray results = new JsonArray();
+    t.results().forEach(r -> results.add(new JsonObject().put("toolCallId", r.toolCallId()).put("name", r.name())
+        .put("content", r.content()).put("isError", r.isError())));
+    return new JsonObject().put("definitions", definitions).put("choice", t.choice()).put("results", results);
+  }
+
+  private static ClientTools decodeClientTools(JsonObject json) {
+    Fields f = new Fields(json);
+    List<ClientTools.Definition> definitions = new ArrayList<>();
+    for (Object o : f.array("definitions")) {
+      if (!(o instanceof JsonObject d)) {
+        throw new ProtocolException("field 'definitions' must hold objects");
+      }
+      Fields t = new Fields(d);
+      definitions.add(new ClientTools.Definition(t.string("name"), t.string("description"), t.string("parameters")));
+    }
+    List<ClientTools.Result> results = new ArrayList<>();
+    for (Object o : f.array("results")) {
+      if (!(o instanceof JsonObject r)) {
+        throw new ProtocolException("field 'results' must hold objects");
+      }
+      Fields t = new Fields(r);
+      results.add(new ClientTools.Result(t.string("toolCallId"), t.string("name"), t.string("content"), t.bool("isError")));
+    }
+    return new ClientTools(definitions, f.string("choice"), results);
   }
 
   private static CompletionOptions decodeCompletion(JsonObject json) {
@@ -90,8 +138,17 @@ public final class ProtocolCodec {
         throw new ProtocolException("field 'history' must hold objects");
       }
       Fields p = new Fields(prior);
+      List<CompletionOptions.ToolCallRef> calls = new ArrayList<>();
+      for (Object call : p.optionalArray("toolCalls")) {
+        if (!(call instanceof JsonObject c)) {
+          throw new ProtocolException("field 'toolCalls' must hold objects");
+        }
+        Fields t = new Fields(c);
+        calls.add(new CompletionOptions.ToolCallRef(t.string("id"), t.string("name"), t.string("arguments")));
+      }
       try {
-        history.add(new CompletionOptions.Prior(p.string("role"), p.string("content")));
+        history.add(new CompletionOptions.Prior(p.string("role"), p.string("content"), calls,
+            prior.getValue("toolCallId") == null ? null : p.string("toolCallId")));
       } catch (IllegalArgumentException e) {
         throw new ProtocolException(e.getMessage());
       }
@@ -122,8 +179,12 @@ public final class ProtocolCodec {
   public static Buffer encode(Turn turn) {
     JsonArray calls = new JsonArray();
     for (Turn.ToolUse t : turn.toolCalls()) {
-      calls.add(new JsonObject().put("toolCallId", t.toolCallId()).put("name", t.name()).put("arguments", t.arguments())
-          .put("result", t.result()).put("isError", t.isError()).put("round", t.round()));
+      JsonObject call = new JsonObject().put("toolCallId", t.toolCallId()).put("name", t.name())
+          .put("arguments", t.arguments()).put("result", t.result()).put("isError", t.isError()).put("round", t.round());
+      if (t.client()) {
+        call.put("client", true);
+      }
+      calls.add(call);
     }
     return new JsonObject()
         .put("conversationId", turn.conversationId())
@@ -148,7 +209,7 @@ public final class ProtocolCodec {
       }
       Fields c = new Fields(call);
       calls.add(new Turn.ToolUse(c.string("toolCallId"), c.string("name"), c.string("arguments"), c.string("result"),
-          c.bool("isError"), c.intValue("round")));
+          c.bool("isError"), c.intValue("round"), c.optionalBool("client")));
     }
     return new Turn(f.string("conversationId"), f.string("messageId"), f.longValue("requestOffset"), f.string("userText"),
         Turn.Status.fromWireName(status).orElseThrow(() -> new ProtocolException("unknown turn status '" + status + "'")),
@@ -169,8 +230,13 @@ public final class ProtocolCodec {
       json.put("model", e.model());
     } else if (event instanceof StreamEvent.Token e) {
       json.put("text", e.text());
+    } else if (event instanceof StreamEvent.Reasoning e) {
+      json.put("text", e.text());
     } else if (event instanceof StreamEvent.ToolCall e) {
       json.put("toolCallId", e.toolCallId()).put("name", e.name()).put("arguments", e.arguments());
+      if (e.client()) {
+        json.put("client", true); // absent for the worker's own tools, as before client tools existed
+      }
     } else if (event instanceof StreamEvent.ToolResult e) {
       json.put("toolCallId", e.toolCallId()).put("name", e.name()).put("result", e.result())
           .put("isError", e.isError());
@@ -203,8 +269,9 @@ public final class ProtocolCodec {
     return switch (type) {
       case START -> new StreamEvent.Start(c, m, a, s, ts, f.string("model"));
       case TOKEN -> new StreamEvent.Token(c, m, a, s, ts, f.string("text"));
+      case REASONING -> new StreamEvent.Reasoning(c, m, a, s, ts, f.string("text"));
       case TOOL_CALL -> new StreamEvent.ToolCall(c, m, a, s, ts,
-          f.string("toolCallId"), f.string("name"), f.string("arguments"));
+          f.string("toolCallId"), f.string("name"), f.string("arguments"), f.optionalBool("client"));
       case TOOL_RESULT -> new StreamEvent.ToolResult(c, m, a, s, ts,
           f.string("toolCallId"), f.string("name"), f.string("result"), f.bool("isError"));
       case USAGE -> new StreamEvent.Usage(c, m, a, s, ts, f.longValue("inputTokens"), f.longValue("outputTokens"));
@@ -294,12 +361,21 @@ public final class ProtocolCodec {
       return required(name, JsonArray.class);
     }
 
+    /** An array that may be absent: empty then. */
+    JsonArray optionalArray(String name) {
+      return json.getValue(name) == null ? new JsonArray() : array(name);
+    }
+
     java.util.Optional<JsonObject> optionalObject(String name) {
       Object value = json.getValue(name);
       if (value != null && !(value instanceof JsonObject)) {
         throw new ProtocolException("field '" + name + "' must be an object");
       }
       return java.util.Optional.ofNullable((JsonObject) value);
+    }
+
+    boolean optionalBool(String name) {
+      return json.getValue(name) != null && bool(name);
     }
 
     boolean bool(String name) {

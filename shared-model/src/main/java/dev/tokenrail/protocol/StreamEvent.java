@@ -40,9 +40,32 @@ public sealed interface StreamEvent {
     }
   }
 
-  /** A tool call the model made; {@code arguments} is a JSON string, as the model produced it. */
+  /**
+   * Part of the model's thinking (a reasoning model's {@code reasoning_content}, a provider's thinking
+   * deltas): shown apart from the answer, never part of {@code done.text}.
+   */
+  record Reasoning(String conversationId, String messageId, int attempt, long seq, long ts, String text)
+      implements StreamEvent {
+    public EventType type() {
+      return EventType.REASONING;
+    }
+  }
+
+  /**
+   * A tool call the model made; {@code arguments} is a JSON string, as the model produced it. A call of a
+   * tool the client defined ({@code client}) is not run by the worker: the answer ends with it
+   * ({@code done} with {@code finishReason} {@code tool_calls}) and the client sends the result with its
+   * next message.
+   */
   record ToolCall(String conversationId, String messageId, int attempt, long seq, long ts,
-                  String toolCallId, String name, String arguments) implements StreamEvent {
+                  String toolCallId, String name, String arguments, boolean client) implements StreamEvent {
+
+    /** A call of one of the worker's own tools: a {@code tool_result} follows it. */
+    public ToolCall(String conversationId, String messageId, int attempt, long seq, long ts,
+                    String toolCallId, String name, String arguments) {
+      this(conversationId, messageId, attempt, seq, ts, toolCallId, name, arguments, false);
+    }
+
     public EventType type() {
       return EventType.TOOL_CALL;
     }

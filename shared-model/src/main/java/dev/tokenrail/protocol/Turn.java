@@ -45,14 +45,58 @@ public record Turn(String conversationId, String messageId, long requestOffset, 
     }
   }
 
-  /** A tool call and its outcome; {@code round} counts the model calls of the turn that asked for tools, from 0. */
-  public record ToolUse(String toolCallId, String name, String arguments, String result, boolean isError, int round) {
+  /**
+   * A tool call and its outcome; {@code round} counts the model calls of the turn that asked for tools, from 0.
+   * A call of a tool the client defined ({@code client}) has no result in the turn that made it — the answer
+   * ended with it; the client's next message brings the result, recorded in that turn with round
+   * {@link #CLIENT_RESULTS}, as what the turn starts from in place of user text.
+   */
+  public record ToolUse(String toolCallId, String name, String arguments, String result, boolean isError, int round,
+                        boolean client) {
+
+    public ToolUse(String toolCallId, String name, String arguments, String result, boolean isError, int round) {
+      this(toolCallId, name, arguments, result, isError, round, false);
+    }
   }
 
-  /** A message just taken by a worker, not answered yet. */
+  /** The {@link ToolUse#round} of the results a client brought for the previous turn's calls of its tools. */
+  public static final int CLIENT_RESULTS = -1;
+
+  /** A message just taken by a worker, not answered yet; the results of client tools it brings are its start. */
   public static Turn pending(MessageRequest request, long requestOffset) {
+    List<ToolUse> brought = request.tools().results().stream().map(r -> new ToolUse(r.toolCallId(), r.name(), "",
+        r.content(), r.isError(), CLIENT_RESULTS, true)).toList();
     return new Turn(request.conversationId(), request.messageId(), requestOffset, request.text(), Status.PENDING,
-        "", List.of(), 0, System.currentTimeMillis());
+        "", brought, 0, System.currentTimeMillis());
+  }
+
+  /** The results of client tools this turn starts from (its message brought them), in order. */
+  public List<ToolUse> clientResults() {
+    return toolCalls.stream().filter(c -> c.round() == CLIENT_RESULTS).toList();
+  }
+
+  /** The calls of the client's tools this turn's answer ended with, waiting for their results; none if it ended otherwise. */
+  public List<ToolUse> openClientCalls() {
+    return toolCalls.stream().filter(c -> c.client() && c.round() != CLIENT_RESULTS).toList();
+  }
+
+  /** What a result reads when the client's next message gave none for a call: the model must hear of every call. */
+  public static final String NO_RESULT = "The client gave no result for this call.";
+
+  /**
+   * The results of {@code calls}, one per call, in the calls' order: the client's where it {@code gave} one (by
+   * the call's id), else an error result saying it gave none — a provider refuses a prompt with a call left
+   * unanswered. Results naming no call are left out: they would answer calls the model never made.
+   */
+  public static List<ToolUse> resultsFor(List<ToolUse> calls, List<ClientTools.Result> gave) {
+    java.util.Map<String, ClientTools.Result> byId = new java.util.HashMap<>();
+    gave.forEach(r -> byId.putIfAbsent(r.toolCallId(), r));
+    return calls.stream().map(call -> {
+      ClientTools.Result r = byId.get(call.toolCallId());
+      return r == null
+          ? new ToolUse(call.toolCallId(), call.name(), call.arguments(), NO_RESULT, true, CLIENT_RESULTS, true)
+          : new ToolUse(call.toolCallId(), call.name(), call.arguments(), r.content(), r.isError(), CLIENT_RESULTS, true);
+    }).toList();
   }
 
   public Turn ended(Status outcome, String answerText, List<ToolUse> calls, int byAttempt) {

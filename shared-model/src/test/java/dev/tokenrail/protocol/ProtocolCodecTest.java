@@ -21,6 +21,8 @@ class ProtocolCodecTest {
         new StreamEvent.Token(C, M, 1, 1, 11, " hello \"quoted\"\nline"),
         new StreamEvent.ToolCall(C, M, 1, 2, 12, "call-1", "calculator", "{\"expression\":\"1+2\"}"),
         new StreamEvent.ToolResult(C, M, 1, 3, 13, "call-1", "calculator", "3", false),
+        new StreamEvent.ToolCall(C, M, 1, 3, 13, "call-2", "get_weather", "{\"city\":\"Oslo\"}", true),
+        new StreamEvent.Reasoning(C, M, 1, 3, 13, "thinking \"aloud\""),
         new StreamEvent.Usage(C, M, 1, 4, 14, 7, 60),
         new StreamEvent.Done(C, M, 1, 5, 15, " hello", "stop"),
         new StreamEvent.Error(C, M, 2, 1, 16, ErrorCode.RATE_LIMITED, "slow down"),
@@ -29,6 +31,14 @@ class ProtocolCodecTest {
     for (StreamEvent event : events) {
       assertThat(ProtocolCodec.decodeEvent(ProtocolCodec.encode(event))).isEqualTo(event);
     }
+  }
+
+  @Test
+  void aMessageWithoutClientToolsIsEncodedAsBeforeThemSoOlderReadersReadIt() {
+    String encoded = ProtocolCodec.encode(new MessageRequest(C, M, "plain", 42)).toString();
+    assertThat(encoded).doesNotContain("clientTools");
+    String call = ProtocolCodec.encode(new StreamEvent.ToolCall(C, M, 1, 2, 12, "call-1", "calculator", "{}")).toString();
+    assertThat(call).doesNotContain("client");
   }
 
   @Test
@@ -46,6 +56,14 @@ class ProtocolCodecTest {
             new CompletionOptions.Prior("assistant", "A log.")), java.util.Optional.of(0.2), java.util.Optional.of(64)))),
         new MessageRequest(C, M, "Defaults", 42, java.util.Optional.of(new CompletionOptions(List.of(),
             java.util.Optional.empty(), java.util.Optional.empty()))),
+        new MessageRequest(C, M, "", 42, java.util.Optional.of(new CompletionOptions(List.of(
+            new CompletionOptions.Prior("user", "Weather?"),
+            new CompletionOptions.Prior("assistant", "", List.of(new CompletionOptions.ToolCallRef("call-1", "get_weather",
+                "{}")), null),
+            new CompletionOptions.Prior("tool", "sunny", List.of(), "call-1")),
+            java.util.Optional.empty(), java.util.Optional.empty())),
+            new ClientTools(List.of(new ClientTools.Definition("get_weather", "The weather", "{\"type\":\"object\"}")),
+                "get_weather", List.of(new ClientTools.Result("call-2", "", "{\"t\":21}", true)))),
         new RequestRecord.Cancel(C, M, 43),
         new RequestRecord.Started(C, M, 2, 44),
         new RequestRecord.Ended(C, M, 2, "done", 45),

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tokenrail.protocol.EventId;
 import dev.tokenrail.protocol.Partitioning;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -53,18 +54,27 @@ public final class Answers {
     }
     List<String> middle = mine.subList(1, mine.size() - 1).stream().map(SseClient.Event::type).toList();
     assertThat(middle).as("between start and done")
-        .allMatch(t -> t.equals("token") || t.equals("usage") || t.equals("tool_call") || t.equals("tool_result"));
+        .allMatch(t -> t.equals("token") || t.equals("reasoning") || t.equals("usage") || t.equals("tool_call")
+            || t.equals("tool_result"));
+    // A call of the client's tools has no result in the answer: the client's next message brings it.
     assertThat(mine.stream().filter(e -> e.type().equals("tool_result")).map(e -> e.data().getString("toolCallId")))
-        .as("every tool call has one result, and every result a call")
-        .containsExactlyInAnyOrderElementsOf(mine.stream().filter(e -> e.type().equals("tool_call"))
-            .map(e -> e.data().getString("toolCallId")).toList());
+        .as("every call of the worker's tools has one result, and every result a call")
+        .containsExactlyInAnyOrderElementsOf(mine.stream().filter(e -> e.type().equals("tool_call")
+            && !e.data().getBoolean("client", false)).map(e -> e.data().getString("toolCallId")).toList());
     assertThat(middle.indexOf("usage")).as("usage, when present, comes last before done")
         .isIn(-1, middle.size() - 1);
 
     String tokens = mine.stream().filter(e -> e.type().equals("token"))
         .map(e -> e.data().getString("text")).collect(Collectors.joining());
-    String done = mine.get(mine.size() - 1).data().getString("text");
-    assertThat(done).isEqualTo(tokens).isNotEmpty();
+    JsonObject end = mine.get(mine.size() - 1).data();
+    String done = end.getString("text");
+    assertThat(done).isEqualTo(tokens);
+    boolean endsWithClientCalls = mine.stream().anyMatch(e -> e.type().equals("tool_call") && e.data().getBoolean("client", false));
+    assertThat(end.getString("finishReason")).as("an answer ends with the client's calls, or with text")
+        .isEqualTo(endsWithClientCalls ? "tool_calls" : end.getString("finishReason"));
+    if (!endsWithClientCalls) {
+      assertThat(done).isNotEmpty();
+    }
     return done;
   }
 

@@ -9,6 +9,8 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.PartialThinking;
+import dev.langchain4j.model.chat.response.PartialThinkingContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
@@ -37,10 +39,12 @@ import org.slf4j.LoggerFactory;
  * takes over knows this attempt existed), {@code start}, a {@code token} per partial response, exactly
  * one terminal event ({@code done}, {@code error} or {@code cancelled}), then an {@code ended} marker.
  *
- * <p>The model is sent the conversation's earlier turns with the message, and offered the worker's tools.
- * When it calls tools, each call is published as {@code tool_call}, run by the {@link Toolbox}, published
- * as {@code tool_result}, and the model is called again with the results — at most {@code maxToolRounds}
- * times; the last call offers no tools, so the model answers in words. Before the terminal event, the turn
+ * <p>The model is sent the conversation's earlier turns with the message, and offered the worker's tools
+ * and the client's ({@link ToolOffer}). When it calls the worker's tools, each call is published as
+ * {@code tool_call}, run by the {@link Toolbox}, published as {@code tool_result}, and the model is called
+ * again with the results — at most {@code maxToolRounds} times; the last call offers none of the worker's
+ * tools, so the model answers in words. A call of a client's tool ends the answer: the client runs it. The
+ * model's thinking is published as {@code reasoning}, apart from the text. Before the terminal event, the turn
  * is written to memory as it ended: whoever sees {@code done} finds it in the transcript.
  *
  * <p>langchain4j calls the handler methods on the model's thread. They only hop onto the verticle's
@@ -71,7 +75,12 @@ public final class Generation implements StreamingChatResponseHandler {
   private final WorkerMetrics metrics;
   /** What the model is sent: earlier turns, the message, then each tool round's calls and results. */
   private final List<ChatMessage> messages;
+  /** The client's tools' results the message brought, then every call this attempt makes, in order. */
   private final List<Turn.ToolUse> toolUses = new ArrayList<>();
+  /** Which tools each model call offers: the worker's own and the client's. */
+  private final ToolOffer offer;
+  /** Nothing to answer: a message with no text whose results answer no call of the last answer. */
+  private final boolean nothingToAnswer;
   private int round;
   private boolean toolsOffered;
   private long inputTokens;
@@ -79,6 +88,8 @@ public final class Generation implements StreamingChatResponseHandler {
   private boolean usageReported;
   private int retries;
   private boolean anyToken;
+  /** Text or thinking has streamed: a retry would repeat it, so none is made. */
+  private boolean anyOutput;
   private final Promise<Void> terminalAcknowledged = Promise.promise();
   private final StringBuilder text = new StringBuilder();
   private final long startedAt = System.currentTimeMillis();
@@ -99,9 +110,12 @@ public final class Generation implements StreamingChatResponseHandler {
   /**
    * @param pendingTurn  the message's memory record as the worker took it; the attempt's end is written over it
    * @param prompt       what the model is sent: the earlier turns in the memory window, then the message
+   * @param results      the client's tools' results the message brought, one per call the last answer ended
+   *                     with ({@link Turn#resultsFor}): the turn records them
    */
   public Generation(Context context, EventSink sink, GenerationSettings settings, Turn pendingTurn,
-                    MessageRequest request, List<ChatMessage> prompt, int attempt, TraceContext trace) {
+                    MessageRequest request, List<ChatMessage> prompt, List<Turn.ToolUse> results, int attempt,
+                    TraceContext trace) {
     this.context = context;
     this.sink = sink;
     this.model = settings.model();
@@ -109,6 +123,9 @@ public final class Generation implements StreamingChatResponseHandler {
     this.pendingTurn = pendingTurn;
     this.request = request;
     this.messages = new ArrayList<>(prompt);
+    this.toolUses.addAll(results);
+    this.nothingToAnswer = request.text().isEmpty() && results.isEmpty();
+    this.offer = new ToolOffer(settings.toolbox().specifications(), request.tools());
     this.attempt = attempt;
     this.retry = settings.retry();
     this.toolbox = settings.toolbox();
@@ -146,8 +163,20 @@ public final class Generation implements StreamingChatResponseHandler {
           held.forEach(Runnable::run); // tokens, or even the end, that came while the marker was written
           held.clear();
         });
-    callModel();
+    if (nothingToAnswer) {
+      end(new InvalidPrompt("The message has no text, and the tool results it brings answer no call of the"
+          + " conversation's last answer."));
+    } else {
+      callModel();
+    }
     return terminalAcknowledged.future();
+  }
+
+  /** A message the model can't be asked: its message is safe to show, as it says what the client sent wrong. */
+  static final class InvalidPrompt extends RuntimeException {
+    InvalidPrompt(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** Runs now if the {@code started} marker is stored, else once it is. */
@@ -166,9 +195,11 @@ public final class Generation implements StreamingChatResponseHandler {
     lastActivity = System.currentTimeMillis();
     ChatRequest.Builder chat = ChatRequest.builder().messages(messages);
     request.completion().ifPresent(c -> CompletionPrompt.applySettings(c, chat));
-    toolsOffered = round < maxToolRounds && !toolbox.specifications().isEmpty();
+    ToolOffer.Offered offered = offer.forCall(round, round < maxToolRounds);
+    toolsOffered = !offered.specifications().isEmpty();
     if (toolsOffered) {
-      chat.toolSpecifications(toolbox.specifications());
+      chat.toolSpecifications(offered.specifications());
+      offered.choice().ifPresent(chat::toolChoice);
     }
     try {
       modelCall = ModelCall.around(() -> model.chat(chat.build(), this));
@@ -235,6 +266,17 @@ public final class Generation implements StreamingChatResponseHandler {
   }
 
   @Override
+  public void onPartialThinking(PartialThinking thinking) {
+    context.runOnContext(v -> appendReasoning(thinking.text()));
+  }
+
+  @Override
+  public void onPartialThinking(PartialThinking thinking, PartialThinkingContext thinkingContext) {
+    streamingHandle = thinkingContext.streamingHandle();
+    context.runOnContext(v -> appendReasoning(thinking.text()));
+  }
+
+  @Override
   public void onCompleteResponse(ChatResponse response) {
     context.runOnContext(v -> complete(response));
   }
@@ -255,9 +297,20 @@ public final class Generation implements StreamingChatResponseHandler {
       metrics.firstToken(request.ts());
     }
     anyToken = true;
+    anyOutput = true;
     metrics.tokenPublished();
     lastActivity = System.currentTimeMillis();
     publish(new StreamEvent.Token(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), partial));
+  }
+
+  /** The model's thinking: its own events, never part of the answer's text (nor of memory). */
+  private void appendReasoning(String partial) {
+    if (ended || partial == null || partial.isEmpty()) {
+      return;
+    }
+    anyOutput = true;
+    lastActivity = System.currentTimeMillis();
+    publish(new StreamEvent.Reasoning(request.conversationId(), request.messageId(), attempt, nextSeq++, now(), partial));
   }
 
   private void complete(ChatResponse response) {
@@ -275,6 +328,11 @@ public final class Generation implements StreamingChatResponseHandler {
       runTools(answer);
       return;
     }
+    finish(finishReason(response.finishReason()));
+  }
+
+  /** The answer is complete: its usage, then {@code done}. */
+  private void finish(String finishReason) {
     ended = true;
     if (usageReported) { // the whole turn's usage, every model call of it
       publish(new StreamEvent.Usage(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
@@ -282,12 +340,14 @@ public final class Generation implements StreamingChatResponseHandler {
     }
     // The answer is what the clients were sent, token by token: the assembled text, not a re-read of it.
     publishTerminal(new StreamEvent.Done(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
-        text.toString(), finishReason(response.finishReason())), Turn.Status.DONE);
+        text.toString(), finishReason), Turn.Status.DONE);
   }
 
   /**
-   * One round of tool calls: each published as {@code tool_call}, all run at once off the event loop, each
-   * outcome published as {@code tool_result} in the calls' order; then the model is asked again.
+   * One round of tool calls, each published as {@code tool_call}. The worker's own run at once off the event
+   * loop, each outcome published as {@code tool_result} in the calls' order; then the model is asked again —
+   * unless the model also called tools the client defined: those the client runs, so the answer ends with
+   * them ({@code done} with finish reason {@code tool_calls}), and the client's next message brings their results.
    */
   private void runTools(AiMessage answer) {
     List<ToolExecutionRequest> calls = new ArrayList<>();
@@ -297,19 +357,23 @@ public final class Generation implements StreamingChatResponseHandler {
       String arguments = call.arguments() == null ? "" : call.arguments();
       calls.add(call.toBuilder().id(id).arguments(arguments).build());
     }
-    messages.add(AiMessage.from(calls));
+    // The model's own message, thinking and provider attributes kept: some providers need them back within an answer.
+    messages.add(AiMessage.builder().text(answer.text()).thinking(answer.thinking()).attributes(answer.attributes())
+        .toolExecutionRequests(calls).build());
+    List<ToolExecutionRequest> clientCalls = calls.stream().filter(c -> offer.isClients(c.name())).toList();
+    List<ToolExecutionRequest> workerCalls = calls.stream().filter(c -> !offer.isClients(c.name())).toList();
     for (ToolExecutionRequest call : calls) {
       publish(new StreamEvent.ToolCall(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
-          call.id(), call.name(), call.arguments()));
+          call.id(), call.name(), call.arguments(), offer.isClients(call.name())));
     }
     lastActivity = System.currentTimeMillis();
-    List<Future<Toolbox.Outcome>> outcomes = calls.stream().map(toolbox::run).toList();
+    List<Future<Toolbox.Outcome>> outcomes = workerCalls.stream().map(toolbox::run).toList();
     Future.all(outcomes).onComplete(all -> context.runOnContext(v -> {
       if (ended) {
         return; // cancelled, timed out or abandoned while the tools ran
       }
-      for (int i = 0; i < calls.size(); i++) {
-        ToolExecutionRequest call = calls.get(i);
+      for (int i = 0; i < workerCalls.size(); i++) {
+        ToolExecutionRequest call = workerCalls.get(i);
         Toolbox.Outcome outcome = outcomes.get(i).result(); // run() always succeeds
         publish(new StreamEvent.ToolResult(request.conversationId(), request.messageId(), attempt, nextSeq++, now(),
             call.id(), call.name(), outcome.result(), outcome.isError()));
@@ -317,6 +381,11 @@ public final class Generation implements StreamingChatResponseHandler {
             .isError(outcome.isError()).build());
         toolUses.add(new Turn.ToolUse(call.id(), call.name(), call.arguments(), outcome.result(), outcome.isError(), round));
         metrics.toolCalled(call.name(), outcome.isError());
+      }
+      if (!clientCalls.isEmpty()) {
+        clientCalls.forEach(c -> toolUses.add(new Turn.ToolUse(c.id(), c.name(), c.arguments(), "", false, round, true)));
+        finish("tool_calls");
+        return;
       }
       round++;
       callModel();
@@ -328,7 +397,7 @@ public final class Generation implements StreamingChatResponseHandler {
     if (ended) {
       return;
     }
-    java.util.OptionalLong wait = !anyToken && retries < retry.maxRetries() && ModelRetry.retriable(error)
+    java.util.OptionalLong wait = !anyOutput && retries < retry.maxRetries() && ModelRetry.retriable(error)
         ? retry.delayMillis(retries + 1, error) : java.util.OptionalLong.empty();
     if (wait.isPresent()) {
       long delay = wait.getAsLong();
@@ -349,7 +418,9 @@ public final class Generation implements StreamingChatResponseHandler {
     }
     ended = true;
     stopModelStream(); // a timed-out stream must not keep the provider busy
-    ModelErrors.Classified c = ModelErrors.classify(error);
+    ModelErrors.Classified c = error instanceof InvalidPrompt invalid
+        ? new ModelErrors.Classified(dev.tokenrail.protocol.ErrorCode.INVALID_REQUEST, invalid.getMessage())
+        : ModelErrors.classify(error);
     log.warn("Generation failed: conversationId={} messageId={} attempt={} code={} traceId={} cause={}",
         request.conversationId(), request.messageId(), attempt, c.code().wireName(), trace.traceId(),
         Redaction.describe(error));

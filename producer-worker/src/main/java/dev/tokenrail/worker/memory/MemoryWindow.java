@@ -17,10 +17,10 @@ import java.util.TreeMap;
  * How much of a conversation the model sees: the newest earlier turns that fit in {@code maxMessages} chat
  * messages and about {@code maxTokens} tokens (4 characters a token), whole turns only, never a gap.
  *
- * <p>Each earlier turn is replayed as the user saw it: their message; for every round of tool calls an
- * assistant message with the calls and a result message per call; then the assistant's text — for a
- * cancelled or failed turn, the part that had streamed, if any. So the model's next prompt agrees with the
- * screen: what the user read is what the model is told it said.
+ * <p>Each earlier turn is replayed as the user saw it: their message (or the results of the client's tools it
+ * brought); for every round of tool calls an assistant message with the calls and a result message per call
+ * the worker ran; then the assistant's text — for a cancelled or failed turn, the part that had streamed, if
+ * any. So the model's next prompt agrees with the screen: what the user read is what the model is told it said.
  */
 public record MemoryWindow(int maxMessages, int maxTokens) {
 
@@ -39,11 +39,25 @@ public record MemoryWindow(int maxMessages, int maxTokens) {
 
   /** The messages to send the model: the earlier turns that fit, then the new user message. */
   public List<ChatMessage> prompt(List<Turn> earlier, String userText) {
-    int messagesLeft = maxMessages - 1;
-    int tokensLeft = maxTokens - approximateTokens(userText);
+    return prompt(earlier, List.of(), userText);
+  }
+
+  /**
+   * The messages to send the model: the earlier turns that fit, then {@code results} — the client's tools'
+   * results for the calls the last turn ended with ({@link Turn#resultsFor}) — then the user's text, if any.
+   */
+  public List<ChatMessage> prompt(List<Turn> earlier, List<Turn.ToolUse> results, String userText) {
+    List<ChatMessage> next = new ArrayList<>();
+    results.forEach(r -> next.add(resultOf(r)));
+    if (!userText.isEmpty() || results.isEmpty()) {
+      next.add(UserMessage.from(userText));
+    }
+    int messagesLeft = maxMessages - next.size();
+    int tokensLeft = maxTokens - next.stream().mapToInt(MemoryWindow::approximateTokens).sum();
     Deque<List<ChatMessage>> kept = new ArrayDeque<>();
     for (int i = earlier.size() - 1; i >= 0; i--) {
-      List<ChatMessage> turn = messagesOf(earlier.get(i));
+      List<Turn.ToolUse> answeredBy = i + 1 < earlier.size() ? earlier.get(i + 1).clientResults() : results;
+      List<ChatMessage> turn = messagesOf(earlier.get(i), answeredBy);
       int tokens = turn.stream().mapToInt(MemoryWindow::approximateTokens).sum();
       if (turn.size() > messagesLeft || tokens > tokensLeft) {
         break; // older turns would leave a gap in the conversation
@@ -52,29 +66,67 @@ public record MemoryWindow(int maxMessages, int maxTokens) {
       messagesLeft -= turn.size();
       tokensLeft -= tokens;
     }
+    // A turn that starts from a client's tool results answers the turn before it: without that one, the
+    // results would answer calls the model never made — so it goes too.
+    while (!kept.isEmpty() && kept.peekFirst().get(0) instanceof ToolExecutionResultMessage) {
+      kept.removeFirst();
+    }
     List<ChatMessage> prompt = new ArrayList<>();
     kept.forEach(prompt::addAll);
-    prompt.add(UserMessage.from(userText));
+    if (kept.isEmpty() && !results.isEmpty()) {
+      next.removeIf(m -> m instanceof ToolExecutionResultMessage); // the calls they answer did not fit either
+      if (next.isEmpty()) {
+        next.add(UserMessage.from(userText));
+      }
+    }
+    prompt.addAll(next);
     return prompt;
   }
 
   static List<ChatMessage> messagesOf(Turn turn) {
+    return messagesOf(turn, List.of());
+  }
+
+  /**
+   * One turn as the model saw it: the client's tools' results it started from, the user's text, each round of
+   * tool calls with the worker's own tools' results, and the answer's text. When the answer ended with calls
+   * of the client's tools, the text goes with them in one message (the model said it before calling), and
+   * each call that {@code answeredBy} — the next turn's results — does not answer gets an error result here:
+   * a provider refuses a call left unanswered (a user who wrote a new message instead of sending results).
+   */
+  static List<ChatMessage> messagesOf(Turn turn, List<Turn.ToolUse> answeredBy) {
     List<ChatMessage> messages = new ArrayList<>();
-    messages.add(UserMessage.from(turn.userText()));
-    Map<Integer, List<Turn.ToolUse>> rounds = new TreeMap<>();
-    turn.toolCalls().forEach(c -> rounds.computeIfAbsent(c.round(), r -> new ArrayList<>()).add(c));
-    for (List<Turn.ToolUse> round : rounds.values()) {
-      messages.add(AiMessage.from(round.stream().map(c -> ToolExecutionRequest.builder()
-          .id(c.toolCallId()).name(c.name()).arguments(c.arguments()).build()).toList()));
-      for (Turn.ToolUse c : round) {
-        messages.add(ToolExecutionResultMessage.builder().id(c.toolCallId()).toolName(c.name()).text(c.result())
-            .isError(c.isError()).build());
-      }
+    List<Turn.ToolUse> brought = turn.clientResults();
+    brought.forEach(c -> messages.add(resultOf(c)));
+    if (!turn.userText().isEmpty() || brought.isEmpty()) {
+      messages.add(UserMessage.from(turn.userText()));
     }
-    if (!turn.answer().isEmpty()) {
+    Map<Integer, List<Turn.ToolUse>> rounds = new TreeMap<>();
+    turn.toolCalls().stream().filter(c -> c.round() != Turn.CLIENT_RESULTS)
+        .forEach(c -> rounds.computeIfAbsent(c.round(), r -> new ArrayList<>()).add(c));
+    boolean endedWithClientCalls = false;
+    for (List<Turn.ToolUse> round : rounds.values()) {
+      List<ToolExecutionRequest> calls = round.stream().map(c -> ToolExecutionRequest.builder()
+          .id(c.toolCallId()).name(c.name()).arguments(c.arguments()).build()).toList();
+      endedWithClientCalls = round.stream().anyMatch(Turn.ToolUse::client);
+      messages.add(endedWithClientCalls && !turn.answer().isEmpty() ? AiMessage.from(turn.answer(), calls)
+          : AiMessage.from(calls));
+      // The worker's own tools' results follow their calls; the client's come with its next message.
+      round.stream().filter(c -> !c.client()).forEach(c -> messages.add(resultOf(c)));
+    }
+    if (!turn.answer().isEmpty() && !endedWithClientCalls) {
       messages.add(AiMessage.from(turn.answer()));
     }
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    answeredBy.forEach(r -> answered.add(r.toolCallId()));
+    turn.openClientCalls().stream().filter(c -> !answered.contains(c.toolCallId()))
+        .forEach(c -> messages.add(resultOf(Turn.resultsFor(List.of(c), List.of()).get(0))));
     return messages;
+  }
+
+  private static ToolExecutionResultMessage resultOf(Turn.ToolUse c) {
+    return ToolExecutionResultMessage.builder().id(c.toolCallId()).toolName(c.name()).text(c.result())
+        .isError(c.isError()).build();
   }
 
   private static int approximateTokens(ChatMessage message) {

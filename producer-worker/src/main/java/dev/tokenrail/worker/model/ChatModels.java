@@ -28,6 +28,9 @@ public final class ChatModels {
             .modelName(settings.openAiModel())
             .httpClientBuilder(ProviderHttpClient.builder())
             .timeout(TIMEOUT)
+            // An OpenAI-compatible server's reasoning_content (DeepSeek, vLLM, Ollama's thinking models) streams
+            // as thinking, apart from the answer; it is never sent back (sendThinking off), as those servers ask.
+            .returnThinking(true)
             .logRequests(false)
             .logResponses(false);
         settings.openAiBaseUrl().ifPresent(b::baseUrl);

@@ -13,6 +13,8 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
+import dev.langchain4j.model.chat.response.PartialThinking;
+import dev.langchain4j.model.chat.response.PartialThinkingContext;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
 import dev.langchain4j.model.chat.response.StreamingHandle;
 import dev.langchain4j.model.output.FinishReason;
@@ -41,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It uses tools the way a real model does, when they are offered: a prompt asking for the time calls
  * {@code current_time} (with the IANA zone the prompt names, if any), {@code calculate <expression>} calls
- * {@code calculator}; its next answer, given the tool's result, states it.
+ * {@code calculator}, and {@code call NAME {json arguments}} calls any offered tool named NAME (a client's,
+ * an MCP server's); its next answer, given the tool's result, states it. A prompt containing {@code #think}
+ * thinks aloud first: a few words of reasoning, streamed as thinking, apart from the answer.
  *
  * <p>Longer than 300 lines because about a third is the canned text and vocabulary its answers are
  * made of, and the rest is one fake provider whose parts (pacing, cancel, tool calls) mean nothing apart.
@@ -56,6 +60,10 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
   private static final Pattern ASKS_FOR_TIME =
       Pattern.compile("(?i)\\b(what time|the time|current time|time now|time is it)\\b");
   private static final Pattern TIME_ZONE = Pattern.compile("\\b([A-Z][A-Za-z]+(?:/[A-Za-z_+-]+)+)\\b");
+  /** {@code call NAME {json arguments}}: the arguments are the rest of the message, when it is JSON. */
+  private static final Pattern CALL = Pattern.compile("(?s)\\bcall\\s+([A-Za-z0-9_-]{1,64})\\s*(\\{.*})?\\s*$");
+  private static final String THINKING = "The user wrote #think, so I think aloud first: what do they ask, what do I"
+      + " know, and what is the shortest true answer? Now I answer.";
   private static final String INTRO =
       "I am the Tokenrail demo model, a stand-in for a real LLM: my words are made up, but they stream like the real thing.";
   /** What {@code #markdown} answers: every construct the chat page renders, and markup that must stay text. */
@@ -100,9 +108,10 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
       new DemoStream(handler, null, 0, inputTokens, call).start();
       return;
     }
+    List<String> thinking = prompt.contains("#think") ? wordsOf(THINKING) : List.of();
     if (prompt.contains("#markdown")) {
       List<String> words = wordsOf(MARKDOWN_SAMPLE);
-      new DemoStream(handler, words.iterator()::next, words.size(), inputTokens, null).start();
+      new DemoStream(handler, words.iterator()::next, words.size(), inputTokens, null).thinking(thinking).start();
       return;
     }
     Matcher m = TOKENS_DIRECTIVE.matcher(prompt);
@@ -117,7 +126,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     } else {
       count = 50 + (int) Math.floorMod(seed, 21L);
     }
-    new DemoStream(handler, new Words(seed)::next, count, inputTokens, null).start();
+    new DemoStream(handler, new Words(seed)::next, count, inputTokens, null).thinking(thinking).start();
   }
 
   /** The tool call a prompt asks for, if that tool is offered; null for none. */
@@ -127,6 +136,11 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
       offered.forEach(t -> names.add(t.name()));
     }
     String id = "call_" + Long.toHexString(seed & 0xFFFFFFFFFFFFL);
+    Matcher named = CALL.matcher(prompt);
+    if (named.find() && names.contains(named.group(1))) {
+      String arguments = named.group(2) == null ? "{}" : named.group(2).trim();
+      return ToolExecutionRequest.builder().id(id).name(named.group(1)).arguments(arguments).build();
+    }
     Matcher calc = CALCULATE.matcher(prompt);
     if (names.contains("calculator") && calc.find()) {
       return ToolExecutionRequest.builder().id(id).name("calculator")
@@ -180,6 +194,9 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     private final int inputTokens;
     private final ToolExecutionRequest toolCall;
     private final StringBuilder text = new StringBuilder();
+    private final StringBuilder thought = new StringBuilder();
+    private List<String> thinking = List.of();
+    private int thoughtIndex;
     private final AtomicBoolean cancelled = new AtomicBoolean();
     private volatile ScheduledFuture<?> schedule;
     private int emitted;
@@ -193,6 +210,12 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
       this.toolCall = toolCall;
     }
 
+    /** Words of thinking streamed before the answer's text, as a reasoning model does. */
+    DemoStream thinking(List<String> words) {
+      this.thinking = words;
+      return this;
+    }
+
     void start() {
       schedule = TIMER.scheduleAtFixedRate(this, timeToFirstToken.toNanos(), periodNanos, TimeUnit.NANOSECONDS);
       ModelCall.onAbort(this::cancel); // before its first token, as a provider's request is aborted
@@ -204,6 +227,12 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
         return;
       }
       try {
+        if (thoughtIndex < thinking.size()) {
+          String word = thinking.get(thoughtIndex++);
+          thought.append(word);
+          handler.onPartialThinking(new PartialThinking(word), new PartialThinkingContext(this));
+          return;
+        }
         if (emitted < count) {
           String token = words.get();
           text.append(token);
@@ -213,7 +242,8 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
         }
         stop();
         handler.onCompleteResponse(ChatResponse.builder()
-            .aiMessage(toolCall != null ? AiMessage.from(toolCall) : AiMessage.from(text.toString()))
+            .aiMessage(toolCall != null ? AiMessage.from(toolCall) : AiMessage.builder().text(text.toString())
+                .thinking(thought.isEmpty() ? null : thought.toString()).build())
             .modelName("demo")
             .tokenUsage(new TokenUsage(inputTokens, toolCall != null ? 1 : count))
             .finishReason(toolCall != null ? FinishReason.TOOL_EXECUTION : FinishReason.STOP)

@@ -8,6 +8,7 @@ import dev.tokenrail.protocol.ProtocolException;
 import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.protocol.TraceContext;
 import dev.tokenrail.protocol.Turn;
+import dev.tokenrail.protocol.CompletionOptions;
 import dev.tokenrail.worker.generation.CompletionPrompt;
 import dev.tokenrail.worker.generation.EventSink;
 import dev.tokenrail.worker.generation.Generation;
@@ -310,11 +311,20 @@ public final class PartitionTask {
     String key = queued.key();
     long offset = queued.offset();
     // The turns before this one have all ended: a conversation's messages are answered one at a time.
-    List<ChatMessage> prompt = request.completion().isPresent()
-        ? CompletionPrompt.of(request.completion().get(), request.text())
-        : services.memoryWindow().prompt(memory.before(key, offset), request.text());
+    List<ChatMessage> prompt;
+    List<Turn.ToolUse> results; // the client's tools' results, one for each call the last answer ended with
+    if (request.completion().isPresent()) {
+      CompletionOptions options = request.completion().get();
+      results = Turn.resultsFor(CompletionPrompt.openCalls(options), request.tools().results());
+      prompt = CompletionPrompt.of(options, results, request.text());
+    } else {
+      List<Turn> earlier = memory.before(key, offset);
+      results = earlier.isEmpty() ? List.of()
+          : Turn.resultsFor(earlier.get(earlier.size() - 1).openClientCalls(), request.tools().results());
+      prompt = services.memoryWindow().prompt(earlier, results, request.text());
+    }
     Generation generation = new Generation(services.context(), sinkFor(key), services.generation(), queued.turn(),
-        request, prompt, queued.attempt(), queued.trace());
+        request, prompt, results, queued.attempt(), queued.trace());
     GenerationSlots slots = services.slots();
     running.put(request.messageId(), generation);
     generation.run().onComplete(ar -> {

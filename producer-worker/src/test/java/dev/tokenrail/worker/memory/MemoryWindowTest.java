@@ -37,6 +37,60 @@ class MemoryWindowTest {
         UserMessage.from("failed"), UserMessage.from("next"));
   }
 
+  /**
+   * An answer that ended with the client's call, then the message that brought its result: the model reads
+   * its own words and call, the result right after, then the next question.
+   */
+  @Test
+  void aClientsCallAndTheResultTheNextMessageBroughtAreReplayedInPlace() {
+    Turn.ToolUse call = new Turn.ToolUse("call-w", "get_weather", "{\"city\":\"Oslo\"}", "", false, 0, true);
+    Turn asked = turn(1, "weather?", Turn.Status.DONE, "Let me look.", List.of(call));
+    Turn answered = Turn.pending(new MessageRequest("c", "m2", "", 0, java.util.Optional.empty(),
+            new dev.tokenrail.protocol.ClientTools(List.of(), "auto",
+                List.of(new dev.tokenrail.protocol.ClientTools.Result("call-w", "", "sunny", false)))), 2)
+        .ended(Turn.Status.DONE, "It is sunny.", Turn.resultsFor(List.of(call),
+            List.of(new dev.tokenrail.protocol.ClientTools.Result("call-w", "", "sunny", false))), 1);
+    List<ChatMessage> prompt = MemoryWindow.DEFAULT.prompt(List.of(asked, answered), "and tomorrow?");
+    assertThat(prompt).hasSize(5);
+    assertThat(prompt.get(0)).isEqualTo(UserMessage.from("weather?"));
+    AiMessage calling = (AiMessage) prompt.get(1);
+    assertThat(calling.text()).isEqualTo("Let me look.");
+    assertThat(calling.toolExecutionRequests()).singleElement().satisfies(r -> assertThat(r.id()).isEqualTo("call-w"));
+    assertThat(prompt.get(2)).isInstanceOfSatisfying(ToolExecutionResultMessage.class, r -> {
+      assertThat(r.id()).isEqualTo("call-w");
+      assertThat(r.toolName()).isEqualTo("get_weather");
+      assertThat(r.text()).isEqualTo("sunny");
+    });
+    assertThat(prompt.get(3)).isEqualTo(AiMessage.from("It is sunny."));
+    assertThat(prompt.get(4)).isEqualTo(UserMessage.from("and tomorrow?"));
+  }
+
+  /** A user who wrote a new message instead of sending the result: the call is answered "no result", or providers refuse. */
+  @Test
+  void aClientsCallLeftUnansweredGetsAnErrorResultSoThePromptStaysValid() {
+    Turn.ToolUse call = new Turn.ToolUse("call-w", "get_weather", "{}", "", false, 0, true);
+    List<ChatMessage> prompt = MemoryWindow.DEFAULT.prompt(List.of(turn(1, "weather?", Turn.Status.DONE, "", List.of(call))),
+        "never mind");
+    assertThat(prompt).hasSize(4);
+    assertThat(prompt.get(2)).isInstanceOfSatisfying(ToolExecutionResultMessage.class, r -> {
+      assertThat(r.id()).isEqualTo("call-w");
+      assertThat(r.isError()).isTrue();
+      assertThat(r.text()).isEqualTo(Turn.NO_RESULT);
+    });
+    assertThat(prompt.get(3)).isEqualTo(UserMessage.from("never mind"));
+
+    // Results for the last answer's calls come before the new text; a result naming no call is left out.
+    List<Turn.ToolUse> results = Turn.resultsFor(List.of(call), List.of(
+        new dev.tokenrail.protocol.ClientTools.Result("call-stray", "", "?", false),
+        new dev.tokenrail.protocol.ClientTools.Result("call-w", "", "rain", false)));
+    assertThat(results).singleElement().satisfies(r -> assertThat(r.result()).isEqualTo("rain"));
+    List<ChatMessage> answered = MemoryWindow.DEFAULT.prompt(List.of(turn(1, "weather?", Turn.Status.DONE, "",
+        List.of(call))), results, "");
+    assertThat(answered).hasSize(3);
+    assertThat(answered.get(2)).isInstanceOfSatisfying(ToolExecutionResultMessage.class,
+        r -> assertThat(r.text()).isEqualTo("rain"));
+  }
+
   @Test
   void toolRoundsAreReplayedAsCallsAndResultsBeforeTheAnswer() {
     List<ChatMessage> prompt = MemoryWindow.DEFAULT.prompt(List.of(turn(1, "calculate 2+3", Turn.Status.DONE, "It is 5.",

@@ -13,8 +13,10 @@ import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.gateway.http.Callers;
 import dev.tokenrail.gateway.http.HttpPolicy;
 import dev.tokenrail.gateway.http.JsonBodies;
+import dev.tokenrail.gateway.http.ToolBodies;
 import dev.tokenrail.gateway.http.Traces;
 import dev.tokenrail.protocol.ConversationIds;
+import dev.tokenrail.protocol.ClientTools;
 import dev.tokenrail.protocol.MessageRequest;
 import dev.tokenrail.protocol.RequestRecord;
 import dev.tokenrail.protocol.TraceContext;
@@ -22,6 +24,8 @@ import dev.tokenrail.protocol.Turn;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Optional;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -60,9 +64,18 @@ public final class ConversationRoutes {
     if (body == null) {
       return;
     }
-    Object text = body.getValue("text");
-    if (!(text instanceof String s) || s.isBlank()) {
-      ApiErrors.badRequest(ctx, "missing_text", "The body needs a non-empty string field 'text'.");
+    ClientTools tools;
+    try {
+      List<ClientTools.Definition> definitions = ToolBodies.definitions(body.getValue("tools"), "tools");
+      tools = new ClientTools(definitions, ToolBodies.choice(body.getValue("toolChoice"), definitions, "toolChoice"),
+          ToolBodies.results(body.getValue("toolResults"), "toolResults"));
+    } catch (ApiException e) {
+      ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
+      return;
+    }
+    Object text = body.getValue("text", tools.results().isEmpty() ? null : "");
+    if (!(text instanceof String s) || (s.isBlank() && tools.results().isEmpty())) {
+      ApiErrors.badRequest(ctx, "missing_text", "The body needs a non-empty string field 'text' (or 'toolResults').");
       return;
     }
     if (s.getBytes(StandardCharsets.UTF_8).length > http.maxTextBytes()) {
@@ -74,7 +87,8 @@ public final class ConversationRoutes {
     }
     long now = System.currentTimeMillis();
     String key = Callers.kafkaKey(ctx, conversationId);
-    MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s, now);
+    MessageRequest request = new MessageRequest(conversationId, ConversationIds.newMessageId(now), s.strip().isEmpty() ? "" : s,
+        now, Optional.empty(), tools);
     TraceContext trace = Traces.of(ctx);
     intake.accept(key, request, trace)
         .onSuccess(v -> ctx.response().setStatusCode(202).putHeader("Content-Type", "application/json")

@@ -94,14 +94,26 @@ public final class Transcripts {
   public static JsonObject toJson(String conversationId, List<Turn> turns) {
     JsonArray messages = new JsonArray();
     for (Turn t : turns) {
-      messages.add(new JsonObject().put("messageId", t.messageId()).put("role", "user").put("text", t.userText())
-          .put("status", "sent"));
+      JsonObject user = new JsonObject().put("messageId", t.messageId()).put("role", "user").put("text", t.userText())
+          .put("status", "sent");
+      if (!t.clientResults().isEmpty()) { // the message brought the client's tools' results
+        JsonArray results = new JsonArray();
+        t.clientResults().forEach(c -> results.add(new JsonObject().put("toolCallId", c.toolCallId()).put("name", c.name())
+            .put("result", c.result()).put("isError", c.isError())));
+        user.put("toolResults", results);
+      }
+      messages.add(user);
       JsonObject answer = new JsonObject().put("messageId", t.messageId()).put("role", "assistant")
           .put("text", t.answer()).put("status", t.status().wireName());
-      if (!t.toolCalls().isEmpty()) {
+      List<Turn.ToolUse> made = t.toolCalls().stream().filter(c -> c.round() != Turn.CLIENT_RESULTS).toList();
+      if (!made.isEmpty()) {
         JsonArray calls = new JsonArray();
-        t.toolCalls().forEach(c -> calls.add(new JsonObject().put("toolCallId", c.toolCallId()).put("name", c.name())
-            .put("arguments", c.arguments()).put("result", c.result()).put("isError", c.isError())));
+        // A call of the client's tools has no result here: the client's next message brings it.
+        made.forEach(c -> calls.add(c.client()
+            ? new JsonObject().put("toolCallId", c.toolCallId()).put("name", c.name()).put("arguments", c.arguments())
+                .put("client", true)
+            : new JsonObject().put("toolCallId", c.toolCallId()).put("name", c.name()).put("arguments", c.arguments())
+                .put("result", c.result()).put("isError", c.isError())));
         answer.put("toolCalls", calls);
       }
       if (t.attempt() > 0) {

@@ -88,7 +88,7 @@ public final class ChatCompletions {
     }
     long now = System.currentTimeMillis();
     MessageRequest message = new MessageRequest(request.conversationId(), ConversationIds.newMessageId(now),
-        request.text(), now, Optional.of(request.options()));
+        request.text(), now, Optional.of(request.options()), request.tools());
     TraceContext trace = Traces.of(ctx);
     ctx.response().putHeader("X-Conversation-Id", request.conversationId())
         .putHeader(TraceContext.HEADER, trace.header());

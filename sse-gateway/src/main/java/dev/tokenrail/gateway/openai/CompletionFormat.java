@@ -9,14 +9,19 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One message's answer in OpenAI's chat-completion wire format: {@code chat.completion.chunk} frames,
  * each with the SSE {@code id:} of the event it came from (so {@code Last-Event-ID} resumes it), ending
  * with {@code data: [DONE]} — or, not streaming, one {@code chat.completion} body once the answer is done.
  *
- * <p>Tool calls and results are the workers' own (server-side) tools and are not written: the text the
- * model answered after them is. A new attempt (a worker took over) replaces the earlier one if nothing
+ * <p>The workers' own (server-side) tools' calls and results are not written: the text the model answered
+ * after them is. Calls of tools the client defined are: as {@code delta.tool_calls} (the call's id and name,
+ * then its arguments) and {@code finish_reason: "tool_calls"}, or the message's {@code tool_calls}. The
+ * model's thinking goes out as {@code delta.reasoning_content}, the field most OpenAI-compatible clients
+ * read, never as content. A new attempt (a worker took over) replaces the earlier one if nothing
  * of it was sent yet; once text was streamed it can't be taken back, so the stream ends with an error
  * saying so (the whole answer is in the conversation's transcript and native stream).
  */
@@ -34,6 +39,9 @@ final class CompletionFormat implements StreamFormat {
   /** Resuming after the client's Last-Event-ID: it has had chunks this format never saw. */
   private final boolean resumed;
   private final StringBuilder text = new StringBuilder();
+  private final StringBuilder reasoning = new StringBuilder();
+  /** The client-tool calls of the current attempt, in OpenAI's shape; their index is their place here. */
+  private final JsonArray clientCalls = new JsonArray();
   private JsonObject usage;
   private boolean finished;
   private HttpServerResponse response;
@@ -77,6 +85,8 @@ final class CompletionFormat implements StreamFormat {
       }
       attempt = event.attempt();
       text.setLength(0);
+      reasoning.setLength(0);
+      clientCalls.clear();
       usage = null;
     }
     if (event instanceof StreamEvent.Start && stream) {
@@ -87,6 +97,26 @@ final class CompletionFormat implements StreamFormat {
         textSent = true;
         out.appendBuffer(data(id, chunk(new JsonObject().put("content", t.text()), null)));
       }
+    } else if (event instanceof StreamEvent.Reasoning r) {
+      reasoning.append(r.text());
+      if (stream) {
+        textSent = true;
+        out.appendBuffer(data(id, chunk(new JsonObject().put("reasoning_content", r.text()), null)));
+      }
+    } else if (event instanceof StreamEvent.ToolCall c && c.client()) {
+      int index = clientCalls.size();
+      clientCalls.add(new JsonObject().put("id", c.toolCallId()).put("type", "function")
+          .put("function", new JsonObject().put("name", c.name()).put("arguments", c.arguments())));
+      if (stream) { // as OpenAI streams a call: its id and name first, then the arguments in pieces
+        textSent = true;
+        out.appendBuffer(data(id, chunk(new JsonObject().put("tool_calls", new JsonArray().add(new JsonObject()
+            .put("index", index).put("id", c.toolCallId()).put("type", "function")
+            .put("function", new JsonObject().put("name", c.name()).put("arguments", "")))), null)));
+        for (String piece : pieces(c.arguments())) {
+          out.appendBuffer(data(id, chunk(new JsonObject().put("tool_calls", new JsonArray().add(new JsonObject()
+              .put("index", index).put("function", new JsonObject().put("arguments", piece)))), null)));
+        }
+      }
     } else if (event instanceof StreamEvent.Usage u) {
       usage = new JsonObject().put("prompt_tokens", u.inputTokens()).put("completion_tokens", u.outputTokens())
           .put("total_tokens", u.inputTokens() + u.outputTokens());
@@ -96,7 +126,7 @@ final class CompletionFormat implements StreamFormat {
       out.appendBuffer(end(id, "stop"));
     } else if (event instanceof StreamEvent.Error e) {
       out.appendBuffer(error(id, e));
-    } // tool calls and results are the workers' own tools: not written
+    } // the workers' own tools' calls and results: not written
     if (out.length() == 0) {
       return null;
     }
@@ -126,11 +156,18 @@ final class CompletionFormat implements StreamFormat {
   private Buffer end(String id, String finishReason) {
     finished = true;
     if (!stream) {
+      JsonObject message = new JsonObject().put("role", "assistant")
+          .put("content", text.isEmpty() && !clientCalls.isEmpty() ? null : text.toString()).putNull("refusal");
+      if (!clientCalls.isEmpty()) {
+        message.put("tool_calls", clientCalls.copy());
+      }
+      if (!reasoning.isEmpty()) {
+        message.put("reasoning_content", reasoning.toString());
+      }
       JsonObject body = new JsonObject().put("id", completionId()).put("object", "chat.completion")
           .put("created", created).put("model", model)
           .put("choices", new JsonArray().add(new JsonObject().put("index", 0)
-              .put("message", new JsonObject().put("role", "assistant").put("content", text.toString()).putNull("refusal"))
-              .putNull("logprobs").put("finish_reason", finishReason)))
+              .put("message", message).putNull("logprobs").put("finish_reason", finishReason)))
           .put("usage", usageOrZero());
       return json(200, body);
     }
@@ -202,9 +239,30 @@ final class CompletionFormat implements StreamFormat {
     return frame.appendString("data: ").appendBuffer(json.toBuffer()).appendString("\n\n");
   }
 
+  /**
+   * A call's arguments in pieces of at most {@value #ARGUMENT_PIECE} characters, never splitting a surrogate
+   * pair: the worker publishes a call once the model has finished it, and OpenAI's clients put the pieces
+   * together as they do a provider's.
+   */
+  static List<String> pieces(String arguments) {
+    List<String> pieces = new ArrayList<>();
+    int at = 0;
+    while (at < arguments.length()) {
+      int end = Math.min(arguments.length(), at + ARGUMENT_PIECE);
+      if (end < arguments.length() && Character.isHighSurrogate(arguments.charAt(end - 1))) {
+        end--;
+      }
+      pieces.add(arguments.substring(at, end));
+      at = end;
+    }
+    return pieces.isEmpty() ? List.of("") : pieces;
+  }
+
+  private static final int ARGUMENT_PIECE = 24;
+
   private static String finishReason(String reason) {
     return switch (reason == null ? "" : reason) {
-      case "length", "content_filter" -> reason;
+      case "length", "content_filter", "tool_calls" -> reason;
       default -> "stop";
     };
   }

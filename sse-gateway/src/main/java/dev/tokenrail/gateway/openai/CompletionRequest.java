@@ -1,6 +1,8 @@
 package dev.tokenrail.gateway.openai;
 
 import dev.tokenrail.gateway.http.ApiException;
+import dev.tokenrail.gateway.http.ToolBodies;
+import dev.tokenrail.protocol.ClientTools;
 import dev.tokenrail.protocol.CompletionOptions;
 import dev.tokenrail.protocol.ConversationIds;
 import io.vertx.core.json.JsonArray;
@@ -18,7 +20,7 @@ import java.util.Optional;
  * gateway cannot honour is refused with an {@link ApiException} in OpenAI's terms.
  */
 record CompletionRequest(String conversationId, boolean conversationNamed, String text, CompletionOptions options,
-                         boolean stream, boolean includeUsage) {
+                         ClientTools tools, boolean stream, boolean includeUsage) {
 
   private static final int MAX_MESSAGES = 1_000;
 
@@ -42,32 +44,68 @@ record CompletionRequest(String conversationId, boolean conversationNamed, Strin
     if (messages.size() > MAX_MESSAGES) {
       throw invalid("messages", "At most " + MAX_MESSAGES + " messages.");
     }
-    if (body.getValue("tools") instanceof JsonArray tools && !tools.isEmpty()) {
-      throw invalid("tools", "Client-defined tools are not supported: Tokenrail's workers run their own tools.");
-    }
     if (body.containsKey("n") && !Integer.valueOf(1).equals(body.getValue("n"))) {
       throw invalid("n", "Only n = 1 is supported.");
     }
+    List<ClientTools.Definition> tools = ToolBodies.definitions(body.getValue("tools"), "tools");
+    String toolChoice = ToolBodies.choice(body.getValue("tool_choice"), tools, "tool_choice");
     List<CompletionOptions.Prior> history = new ArrayList<>();
+    // OpenAI's rule, checked here so the answer is a clear 400 and not the provider's: an assistant message's
+    // tool calls are each answered by the tool messages right after it.
+    java.util.Map<String, String> unanswered = new java.util.LinkedHashMap<>(); // call id → name
     for (int i = 0; i < messages.size(); i++) {
       if (!(messages.getValue(i) instanceof JsonObject message)) {
         throw invalid("messages", "messages[" + i + "] must be an object.");
       }
       String role = message.getValue("role") instanceof String r ? r : "";
       String content = contentOf(message.getValue("content"), i);
+      if (!role.equals("tool") && !unanswered.isEmpty()) {
+        throw invalid("messages", "messages[" + i + "]: the tool calls " + unanswered.keySet()
+            + " of an earlier assistant message must each be answered by a tool message right after it.");
+      }
       switch (role) {
         case "system", "developer" -> history.add(new CompletionOptions.Prior("system", content));
-        case "user", "assistant" -> history.add(new CompletionOptions.Prior(role, content));
-        case "tool", "function" -> throw invalid("messages",
-            "messages[" + i + "]: tool results are not supported; Tokenrail's workers run their own tools.");
-        default -> throw invalid("messages", "messages[" + i + "].role must be system, developer, user or assistant.");
+        case "user" -> history.add(new CompletionOptions.Prior(role, content));
+        case "assistant" -> {
+          List<CompletionOptions.ToolCallRef> calls = callsOf(message.getValue("tool_calls"), i);
+          calls.forEach(c -> unanswered.put(c.id(), c.name()));
+          history.add(new CompletionOptions.Prior(role, content, calls, null));
+        }
+        case "tool" -> {
+          if (!(message.getValue("tool_call_id") instanceof String id) || !unanswered.containsKey(id)) {
+            throw invalid("messages", "messages[" + i + "].tool_call_id must name a call of the assistant message before it"
+                + " that no other tool message answered.");
+          }
+          unanswered.remove(id);
+          history.add(new CompletionOptions.Prior("tool", content, List.of(), id));
+        }
+        default -> throw invalid("messages", "messages[" + i + "].role must be system, developer, user, assistant or tool.");
       }
     }
-    CompletionOptions.Prior last = history.remove(history.size() - 1);
-    if (!last.role().equals("user") || last.content().isBlank()) {
-      throw invalid("messages", "The last message must be the user's, with text.");
+    if (!unanswered.isEmpty()) {
+      throw invalid("messages", "The tool calls " + unanswered.keySet() + " of the last assistant message need tool messages"
+          + " with their results.");
     }
-    if (last.content().getBytes(StandardCharsets.UTF_8).length > maxTextBytes) {
+    CompletionOptions.Prior last = history.get(history.size() - 1);
+    String text;
+    List<ClientTools.Result> results = new ArrayList<>();
+    if (last.role().equals("tool")) { // the client's tools' results: the model goes on from them, no new user text
+      text = "";
+      java.util.Map<String, String> names = new java.util.HashMap<>();
+      history.stream().flatMap(p -> p.toolCalls().stream()).forEach(c -> names.put(c.id(), c.name()));
+      while (history.get(history.size() - 1).role().equals("tool")) {
+        CompletionOptions.Prior result = history.remove(history.size() - 1);
+        results.add(0, new ClientTools.Result(result.toolCallId(), names.getOrDefault(result.toolCallId(), ""),
+            result.content(), false));
+      }
+    } else {
+      history.remove(history.size() - 1);
+      if (!last.role().equals("user") || last.content().isBlank()) {
+        throw invalid("messages", "The last message must be the user's, with text, or tool results.");
+      }
+      text = last.content();
+    }
+    if (text.getBytes(StandardCharsets.UTF_8).length > maxTextBytes) {
       throw new ApiException(400, "text_too_long", "The last message is longer than " + maxTextBytes + " bytes.");
     }
     Optional<Double> temperature = Optional.empty();
@@ -96,8 +134,31 @@ record CompletionRequest(String conversationId, boolean conversationNamed, Strin
       throw invalid("stream_options", "'stream_options' must be an object.");
     }
     boolean includeUsage = options instanceof JsonObject o && Boolean.TRUE.equals(o.getValue("include_usage"));
-    return new CompletionRequest(conversationId, named, last.content(), new CompletionOptions(history, temperature, maxTokens),
-        Boolean.TRUE.equals(stream), includeUsage);
+    return new CompletionRequest(conversationId, named, text, new CompletionOptions(history, temperature, maxTokens),
+        new ClientTools(tools, toolChoice, results), Boolean.TRUE.equals(stream), includeUsage);
+  }
+
+  /** The {@code tool_calls} of an assistant message of the history. */
+  private static List<CompletionOptions.ToolCallRef> callsOf(Object value, int index) {
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray calls)) {
+      throw invalid("messages", "messages[" + index + "].tool_calls must be an array.");
+    }
+    List<CompletionOptions.ToolCallRef> out = new ArrayList<>();
+    for (Object c : calls) {
+      if (!(c instanceof JsonObject call) || !(call.getValue("id") instanceof String id) || id.isBlank()
+          || !(call.getValue("function") instanceof JsonObject f) || !(f.getValue("name") instanceof String name)) {
+        throw invalid("messages", "messages[" + index + "].tool_calls: each needs an id and a function name.");
+      }
+      Object arguments = f.getValue("arguments");
+      if (arguments != null && !(arguments instanceof String)) {
+        throw invalid("messages", "messages[" + index + "].tool_calls: function.arguments must be a JSON string.");
+      }
+      out.add(new CompletionOptions.ToolCallRef(id, name, arguments == null ? "{}" : (String) arguments));
+    }
+    return out;
   }
 
   /** A message's text: a string, or an array of parts of which the text parts count. */

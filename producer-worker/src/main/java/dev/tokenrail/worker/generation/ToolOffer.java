@@ -1,0 +1,95 @@
+package dev.tokenrail.worker.generation;
+
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
+import dev.langchain4j.model.chat.request.ToolChoice;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
+import dev.tokenrail.protocol.ClientTools;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which tools a model call of one answer is offered: the worker's own (built in, and MCP servers') and the
+ * tools the client defined, which the client runs. A client's tool shadows a worker's of the same name: the
+ * client asked for its own. The client's {@code tool_choice} applies to the answer's first model call —
+ * {@code none} offers none of the client's tools, {@code required} makes the model call a tool, a name makes
+ * it call that one (offered alone) — and later calls, after the worker's tools ran, are free again.
+ */
+final class ToolOffer {
+
+  private static final Logger log = LoggerFactory.getLogger(ToolOffer.class);
+
+  /** What one model call is offered; {@code choice} empty is the provider's default (auto). */
+  record Offered(List<ToolSpecification> specifications, Optional<ToolChoice> choice) {
+  }
+
+  private final List<ToolSpecification> workers;
+  private final Map<String, ToolSpecification> clients = new LinkedHashMap<>();
+  private final String choice;
+
+  ToolOffer(List<ToolSpecification> workers, ClientTools client) {
+    this.workers = workers;
+    this.choice = client.choice();
+    client.definitions().forEach(d -> clients.put(d.name(), specificationOf(d)));
+  }
+
+  /** Whether {@code name} is one of the client's tools: a call of it ends the answer instead of running here. */
+  boolean isClients(String name) {
+    return clients.containsKey(name);
+  }
+
+  /**
+   * @param round        the answer's model calls so far
+   * @param workersTools whether the worker's own tools may be offered (not on the last round allowed)
+   */
+  Offered forCall(int round, boolean workersTools) {
+    boolean clientsOffered = !ClientTools.NONE.equals(choice);
+    if (round == 0 && clientsOffered && !ClientTools.AUTO.equals(choice)) {
+      if (ClientTools.REQUIRED.equals(choice)) {
+        return new Offered(all(workersTools), Optional.of(ToolChoice.REQUIRED));
+      }
+      ToolSpecification forced = clients.get(choice);
+      if (forced != null) {
+        return new Offered(List.of(forced), Optional.of(ToolChoice.REQUIRED));
+      }
+    }
+    List<ToolSpecification> offered = clientsOffered ? all(workersTools)
+        : workersTools ? workers.stream().filter(w -> !clients.containsKey(w.name())).toList() : List.of();
+    return new Offered(offered, Optional.empty());
+  }
+
+  private List<ToolSpecification> all(boolean workersTools) {
+    List<ToolSpecification> all = new ArrayList<>(clients.values());
+    if (workersTools) {
+      workers.stream().filter(w -> !clients.containsKey(w.name())).forEach(all::add);
+    }
+    return all;
+  }
+
+  /**
+   * The client's JSON Schema in langchain4j's model (what its providers send on). A schema it can't read is
+   * offered as an object with no declared properties — the description still says what the tool is for —
+   * rather than failing the answer.
+   */
+  static ToolSpecification specificationOf(ClientTools.Definition d) {
+    ToolSpecification.Builder tool = ToolSpecification.builder().name(d.name());
+    if (!d.description().isEmpty()) {
+      tool.description(d.description());
+    }
+    try {
+      JsonSchemaElement schema = JsonSchemaElementJsonUtils.fromMap(new JsonObject(d.parameters()).getMap());
+      tool.parameters(schema instanceof JsonObjectSchema object ? object : JsonObjectSchema.builder().build());
+    } catch (RuntimeException e) {
+      log.info("Parameters of the client's tool {} not read ({}); offered without them", d.name(), e.toString());
+      tool.parameters(JsonObjectSchema.builder().build());
+    }
+    return tool.build();
+  }
+}
