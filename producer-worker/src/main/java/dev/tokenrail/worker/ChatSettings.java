@@ -2,6 +2,7 @@ package dev.tokenrail.worker;
 
 import dev.tokenrail.runtime.Env;
 import dev.tokenrail.worker.memory.MemoryWindow;
+import dev.tokenrail.worker.tools.McpServerSettings;
 import dev.tokenrail.worker.tools.Tool;
 import dev.tokenrail.worker.tools.Toolbox;
 import java.time.Duration;
@@ -25,9 +26,11 @@ import java.util.stream.Collectors;
  * @param statelessRetention  the same for the conversation of a stateless {@code /v1/chat/completions} (one that
  *                       names none, {@code ConversationIds.isStateless}): its client holds the history, so it is
  *                       kept only for a resume or a look at its transcript
+ * @param mcpServers     Model Context Protocol servers whose tools are offered beside {@code tools}
  */
 public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout,
-                           Duration retention, int conversationsInMemory, Duration statelessRetention) {
+                           Duration retention, int conversationsInMemory, Duration statelessRetention,
+                           List<McpServerSettings> mcpServers) {
 
   public static final int DEFAULT_MAX_TOOL_ROUNDS = 5;
   public static final Duration DEFAULT_TOOL_TIMEOUT = Duration.ofSeconds(10);
@@ -42,10 +45,11 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
   public static final Duration DEFAULT_STATELESS_RETENTION = Duration.ofDays(1);
   public static final ChatSettings DEFAULT = new ChatSettings(MemoryWindow.DEFAULT, Toolbox.standardTools(),
       DEFAULT_MAX_TOOL_ROUNDS, DEFAULT_TOOL_TIMEOUT, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY,
-      DEFAULT_STATELESS_RETENTION);
+      DEFAULT_STATELESS_RETENTION, List.of());
 
   public ChatSettings {
     tools = List.copyOf(tools);
+    mcpServers = List.copyOf(mcpServers);
     if (retention.isNegative() || retention.isZero() || statelessRetention.isNegative() || statelessRetention.isZero()) {
       throw new IllegalArgumentException("conversation retentions must be positive");
     }
@@ -55,34 +59,41 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
   }
 
   public ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRounds, Duration toolTimeout) {
-    this(memory, tools, maxToolRounds, toolTimeout, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY, DEFAULT_STATELESS_RETENTION);
+    this(memory, tools, maxToolRounds, toolTimeout, DEFAULT_RETENTION, DEFAULT_CONVERSATIONS_IN_MEMORY, DEFAULT_STATELESS_RETENTION,
+        List.of());
   }
 
   public ChatSettings withRetention(Duration idle) {
-    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, idle, conversationsInMemory, statelessRetention);
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, idle, conversationsInMemory, statelessRetention, mcpServers);
   }
 
   public ChatSettings withStatelessRetention(Duration idle) {
-    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory, idle);
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory, idle, mcpServers);
   }
 
   public ChatSettings withConversationsInMemory(int conversations) {
-    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversations, statelessRetention);
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversations, statelessRetention,
+        mcpServers);
   }
 
   public ChatSettings withMemory(MemoryWindow window) {
-    return new ChatSettings(window, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory, statelessRetention);
+    return new ChatSettings(window, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory, statelessRetention, mcpServers);
+  }
+
+  public ChatSettings withMcpServers(List<McpServerSettings> servers) {
+    return new ChatSettings(memory, tools, maxToolRounds, toolTimeout, retention, conversationsInMemory, statelessRetention,
+        servers);
   }
 
   public ChatSettings withTools(List<Tool> offered) {
-    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout, retention, conversationsInMemory, statelessRetention);
+    return new ChatSettings(memory, offered, maxToolRounds, toolTimeout, retention, conversationsInMemory, statelessRetention, mcpServers);
   }
 
   /**
    * {@code TOKENRAIL_MEMORY_MAX_MESSAGES}, {@code TOKENRAIL_MEMORY_MAX_TOKENS}, {@code TOKENRAIL_TOOLS}
    * (comma-separated names, or {@code none}), {@code TOKENRAIL_MAX_TOOL_ROUNDS}, {@code TOKENRAIL_TOOL_TIMEOUT_SECONDS},
    * {@code TOKENRAIL_CONVERSATION_RETENTION_HOURS}, {@code TOKENRAIL_MEMORY_MAX_CONVERSATIONS},
-   * {@code TOKENRAIL_STATELESS_RETENTION_HOURS}.
+   * {@code TOKENRAIL_STATELESS_RETENTION_HOURS}, {@code TOKENRAIL_MCP_SERVERS} ({@link McpServerSettings#parse}).
    */
   public static ChatSettings fromEnv(Env env) {
     Map<String, Tool> standard = Toolbox.standardTools().stream()
@@ -107,6 +118,7 @@ public record ChatSettings(MemoryWindow memory, List<Tool> tools, int maxToolRou
             10 * 365 * 24)),
         env.intValue("TOKENRAIL_MEMORY_MAX_CONVERSATIONS", DEFAULT_CONVERSATIONS_IN_MEMORY, 1, 10_000_000),
         Duration.ofHours(env.intValue("TOKENRAIL_STATELESS_RETENTION_HOURS", (int) DEFAULT_STATELESS_RETENTION.toHours(), 1,
-            10 * 365 * 24)));
+            10 * 365 * 24)),
+        McpServerSettings.parse(env.string("TOKENRAIL_MCP_SERVERS", ""), env::optional));
   }
 }

@@ -15,6 +15,7 @@ import dev.tokenrail.worker.model.ChatModels;
 import dev.tokenrail.worker.partition.GenerationSlots;
 import dev.tokenrail.worker.partition.PartitionTask;
 import dev.tokenrail.worker.partition.TaskServices;
+import dev.tokenrail.worker.tools.McpServers;
 import dev.tokenrail.worker.tools.Toolbox;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
@@ -64,6 +65,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final WorkerConfig config;
   private final Map<TopicPartition, PartitionTask> partitions = new HashMap<>();
   private WorkerExecutor toolExecutor;
+  private McpServers mcpServers;
   private String instanceId;
   /** Partitions of the requests topic (and so of the memory topic), learned at start. */
   private int partitionCount;
@@ -96,7 +98,9 @@ public final class WorkerVerticle extends VerticleBase {
     instanceId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
     StreamingChatModel model = ChatModels.create(config.model());
     toolExecutor = vertx.createSharedWorkerExecutor("tokenrail-tools", 8);
-    Toolbox toolbox = new Toolbox(config.chat().tools(), toolExecutor, config.chat().toolTimeout());
+    mcpServers = new McpServers(vertx, toolExecutor, config.chat().mcpServers(), config.chat().toolTimeout());
+    mcpServers.start(); // in the background: a server that is down delays nothing
+    Toolbox toolbox = new Toolbox(config.chat().tools(), mcpServers, toolExecutor, config.chat().toolTimeout());
     GenerationSettings generation = new GenerationSettings(model, config.model().displayName(), config.retry(), toolbox,
         config.chat().maxToolRounds(), metrics, () -> commits.stillMember());
     producer = KafkaProducer.create(vertx, config.kafka().producerConfig(instanceId));
@@ -120,13 +124,19 @@ public final class WorkerVerticle extends VerticleBase {
     meters.bindKafka(consumer.unwrap());
     meters.add(Gauge.builder("tokenrail.generations.active", this, w -> w.slots.inFlight())
         .description("generations running").tag("worker", instanceId).register(Telemetry.registry()));
+    for (String server : mcpServers.names()) {
+      meters.add(Gauge.builder("tokenrail.mcp.tools", mcpServers, m -> m.toolCount(server))
+          .description("tools an MCP server offers the model now (0: not connected)").tag("worker", instanceId)
+          .tag("server", server).register(Telemetry.registry()));
+    }
     vertx.setPeriodic(1_000, id -> checkTimeouts());
     long retention = config.chat().retention().toMillis();
     long statelessRetention = config.chat().statelessRetention().toMillis();
     vertx.setPeriodic(Math.max(1_000, Math.min(60_000, Math.min(retention, statelessRetention) / 4)),
         id -> expireIdleConversations(retention, statelessRetention));
-    log.info("Worker {} starting: {}, tools {}", instanceId, config.model(),
-        config.chat().tools().stream().map(t -> t.name()).toList());
+    log.info("Worker {} starting: {}, tools {}, MCP servers {}", instanceId, config.model(),
+        config.chat().tools().stream().map(t -> t.name()).toList(),
+        config.chat().mcpServers().stream().map(m -> m.name()).toList());
     return checkPartitionCounts().compose(v -> {
       services = new TaskServices(context, generation, config.chat().memory(), recentTurns, memoryReads, producer,
           config.kafka().topics(), partitionCount, slots, commits::committable);
@@ -191,6 +201,7 @@ public final class WorkerVerticle extends VerticleBase {
           memoryReads.close();
           return null;
         }))
+        .eventually(() -> mcpServers.closeAsync())
         .eventually(() -> toolExecutor.close());
   }
 

@@ -88,6 +88,8 @@ public final class Generation implements StreamingChatResponseHandler {
   private boolean usageReported;
   private int retries;
   private boolean anyToken;
+  /** A model call is streaming: its completion is awaited (once). */
+  private boolean awaitingModel;
   /** Text or thinking has streamed: a retry would repeat it, so none is made. */
   private boolean anyOutput;
   private final Promise<Void> terminalAcknowledged = Promise.promise();
@@ -201,6 +203,7 @@ public final class Generation implements StreamingChatResponseHandler {
       chat.toolSpecifications(offered.specifications());
       offered.choice().ifPresent(chat::toolChoice);
     }
+    awaitingModel = true;
     try {
       modelCall = ModelCall.around(() -> model.chat(chat.build(), this));
     } catch (RuntimeException e) { // a model that fails before streaming still ends the attempt
@@ -314,9 +317,10 @@ public final class Generation implements StreamingChatResponseHandler {
   }
 
   private void complete(ChatResponse response) {
-    if (ended) {
-      return;
+    if (ended || !awaitingModel) {
+      return; // a provider that completes one call twice must not run its tools twice
     }
+    awaitingModel = false;
     TokenUsage usage = response.tokenUsage();
     if (usage != null && usage.inputTokenCount() != null && usage.outputTokenCount() != null) {
       usageReported = true;
@@ -394,9 +398,10 @@ public final class Generation implements StreamingChatResponseHandler {
 
   /** Before the first token a retriable failure is tried again, later; otherwise it ends the attempt. */
   private void failed(Throwable error) {
-    if (ended) {
-      return;
+    if (ended || !awaitingModel) {
+      return; // a call that completed already: nothing of it is left to fail
     }
+    awaitingModel = false;
     java.util.OptionalLong wait = !anyOutput && retries < retry.maxRetries() && ModelRetry.retriable(error)
         ? retry.delayMillis(retries + 1, error) : java.util.OptionalLong.empty();
     if (wait.isPresent()) {

@@ -1,19 +1,15 @@
 package dev.tokenrail.worker.generation;
 
 import dev.langchain4j.agent.tool.ToolSpecification;
-import dev.langchain4j.internal.JsonSchemaElementJsonUtils;
 import dev.langchain4j.model.chat.request.ToolChoice;
-import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
-import dev.langchain4j.model.chat.request.json.JsonSchemaElement;
 import dev.tokenrail.protocol.ClientTools;
+import dev.tokenrail.worker.tools.ToolSchemas;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Which tools a model call of one answer is offered: the worker's own (built in, and MCP servers') and the
@@ -23,8 +19,6 @@ import org.slf4j.LoggerFactory;
  * it call that one (offered alone) — and later calls, after the worker's tools ran, are free again.
  */
 final class ToolOffer {
-
-  private static final Logger log = LoggerFactory.getLogger(ToolOffer.class);
 
   /** What one model call is offered; {@code choice} empty is the provider's default (auto). */
   record Offered(List<ToolSpecification> specifications, Optional<ToolChoice> choice) {
@@ -73,22 +67,12 @@ final class ToolOffer {
     return all;
   }
 
-  /**
-   * The client's JSON Schema in langchain4j's model (what its providers send on). A schema it can't read is
-   * offered as an object with no declared properties — the description still says what the tool is for —
-   * rather than failing the answer.
-   */
+  /** The client's tool as langchain4j offers it to providers. */
   static ToolSpecification specificationOf(ClientTools.Definition d) {
-    ToolSpecification.Builder tool = ToolSpecification.builder().name(d.name());
+    ToolSpecification.Builder tool = ToolSpecification.builder().name(d.name())
+        .parameters(ToolSchemas.objectSchema(new JsonObject(d.parameters()).getMap()));
     if (!d.description().isEmpty()) {
       tool.description(d.description());
-    }
-    try {
-      JsonSchemaElement schema = JsonSchemaElementJsonUtils.fromMap(new JsonObject(d.parameters()).getMap());
-      tool.parameters(schema instanceof JsonObjectSchema object ? object : JsonObjectSchema.builder().build());
-    } catch (RuntimeException e) {
-      log.info("Parameters of the client's tool {} not read ({}); offered without them", d.name(), e.toString());
-      tool.parameters(JsonObjectSchema.builder().build());
     }
     return tool.build();
   }

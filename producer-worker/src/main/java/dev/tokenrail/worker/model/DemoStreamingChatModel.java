@@ -198,6 +198,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     private List<String> thinking = List.of();
     private int thoughtIndex;
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private volatile boolean completed;
     private volatile ScheduledFuture<?> schedule;
     private int emitted;
 
@@ -223,7 +224,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
 
     @Override
     public void run() { // on the timer thread; runs are never concurrent for one schedule
-      if (cancelled.get()) {
+      if (cancelled.get() || completed) {
         return;
       }
       try {
@@ -240,6 +241,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
           handler.onPartialResponse(new PartialResponse(token), new PartialResponseContext(this));
           return;
         }
+        completed = true; // with no time to first token, this run may come before stop() can see the schedule
         stop();
         handler.onCompleteResponse(ChatResponse.builder()
             .aiMessage(toolCall != null ? AiMessage.from(toolCall) : AiMessage.builder().text(text.toString())

@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The tools a worker offers the model, and how a call runs: on a worker thread pool, never on the event
- * loop, within a timeout. Every way a call can go wrong — an unknown tool, arguments that are not a JSON
+ * The tools a worker offers the model — its built-in ones and those of the MCP servers it is configured with —
+ * and how a call runs: on a worker thread pool, never on the event loop, within a timeout. Every way a call can go wrong — an unknown tool, arguments that are not a JSON
  * object, a tool that fails or takes too long — becomes an error result the model reads and can recover
  * from; nothing a model asks for can end the generation.
  */
@@ -31,12 +31,19 @@ public final class Toolbox {
 
   private final Map<String, Tool> tools = new LinkedHashMap<>();
   private final List<ToolSpecification> specifications;
+  private final McpServers mcp;
   private final WorkerExecutor executor;
   private final Duration timeout;
 
   public Toolbox(List<Tool> tools, WorkerExecutor executor, Duration timeout) {
+    this(tools, McpServers.none(), executor, timeout);
+  }
+
+  /** @param mcp the MCP servers whose tools are offered beside {@code tools} (as they connect) */
+  public Toolbox(List<Tool> tools, McpServers mcp, WorkerExecutor executor, Duration timeout) {
     tools.forEach(t -> this.tools.put(t.name(), t));
     this.specifications = tools.stream().map(Tool::specification).toList();
+    this.mcp = mcp;
     this.executor = executor;
     this.timeout = timeout;
   }
@@ -46,17 +53,24 @@ public final class Toolbox {
     return List.of(new CurrentTimeTool(), new CalculatorTool());
   }
 
-  /** Offered with every model call of every turn: made once. */
+  /** Offered with every model call of every turn: the built-in tools' made once, then the MCP servers' now. */
   public List<ToolSpecification> specifications() {
-    return specifications;
+    List<ToolSpecification> fromServers = mcp.specifications();
+    if (fromServers.isEmpty()) {
+      return specifications;
+    }
+    List<ToolSpecification> all = new java.util.ArrayList<>(specifications);
+    all.addAll(fromServers);
+    return all;
   }
 
   /** Runs one call; the future always succeeds, with an error outcome when the call failed. */
   public Future<Outcome> run(ToolExecutionRequest call) {
-    Tool tool = tools.get(call.name());
+    Tool tool = tools.containsKey(call.name()) ? tools.get(call.name()) : mcp.tool(call.name()).orElse(null);
     if (tool == null) {
       return Future.succeededFuture(new Outcome("There is no tool named '" + call.name() + "'. Available: "
-          + String.join(", ", tools.keySet()) + ".", true));
+          + specifications().stream().map(ToolSpecification::name).collect(java.util.stream.Collectors.joining(", ")) + ".",
+          true));
     }
     JsonObject arguments;
     try {
