@@ -152,6 +152,64 @@ class ClientToolsTest {
   }
 
   /**
+   * The Responses API's agent loop: the model's call of the client's function streams as a
+   * {@code function_call} item with its argument events, the response completes with it, and the next
+   * request — {@code previous_response_id} and a {@code function_call_output} — gets the answer, from a prompt
+   * that has the call and its output in place.
+   */
+  @Test
+  void aResponsesClientRunsItsFunctionCallAndContinuesWithPreviousResponseId() {
+    Vertx worker = deployWorker();
+    try {
+      com.openai.models.responses.FunctionTool weather = com.openai.models.responses.FunctionTool.builder()
+          .name("get_weather").description("The weather for a city").strict(false)
+          .parameters(com.openai.models.responses.FunctionTool.Parameters.builder()
+              .putAdditionalProperty("type", JsonValue.from("object"))
+              .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string"))))
+              .build())
+          .build();
+      List<com.openai.models.responses.ResponseStreamEvent> events = new java.util.ArrayList<>();
+      try (StreamResponse<com.openai.models.responses.ResponseStreamEvent> stream = client.responses().createStreaming(
+          com.openai.models.responses.ResponseCreateParams.builder().model("test-model")
+              .input("What is the weather in Oslo?").addTool(weather).build())) {
+        stream.stream().forEach(events::add);
+      }
+      com.openai.models.responses.Response first = events.get(events.size() - 1).completed().orElseThrow().response();
+      assertThat(first.output()).as("the call alone: no message").hasSize(1);
+      var call = first.output().get(0).functionCall().orElseThrow();
+      assertThat(call.callId()).isEqualTo("call_w1");
+      assertThat(call.name()).isEqualTo("get_weather");
+      assertThat(new JsonObject(call.arguments())).isEqualTo(new JsonObject(WEATHER_ARGUMENTS));
+      assertThat(events.stream().flatMap(e -> e.functionCallArgumentsDelta().stream()).map(d -> d.delta())
+          .collect(Collectors.joining())).isEqualTo(call.arguments());
+      assertThat(events.stream().flatMap(e -> e.functionCallArgumentsDone().stream()).map(d -> d.arguments()).toList())
+          .containsExactly(call.arguments());
+      assertThat(first.tools()).singleElement().satisfies(t -> assertThat(t.function().orElseThrow().name())
+          .isEqualTo("get_weather"));
+
+      com.openai.models.responses.Response second = client.responses().create(
+          com.openai.models.responses.ResponseCreateParams.builder().model("test-model").previousResponseId(first.id())
+              .addTool(weather)
+              .inputOfResponse(List.of(com.openai.models.responses.ResponseInputItem.ofFunctionCallOutput(
+                  com.openai.models.responses.ResponseInputItem.FunctionCallOutput.builder().callId(call.callId())
+                      .output("{\"temperature\":21,\"sky\":\"sunny\"}").build())))
+              .build());
+      assertThat(second.output().stream().flatMap(i -> i.message().stream()).flatMap(m -> m.content().stream())
+          .flatMap(c -> c.outputText().stream()).map(t -> t.text()).collect(Collectors.joining()))
+          .isEqualTo("It is sunny in Oslo.");
+      JsonArray sent = lastRequestMessages();
+      assertThat(roles(sent)).containsExactly("user", "assistant", "tool");
+      assertThat(sent.getJsonObject(1).getJsonArray("tool_calls").getJsonObject(0).getString("id")).isEqualTo("call_w1");
+      assertThat(sent.getJsonObject(2).getString("content")).isEqualTo("{\"temperature\":21,\"sky\":\"sunny\"}");
+      var inputs = client.responses().inputItems().list(second.id()).data();
+      assertThat(inputs).singleElement().satisfies(i -> assertThat(i.functionCallOutput().orElseThrow().callId().orElseThrow())
+          .isEqualTo("call_w1"));
+    } finally {
+      TokenrailStack.await(worker.close());
+    }
+  }
+
+  /**
    * On Tokenrail's own API the worker's memory holds the conversation: the answer that ended with the
    * client's call is remembered, and the next message brings only the result — answered by another worker
    * after the first one went away, whose prompt has the call and its result in place, then the next question.

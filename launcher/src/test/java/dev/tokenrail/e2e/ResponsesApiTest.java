@@ -301,9 +301,13 @@ class ResponsesApiTest {
     }
   }
 
-  /** The worker's calculator as a function-call output item, with its result, before the message. */
+  /**
+   * The worker's calculator as an {@code mcp_call} output item — a tool the server ran, with its output, which
+   * the client has nothing to do about (a {@code function_call} item would ask the client to run it) — before
+   * the message.
+   */
   @Test
-  void aServerSideToolCallIsAFunctionCallItemWithItsResult() {
+  void aServerSideToolCallIsAnMcpCallItemWithItsOutput() {
     List<ResponseStreamEvent> events = new ArrayList<>();
     try (StreamResponse<ResponseStreamEvent> stream = gateway1.responses().createStreaming(ResponseCreateParams.builder()
         .model("openai:test-model").input("calculate 2 ^ 8 for me").build())) {
@@ -311,16 +315,18 @@ class ResponsesApiTest {
     }
     Response completed = events.get(events.size() - 1).completed().orElseThrow().response();
     assertThat(completed.output()).hasSize(2);
-    var call = completed.output().get(0).functionCall().orElseThrow();
+    var call = completed.output().get(0).mcpCall().orElseThrow();
     assertThat(call.name()).isEqualTo("calculator");
-    assertThat(call.callId()).isEqualTo("call_1");
-    assertThat(call._additionalProperties().get("output").toString()).contains("256");
+    assertThat(call.serverLabel()).isEqualTo("tokenrail");
+    assertThat(call.id()).isEqualTo("mcp_call_1");
+    assertThat(call.output()).hasValueSatisfying(o -> assertThat(o).contains("256"));
+    assertThat(completed.output().get(0).functionCall()).as("nothing for the client to run").isEmpty();
     assertThat(outputText(completed)).isEqualTo("2 ^ 8 is 256.");
     assertThat(events.stream().flatMap(e -> e.outputItemAdded().stream()).map(a -> a.outputIndex()).toList())
         .as("the call at 0, the message at 1").containsExactly(0L, 1L);
     Response read = gateway2.responses().retrieve(completed.id());
     assertThat(read.output()).hasSize(2);
-    assertThat(read.output().get(0).functionCall().orElseThrow().name()).isEqualTo("calculator");
+    assertThat(read.output().get(0).mcpCall().orElseThrow().name()).isEqualTo("calculator");
     assertThat(outputText(read)).isEqualTo("2 ^ 8 is 256.");
   }
 

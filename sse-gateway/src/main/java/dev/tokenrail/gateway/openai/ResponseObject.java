@@ -19,7 +19,7 @@ final class ResponseObject {
   private String text;
   private JsonObject usage;
   private JsonObject error;
-  /** The workers' tool calls, as function-call items, in the order they were made. */
+  /** The tool calls, in the order they were made: the workers' as mcp_call items, the client's as function_call items. */
   private final java.util.List<JsonObject> toolItems = new java.util.ArrayList<>();
   /** Where the message item stands among the output items: after the tool calls made before its first text. */
   private int messagePosition = -1;
@@ -64,17 +64,28 @@ final class ResponseObject {
   }
 
   /**
-   * A server-side tool call as a {@code function_call} output item; once it has run, its result rides along
-   * in {@code output} (Tokenrail's addition: the call already ran on the worker, nothing is for the client to do).
+   * A call of one of the workers' own tools — built in, or an MCP server's ({@code <server>__<tool>}) — as an
+   * {@code mcp_call} output item: a tool the server ran, with its output, which a client has nothing to do
+   * about. (A {@code function_call} item would tell every Responses client to run it.) The built-in tools'
+   * server label is {@code tokenrail}.
    */
-  static JsonObject toolItem(String toolCallId, String name, String arguments, String result, boolean isError) {
-    JsonObject item = new JsonObject().put("id", "fc_" + toolCallId).put("type", "function_call")
-        .put("call_id", toolCallId).put("name", name).put("arguments", arguments == null ? "{}" : arguments)
-        .put("status", result == null ? "in_progress" : "completed");
+  static JsonObject workerToolItem(String toolCallId, String name, String arguments, String result, boolean isError) {
+    int split = name.indexOf("__");
+    JsonObject item = new JsonObject().put("id", "mcp_" + toolCallId).put("type", "mcp_call")
+        .put("server_label", split > 0 ? name.substring(0, split) : "tokenrail")
+        .put("name", split > 0 ? name.substring(split + 2) : name)
+        .put("arguments", arguments == null || arguments.isEmpty() ? "{}" : arguments)
+        .put("status", result == null ? "in_progress" : isError ? "failed" : "completed");
     if (result != null) {
-      item.put("output", result).put("is_error", isError);
+      item.put("output", result).put("error", isError ? result : null);
     }
     return item;
+  }
+
+  /** A call of a tool the client defined, as a {@code function_call} item: the client runs it. */
+  static JsonObject clientToolItem(String toolCallId, String name, String arguments, String itemStatus) {
+    return new JsonObject().put("id", "fc_" + toolCallId).put("type", "function_call").put("call_id", toolCallId)
+        .put("name", name).put("arguments", arguments).put("status", itemStatus);
   }
 
   /** Adds or replaces (by id) a tool item; returns its output index. */
@@ -141,8 +152,8 @@ final class ResponseObject {
         .put("store", request.getBoolean("store", true))
         .put("temperature", request.getValue("temperature"))
         .put("text", new JsonObject().put("format", new JsonObject().put("type", "text")))
-        .put("tool_choice", "auto")
-        .put("tools", new JsonArray())
+        .put("tool_choice", request.getValue("tool_choice", "auto"))
+        .put("tools", request.getJsonArray("tools", new JsonArray()))
         .put("top_p", null)
         .put("usage", usage);
   }

@@ -1,12 +1,16 @@
 package dev.tokenrail.gateway.openai;
 
 import dev.tokenrail.gateway.http.ApiException;
+import dev.tokenrail.gateway.http.ToolBodies;
+import dev.tokenrail.protocol.ClientTools;
 import dev.tokenrail.protocol.CompletionOptions;
 import dev.tokenrail.protocol.ConversationIds;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -43,19 +47,104 @@ final class ResponseRequest {
         .orElseThrow(() -> new ApiException(400, "invalid_previous_response_id", "'previous_response_id' is not a response id."));
   }
 
-  /** {@code input}: a string, or message items of which the last user message is taken. */
-  static String inputText(Object input, int maxTextBytes) {
-    String text = null;
+  /**
+   * What {@code input} brings: the user's new text, the results of the client's tools it brings
+   * ({@code function_call_output} items), and — for a new conversation — the earlier items a client that
+   * holds the conversation itself sends (messages, its {@code function_call} items and their outputs).
+   */
+  record Input(String text, List<CompletionOptions.Prior> history, List<ClientTools.Result> results) {
+  }
+
+  /**
+   * {@code input}: a string, or items. From the end: the user's message (if any), then the
+   * {@code function_call_output} items before it; everything before those is history. With
+   * {@code previous_response_id} the workers' memory is the history: the items hold only what is new (echoes
+   * of the previous output — {@code function_call} and {@code reasoning} items — are passed over).
+   */
+  static Input input(Object input, boolean continues, int maxTextBytes) {
     if (input instanceof String s) {
-      text = s;
-    } else if (input instanceof JsonArray items) {
-      for (int i = items.size() - 1; i >= 0 && text == null; i--) {
-        if (items.getValue(i) instanceof JsonObject item && "user".equals(item.getValue("role"))) {
-          text = contentText(item.getValue("content"));
+      return new Input(checkedText(s, maxTextBytes), List.of(), List.of());
+    }
+    if (!(input instanceof JsonArray items) || items.isEmpty()) {
+      throw new ApiException(400, "missing_input", "'input' needs a string, or a user message with text.");
+    }
+    List<CompletionOptions.Prior> history = new ArrayList<>();
+    Map<String, String> callNames = new HashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.getValue(i) instanceof JsonObject item)) {
+        throw new ApiException(400, "invalid_input", "input[" + i + "] must be an object.");
+      }
+      String type = item.getValue("type") instanceof String t ? t : item.containsKey("role") ? "message" : "";
+      switch (type) {
+        case "message" -> {
+          String role = item.getValue("role") instanceof String r ? r : "";
+          String text = contentText(item.getValue("content"), i);
+          switch (role) {
+            case "user" -> history.add(new CompletionOptions.Prior("user", text));
+            case "system", "developer" -> history.add(new CompletionOptions.Prior("system", text));
+            case "assistant" -> history.add(new CompletionOptions.Prior("assistant", text));
+            default -> throw new ApiException(400, "invalid_input", "input[" + i + "].role must be user, system,"
+                + " developer or assistant.");
+          }
         }
+        case "function_call" -> {
+          if (!(item.getValue("call_id") instanceof String id) || !(item.getValue("name") instanceof String name)) {
+            throw new ApiException(400, "invalid_input", "input[" + i + "]: a function_call needs 'call_id' and 'name'.");
+          }
+          String arguments = item.getValue("arguments") instanceof String a ? a : "{}";
+          callNames.put(id, name);
+          CompletionOptions.ToolCallRef call = new CompletionOptions.ToolCallRef(id, name, arguments);
+          int last = history.size() - 1;
+          if (last >= 0 && history.get(last).role().equals("assistant")) { // calls of one model turn: one message
+            CompletionOptions.Prior p = history.remove(last);
+            List<CompletionOptions.ToolCallRef> calls = new ArrayList<>(p.toolCalls());
+            calls.add(call);
+            history.add(new CompletionOptions.Prior("assistant", p.content(), calls, null));
+          } else {
+            history.add(new CompletionOptions.Prior("assistant", "", List.of(call), null));
+          }
+        }
+        case "function_call_output" -> {
+          if (!(item.getValue("call_id") instanceof String id) || id.isBlank()) {
+            throw new ApiException(400, "invalid_input", "input[" + i + "]: a function_call_output needs 'call_id'.");
+          }
+          Object output = item.getValue("output");
+          String text = output instanceof JsonArray parts ? contentText(parts, i) : ToolBodies.resultText(output);
+          history.add(new CompletionOptions.Prior("tool", text, List.of(), id));
+        }
+        case "reasoning", "item_reference" -> {
+          // reasoning is not sent back to the model; references name items the log already has
+        }
+        default -> throw new ApiException(400, "invalid_input", "input[" + i + "]: items of type '" + type
+            + "' are not supported (messages, function_call and function_call_output are).");
       }
     }
-    if (text == null || text.isBlank()) {
+    String text = "";
+    if (history.get(history.size() - 1).role().equals("user")) {
+      text = history.remove(history.size() - 1).content();
+    }
+    List<ClientTools.Result> results = new ArrayList<>();
+    while (!history.isEmpty() && history.get(history.size() - 1).role().equals("tool")) {
+      CompletionOptions.Prior r = history.remove(history.size() - 1);
+      results.add(0, new ClientTools.Result(r.toolCallId(), callNames.getOrDefault(r.toolCallId(), ""), r.content(), false));
+    }
+    if (continues) { // the previous output's echoes are passed over; anything older is the memory's already
+      history.removeIf(p -> p.role().equals("assistant") && p.content().isEmpty() && !p.toolCalls().isEmpty());
+      if (!history.isEmpty()) {
+        throw new ApiException(400, "invalid_input", "With 'previous_response_id' the conversation is remembered:"
+            + " 'input' holds only what is new (function_call_output items, then a user message).");
+      }
+    }
+    if (text.isBlank() && results.isEmpty()) {
+      throw new ApiException(400, "missing_input", "'input' needs a string, or a user message with text, or"
+          + " function_call_output items.");
+    }
+    ToolBodies.checkedSize(results, "input");
+    return new Input(text.isBlank() ? "" : checkedText(text, maxTextBytes), history, results);
+  }
+
+  private static String checkedText(String text, int maxTextBytes) {
+    if (text.isBlank()) {
       throw new ApiException(400, "missing_input", "'input' needs a string, or a user message with text.");
     }
     if (text.getBytes(StandardCharsets.UTF_8).length > maxTextBytes) {
@@ -64,26 +153,38 @@ final class ResponseRequest {
     return text;
   }
 
-  private static String contentText(Object content) {
+  /** A message's text: a string, or its {@code input_text} / {@code output_text} parts joined by blank lines. */
+  private static String contentText(Object content, int index) {
     if (content instanceof String s) {
       return s;
     }
     List<String> texts = new ArrayList<>();
     if (content instanceof JsonArray parts) {
       for (Object p : parts) {
-        if (p instanceof JsonObject part && "input_text".equals(part.getValue("type")) && part.getValue("text") instanceof String t) {
+        if (p instanceof JsonObject part && part.getValue("text") instanceof String t
+            && ("input_text".equals(part.getValue("type")) || "output_text".equals(part.getValue("type")))) {
           texts.add(t);
+        } else {
+          throw new ApiException(400, "invalid_input", "input[" + index + "]: only text parts are supported.");
         }
       }
+      return String.join("\n\n", texts);
     }
-    return texts.isEmpty() ? null : String.join("\n\n", texts);
+    throw new ApiException(400, "invalid_input", "input[" + index + "].content must be a string or text parts.");
+  }
+
+  /** {@code tools} (function tools, in the Responses API's flat shape) and {@code tool_choice}, with the input's results. */
+  static ClientTools tools(JsonObject body, Input input) {
+    List<ClientTools.Definition> definitions = ToolBodies.definitions(body.getValue("tools"), "tools");
+    return new ClientTools(definitions, ToolBodies.choice(body.getValue("tool_choice"), definitions, "tool_choice"),
+        input.results());
   }
 
   /**
    * Instructions and sampling for a new conversation. With {@code previous_response_id} none are sent: the
    * worker then gives the model the conversation's memory, which options (a client-held history) would replace.
    */
-  static Optional<CompletionOptions> options(JsonObject body) {
+  static Optional<CompletionOptions> options(JsonObject body, Input input) {
     Object instructions = body.getValue("instructions");
     Object temperature = body.getValue("temperature");
     Object maxTokens = body.getValue("max_output_tokens");
@@ -96,11 +197,15 @@ final class ResponseRequest {
     if (maxTokens != null && !(maxTokens instanceof Integer m && m > 0)) {
       throw new ApiException(400, "invalid_max_output_tokens", "'max_output_tokens' is a positive integer.");
     }
-    if (body.getValue("previous_response_id") != null || (instructions == null && temperature == null && maxTokens == null)) {
+    if (body.getValue("previous_response_id") != null
+        || (instructions == null && temperature == null && maxTokens == null && input.history().isEmpty())) {
       return Optional.empty();
     }
-    List<CompletionOptions.Prior> prior = instructions == null ? List.of()
-        : List.of(new CompletionOptions.Prior("system", (String) instructions));
+    List<CompletionOptions.Prior> prior = new ArrayList<>();
+    if (instructions != null) {
+      prior.add(new CompletionOptions.Prior("system", (String) instructions));
+    }
+    prior.addAll(input.history());
     return Optional.of(new CompletionOptions(prior, Optional.ofNullable(temperature).map(t -> ((Number) t).doubleValue()),
         Optional.ofNullable((Integer) maxTokens)));
   }
@@ -109,8 +214,9 @@ final class ResponseRequest {
   static JsonObject echo(JsonObject body) {
     JsonObject echo = new JsonObject();
     List<String> fields = body.getValue("previous_response_id") != null
-        ? List.of("metadata", "background", "previous_response_id", "store")
-        : List.of("instructions", "metadata", "temperature", "max_output_tokens", "background", "store");
+        ? List.of("metadata", "background", "previous_response_id", "store", "tools", "tool_choice")
+        : List.of("instructions", "metadata", "temperature", "max_output_tokens", "background", "store", "tools",
+            "tool_choice");
     for (String field : fields) {
       if (body.getValue(field) != null) {
         echo.put(field, body.getValue(field));

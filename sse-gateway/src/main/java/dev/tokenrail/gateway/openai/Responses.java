@@ -13,6 +13,7 @@ import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.gateway.http.Callers;
 import dev.tokenrail.gateway.http.JsonBodies;
 import dev.tokenrail.gateway.http.Traces;
+import dev.tokenrail.protocol.ClientTools;
 import dev.tokenrail.protocol.CompletionOptions;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.MessageRequest;
@@ -63,12 +64,14 @@ public final class Responses {
       return;
     }
     String conversationId;
-    String text;
+    ResponseRequest.Input input;
     Optional<CompletionOptions> options;
+    ClientTools tools;
     try {
       conversationId = ResponseRequest.conversationOf(body);
-      text = ResponseRequest.inputText(body.getValue("input"), maxTextBytes);
-      options = ResponseRequest.options(body);
+      input = ResponseRequest.input(body.getValue("input"), body.getValue("previous_response_id") != null, maxTextBytes);
+      options = ResponseRequest.options(body, input);
+      tools = ResponseRequest.tools(body, input);
     } catch (ApiException e) {
       ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
       return;
@@ -82,7 +85,7 @@ public final class Responses {
     String key = Callers.kafkaKey(ctx, conversationId);
     Optional<ResponseIds> previous = ResponseIds.parse(body.getString("previous_response_id"));
     if (previous.isEmpty()) {
-      accept(ctx, body, key, conversationId, text, options, stream, background);
+      accept(ctx, body, key, conversationId, input.text(), options, tools, stream, background);
       return;
     }
     // The previous response must be the caller's: another subject's id, or a made-up one, names nothing.
@@ -91,16 +94,17 @@ public final class Responses {
           if (status == MessageHistory.Status.UNKNOWN) {
             ApiErrors.send(ctx, 400, "previous_response_not_found", "'previous_response_id' names no response of yours.");
           } else {
-            accept(ctx, body, key, conversationId, text, options, stream, background);
+            accept(ctx, body, key, conversationId, input.text(), options, tools, stream, background);
           }
         })
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The previous response could not be checked; try again."));
   }
 
   private void accept(RoutingContext ctx, JsonObject body, String key, String conversationId, String text,
-                      Optional<CompletionOptions> options, boolean stream, boolean background) {
+                      Optional<CompletionOptions> options, ClientTools tools, boolean stream, boolean background) {
     long now = System.currentTimeMillis();
-    MessageRequest message = new MessageRequest(conversationId, ConversationIds.newMessageId(now), text, now, options);
+    MessageRequest message = new MessageRequest(conversationId, ConversationIds.newMessageId(now), text, now, options,
+        tools);
     ResponseIds ids = new ResponseIds(conversationId, message.messageId());
     ResponseObject response = new ResponseObject(ids, modelName, ResponseRequest.echo(body));
     TraceContext trace = Traces.of(ctx);
@@ -208,13 +212,20 @@ public final class Responses {
     admission.lookup(ctx, () -> current(key, ids).compose(r -> transcripts.turns(key)))
         .onSuccess(turns -> {
           JsonArray data = new JsonArray();
-          turns.orElse(List.of()).stream().filter(t -> t.messageId().equals(ids.messageId())).findFirst().ifPresent(t ->
+          turns.orElse(List.of()).stream().filter(t -> t.messageId().equals(ids.messageId())).findFirst().ifPresent(t -> {
+            t.clientResults().forEach(r -> data.add(new JsonObject().put("id", "fco_" + r.toolCallId())
+                .put("type", "function_call_output").put("call_id", r.toolCallId()).put("output", r.result())
+                .put("status", "completed")));
+            if (!t.userText().isEmpty() || t.clientResults().isEmpty()) {
               data.add(new JsonObject().put("id", "msg_in_" + ids.messageId().replace("-", "")).put("type", "message")
                   .put("role", "user").put("status", "completed").put("content", new JsonArray().add(
-                      new JsonObject().put("type", "input_text").put("text", t.userText())))));
-          String only = data.isEmpty() ? null : data.getJsonObject(0).getString("id");
-          ctx.json(new JsonObject().put("object", "list").put("data", data).put("first_id", only)
-              .put("last_id", only).put("has_more", false));
+                      new JsonObject().put("type", "input_text").put("text", t.userText()))));
+            }
+          });
+          String first = data.isEmpty() ? null : data.getJsonObject(0).getString("id");
+          String last = data.isEmpty() ? null : data.getJsonObject(data.size() - 1).getString("id");
+          ctx.json(new JsonObject().put("object", "list").put("data", data).put("first_id", first)
+              .put("last_id", last).put("has_more", false));
         })
         .onFailure(e -> ApiErrors.refuseOrUnavailable(ctx, e, "The input could not be read; try again."));
   }
@@ -236,8 +247,9 @@ public final class Responses {
               : Future.failedFuture(notFound());
         }
         Turn t = turn.get();
-        t.toolCalls().forEach(c -> response.tool(ResponseObject.toolItem(c.toolCallId(), c.name(), c.arguments(),
-            c.result(), c.isError())));
+        t.toolCalls().stream().filter(c -> c.round() != Turn.CLIENT_RESULTS).forEach(c -> response.tool(c.client()
+            ? ResponseObject.clientToolItem(c.toolCallId(), c.name(), c.arguments(), "completed")
+            : ResponseObject.workerToolItem(c.toolCallId(), c.name(), c.arguments(), c.result(), c.isError())));
         return Future.succeededFuture(response.status(switch (t.status()) {
           case PENDING -> "in_progress";
           case DONE -> "completed";

@@ -82,12 +82,15 @@ final class ResponsesFormat implements StreamFormat {
         emit(out, "response.in_progress", new JsonObject().put("response", response.toJson()));
       }
     }
-    if (event instanceof StreamEvent.ToolCall c) {
+    if (event instanceof StreamEvent.ToolCall c && c.client()) {
+      clientCall(out, c);
+    } else if (event instanceof StreamEvent.ToolCall c) {
       arguments.put(c.toolCallId(), c.arguments());
-      JsonObject item = ResponseObject.toolItem(c.toolCallId(), c.name(), c.arguments(), null, false);
+      JsonObject item = ResponseObject.workerToolItem(c.toolCallId(), c.name(), c.arguments(), null, false);
       emit(out, "response.output_item.added", new JsonObject().put("output_index", response.tool(item)).put("item", item));
     } else if (event instanceof StreamEvent.ToolResult r) {
-      JsonObject item = ResponseObject.toolItem(r.toolCallId(), r.name(), argumentsOf(r.toolCallId()), r.result(), r.isError());
+      JsonObject item = ResponseObject.workerToolItem(r.toolCallId(), r.name(), argumentsOf(r.toolCallId()), r.result(),
+          r.isError());
       emit(out, "response.output_item.done", new JsonObject().put("output_index", response.tool(item)).put("item", item));
     } else if (event instanceof StreamEvent.Token t) {
       openMessage(out);
@@ -97,8 +100,11 @@ final class ResponsesFormat implements StreamFormat {
     } else if (event instanceof StreamEvent.Usage u) {
       response.usage(u.inputTokens(), u.outputTokens());
     } else if (event instanceof StreamEvent.Done) {
-      closeItem(out);
-      response.status("completed").text(text.toString());
+      if (clientCalls == 0 || messageOpen) { // an answer that is only the client's calls has no message
+        closeItem(out);
+        response.text(text.toString());
+      }
+      response.status("completed");
       emit(out, "response.completed", new JsonObject().put("response", response.toJson()));
       return end(out);
     } else if (event instanceof StreamEvent.Cancelled) {
@@ -116,11 +122,36 @@ final class ResponsesFormat implements StreamFormat {
 
   private final java.util.Map<String, String> arguments = new java.util.HashMap<>();
 
+  /**
+   * A call of the client's tool, as OpenAI streams one: the {@code function_call} item added with no arguments,
+   * its arguments (whole: the worker publishes a call once the model has finished it), their end, the item done.
+   */
+  private void clientCall(Buffer out, StreamEvent.ToolCall c) {
+    clientCalls++;
+    textSent = stream; // a call the client may be running can't be taken back by a new attempt
+    if (messageOpen) { // the model's words before its calls: their item ends first
+      closeItem(out);
+    }
+    JsonObject added = ResponseObject.clientToolItem(c.toolCallId(), c.name(), "", "in_progress");
+    int index = response.tool(added);
+    String itemId = added.getString("id");
+    emit(out, "response.output_item.added", new JsonObject().put("output_index", index).put("item", added));
+    emit(out, "response.function_call_arguments.delta", new JsonObject().put("item_id", itemId).put("output_index", index)
+        .put("delta", c.arguments()));
+    emit(out, "response.function_call_arguments.done", new JsonObject().put("item_id", itemId).put("output_index", index)
+        .put("name", c.name()).put("arguments", c.arguments()));
+    JsonObject done = ResponseObject.clientToolItem(c.toolCallId(), c.name(), c.arguments(), "completed");
+    response.tool(done);
+    emit(out, "response.output_item.done", new JsonObject().put("output_index", index).put("item", done));
+  }
+
   private String argumentsOf(String toolCallId) {
     return arguments.get(toolCallId);
   }
 
   private boolean messageOpen;
+  private boolean messageClosed;
+  private int clientCalls;
 
   /** The message item and its text part, before the first text (or at the end of an answer with none). */
   private void openMessage(Buffer out) {
@@ -134,6 +165,10 @@ final class ResponsesFormat implements StreamFormat {
   }
 
   private void closeItem(Buffer out) {
+    if (messageClosed) {
+      return;
+    }
+    messageClosed = true;
     openMessage(out);
     String whole = text.toString();
     emit(out, "response.output_text.done", part(null).put("text", whole).put("logprobs", new io.vertx.core.json.JsonArray()));
