@@ -180,6 +180,23 @@ class ChatPageBrowserTest {
     screenshot("tool-card");
   }
 
+  /** The model's thinking shows folded above the answer, and is not part of it. */
+  @Test
+  void reasoningShowsFoldedApartFromTheAnswer() {
+    newChat();
+    String messageId = send("#think #tokens=12 then answer");
+    WebElement answer = awaitStatus(messageId, "done");
+    WebElement folded = answer.findElement(By.cssSelector("details.thinking"));
+    assertThat(folded.getAttribute("open")).as("folded").isNull();
+    assertThat(folded.findElement(By.tagName("summary")).getText()).isEqualTo("thinking");
+    folded.findElement(By.tagName("summary")).click();
+    String thought = folded.findElement(By.tagName("pre")).getText();
+    assertThat(thought).startsWith("The user wrote #think, so I think aloud first");
+    assertThat(answer.getAttribute("data-text")).isEqualTo(transcriptTurn(messageId).getString("text"))
+        .doesNotContain("think aloud");
+    screenshot("thinking");
+  }
+
   @Test
   void aFailedAnswerShowsItsErrorOnTheAnswer() {
     newChat();

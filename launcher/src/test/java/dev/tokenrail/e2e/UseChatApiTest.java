@@ -50,6 +50,11 @@ class UseChatApiTest {
       Map.entry("text-start", Set.of("type", "id", "providerMetadata")),
       Map.entry("text-delta", Set.of("type", "id", "delta", "providerMetadata")),
       Map.entry("text-end", Set.of("type", "id", "providerMetadata")),
+      Map.entry("reasoning-start", Set.of("type", "id", "providerMetadata")),
+      Map.entry("reasoning-delta", Set.of("type", "id", "delta", "providerMetadata")),
+      Map.entry("reasoning-end", Set.of("type", "id", "providerMetadata")),
+      Map.entry("tool-input-start", Set.of("type", "toolCallId", "toolName", "providerExecuted", "dynamic")),
+      Map.entry("tool-input-delta", Set.of("type", "toolCallId", "inputTextDelta")),
       Map.entry("tool-input-available", Set.of("type", "toolCallId", "toolName", "input", "providerExecuted",
           "providerMetadata", "dynamic")),
       Map.entry("tool-output-available", Set.of("type", "toolCallId", "output", "providerExecuted", "dynamic",
@@ -204,6 +209,66 @@ class UseChatApiTest {
     assertThat(messages.stream().map(m -> ((JsonObject) m).getString("role") + ":" + ((JsonObject) m).getString("text")))
         .containsExactly("user:#tokens=3 first", "assistant:" + textOf(first),
             "user:#tokens=3 second", "assistant:" + textOf(second));
+  }
+
+  /**
+   * The page's own tool: the model's call streams as tool input parts (not run by the server, so not
+   * {@code providerExecuted}) and the answer finishes; the page runs it and sends the conversation again, ending
+   * with that assistant message and the call's output — answered as that message's next step, from a prompt
+   * with the output in place.
+   */
+  @Test
+  void thePagesOwnToolIsCalledAndItsOutputContinuesTheSameMessage() throws Exception {
+    String chat = chatId();
+    JsonArray tools = new JsonArray().add(new JsonObject().put("name", "uppercase").put("description", "Upper-cases text")
+        .put("parameters", new JsonObject().put("type", "object").put("properties", new JsonObject()
+            .put("text", new JsonObject().put("type", "string")))));
+    JsonObject u1 = message("user", "call uppercase {\"text\": \"hello\"}");
+    List<JsonObject> first = parts(postBody(stack.baseUrl(0), new JsonObject().put("id", chat).put("trigger", "submit-message")
+        .put("tools", tools).put("messages", new JsonArray().add(u1)).encode()).body());
+    assertAllowedFields(first);
+    assertThat(first).extracting(p -> p.getString("type")).containsExactly("start", "start-step", "tool-input-start",
+        "tool-input-delta", "tool-input-available", "message-metadata", "finish-step", "finish");
+    JsonObject call = first.get(4);
+    assertThat(call.getString("toolName")).isEqualTo("uppercase");
+    assertThat(call.getJsonObject("input")).isEqualTo(new JsonObject().put("text", "hello"));
+    assertThat(call.containsKey("providerExecuted")).as("the page runs it").isFalse();
+    assertThat(first.get(3).getString("inputTextDelta")).isEqualTo("{\"text\": \"hello\"}");
+
+    // What ai 6 sends once the page's onToolCall added the output (sendAutomaticallyWhen): the same message.
+    String a1 = first.get(0).getString("messageId");
+    JsonObject a1WithOutput = new JsonObject().put("id", a1).put("role", "assistant").put("parts", new JsonArray()
+        .add(new JsonObject().put("type", "step-start"))
+        .add(new JsonObject().put("type", "tool-uppercase").put("toolCallId", call.getString("toolCallId"))
+            .put("state", "output-available").put("input", call.getJsonObject("input"))
+            .put("output", new JsonObject().put("text", "HELLO"))));
+    List<JsonObject> next = parts(postBody(stack.baseUrl(1), new JsonObject().put("id", chat).put("trigger", "submit-message")
+        .put("messageId", a1).put("tools", tools).put("messages", new JsonArray().add(u1).add(a1WithOutput)).encode()).body());
+    assertAllowedFields(next);
+    JsonObject start = next.get(0);
+    assertThat(start.containsKey("messageId")).as("the SDK adds to the message it has").isFalse();
+    String continuation = start.getJsonObject("messageMetadata").getString("messageId");
+    assertThat(continuation).isNotEqualTo(a1);
+    assertThat(next.get(next.size() - 1).getString("type")).isEqualTo("finish");
+    JsonObject answer = assistant(chat, continuation);
+    assertThat(textOf(next)).isEqualTo(answer.getString("text")).isEqualTo("The uppercase tool answered: {\"text\":\"HELLO\"}");
+    JsonArray messages = Http.get(stack.baseUrl(0) + "/api/conversations/" + chat).json().getJsonArray("messages");
+    assertThat(messages.getJsonObject(2).getJsonArray("toolResults").getJsonObject(0).getString("name")).isEqualTo("uppercase");
+  }
+
+  @Test
+  void theModelsThinkingIsReasoningPartsBeforeTheText() throws Exception {
+    String chat = chatId();
+    List<JsonObject> parts = parts(post(stack.baseUrl(0), chat, "#think #tokens=4 briefly").body());
+    assertAllowedFields(parts);
+    List<String> types = parts.stream().map(p -> p.getString("type")).toList();
+    assertThat(types.subList(0, 3)).containsExactly("start", "start-step", "reasoning-start");
+    assertThat(types.indexOf("reasoning-end")).isLessThan(types.indexOf("text-start"));
+    String thought = parts.stream().filter(p -> p.getString("type").equals("reasoning-delta")).map(p -> p.getString("delta"))
+        .collect(Collectors.joining());
+    assertThat(thought).startsWith("The user wrote #think");
+    assertThat(textOf(parts)).isEqualTo(assistant(chat, parts.get(0).getString("messageId")).getString("text"))
+        .doesNotContain("#think");
   }
 
   /**

@@ -11,7 +11,9 @@ import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.gateway.http.Callers;
 import dev.tokenrail.gateway.http.JsonBodies;
+import dev.tokenrail.gateway.http.ToolBodies;
 import dev.tokenrail.gateway.http.Traces;
+import dev.tokenrail.protocol.ClientTools;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.MessageRequest;
 import dev.tokenrail.protocol.RequestRecord;
@@ -31,7 +33,10 @@ import java.util.Optional;
  * <ul>
  *   <li>{@code POST /api/chat} — the SDK sends the whole message list each time; the workers remember the
  *       conversation already, so only the last user message is stored, as a message of the conversation
- *       {@code id}, and its answer streams back as a {@link UiMessageStream}.
+ *       {@code id}, and its answer streams back as a {@link UiMessageStream}. The page may send its own tools
+ *       ({@code tools}, {@code toolChoice} in the body): when the model calls one, the page runs it and sends the
+ *       conversation again, ending with the assistant message whose calls now have outputs — stored as a message
+ *       that brings those results, and answered as that assistant message's next step.
  *   <li>{@code GET /api/chat/:id/stream} — {@code resume: true}: 204 when no answer is in progress, else
  *       that answer from its first part, then live, on any gateway. The SDK sends no cursor, so the page's
  *       history must leave that answer out (the transcript's {@code inProgress} names it).
@@ -70,9 +75,14 @@ public final class ChatRoutes {
     }
     String conversationId;
     String text;
+    ClientTools tools;
     try {
       conversationId = conversationIdOf(body);
-      text = lastUserText(body);
+      List<ClientTools.Definition> definitions = ToolBodies.definitions(body.getValue("tools"), "tools");
+      String choice = ToolBodies.choice(body.getValue("toolChoice"), definitions, "toolChoice");
+      List<ClientTools.Result> results = toolOutputs(body);
+      text = results.isEmpty() ? lastUserText(body) : "";
+      tools = new ClientTools(definitions, choice, results);
     } catch (ApiException e) {
       ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
       return;
@@ -84,11 +94,12 @@ public final class ChatRoutes {
     String key = Callers.kafkaKey(ctx, conversationId);
     int partition = streams.partitionOf(key);
     long now = System.currentTimeMillis();
-    MessageRequest message = new MessageRequest(conversationId, ConversationIds.newMessageId(now), text, now);
+    MessageRequest message = new MessageRequest(conversationId, ConversationIds.newMessageId(now), text, now,
+        Optional.empty(), tools);
     TraceContext trace = Traces.of(ctx);
     ctx.response().putHeader(TraceContext.HEADER, trace.header());
     // Subscribed before the message is stored: every event of its answer comes after this position.
-    UiMessageStream parts = new UiMessageStream(message.messageId());
+    UiMessageStream parts = new UiMessageStream(message.messageId(), !tools.results().isEmpty());
     streams.open(ctx, parts, conversationId, key, partition, StreamStart.live());
     intake.accept(key, message, trace)
         .onSuccess(v -> {
@@ -184,6 +195,48 @@ public final class ChatRoutes {
       throw new ApiException(400, "invalid_conversation_id", "'id' (the chat's id) must match [A-Za-z0-9_-]{1,64}.");
     }
     return id;
+  }
+
+  /**
+   * The outputs of the page's own tools, when the page sends the conversation again because its last assistant
+   * message's calls have them ({@code sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithToolCalls}): the
+   * tool parts of that message's last step that the page ran — not {@code providerExecuted} — with
+   * {@code output-available} or {@code output-error}. None when the last message is the user's.
+   */
+  private static List<ClientTools.Result> toolOutputs(JsonObject body) {
+    if (!(body.getValue("messages") instanceof JsonArray messages) || messages.isEmpty()
+        || !(messages.getValue(messages.size() - 1) instanceof JsonObject last) || !"assistant".equals(last.getValue("role"))
+        || !"submit-message".equals(body.getValue("trigger", "submit-message"))) {
+      return List.of();
+    }
+    if (body.getValue("messageId") != null && !body.getValue("messageId").equals(last.getValue("id"))) {
+      throw new ApiException(400, "unsupported_edit",
+          "Editing a sent message is not supported: the conversation's log keeps what was sent. Send a new message.");
+    }
+    List<ClientTools.Result> results = new java.util.ArrayList<>();
+    if (last.getValue("parts") instanceof JsonArray parts) {
+      for (Object p : parts) {
+        if (!(p instanceof JsonObject part) || !(part.getValue("type") instanceof String type)) {
+          continue;
+        }
+        if (type.equals("step-start")) {
+          results.clear(); // only the last step's calls are waiting for their outputs
+          continue;
+        }
+        boolean tool = type.startsWith("tool-") || type.equals("dynamic-tool");
+        if (!tool || Boolean.TRUE.equals(part.getValue("providerExecuted"))
+            || !(part.getValue("toolCallId") instanceof String id)) {
+          continue;
+        }
+        String name = type.equals("dynamic-tool") ? String.valueOf(part.getValue("toolName")) : type.substring(5);
+        if ("output-available".equals(part.getValue("state"))) {
+          results.add(new ClientTools.Result(id, name, ToolBodies.resultText(part.getValue("output")), false));
+        } else if ("output-error".equals(part.getValue("state"))) {
+          results.add(new ClientTools.Result(id, name, String.valueOf(part.getValue("errorText")), true));
+        }
+      }
+    }
+    return ToolBodies.checkedSize(results, "messages");
   }
 
   /**

@@ -16,8 +16,12 @@ import io.vertx.core.json.JsonObject;
  * carries exactly the fields the schema names — nothing Tokenrail-specific rides along.
  *
  * <pre>
- * start      → start {messageId} + start-step
+ * start      → start {messageId} + start-step (a continuation after the client's tool results: start
+ *              {messageMetadata: {messageId}}, so the SDK adds to the message the page has)
+ * reasoning  → reasoning-start {id} (before the first of a run) + reasoning-delta {id, delta} … reasoning-end
  * token      → text-start {id} (before the first of a run) + text-delta {id, delta}
+ * tool_call of the client's tool → text-end + tool-input-start {toolCallId, toolName}
+ *              + tool-input-delta {toolCallId, inputTextDelta} + tool-input-available {toolCallId, toolName, input}
  * tool_call  → text-end (if a text run is open) + tool-input-available {toolCallId, toolName, input, providerExecuted, dynamic}
  * tool_result→ tool-output-available {toolCallId, output, providerExecuted, dynamic}
  *              | tool-output-error {toolCallId, errorText, providerExecuted, dynamic}
@@ -41,7 +45,11 @@ final class UiMessageStream implements StreamFormat {
   static final String PROTOCOL_HEADER = "x-vercel-ai-ui-message-stream";
 
   private final String messageId;
+  /** The answer goes on from the client's tool results: it adds to the page's last assistant message. */
+  private final boolean continuation;
   private int attempt = -1;
+  private String openReasoning;
+  private int reasoningRuns;
   private boolean startSent;
   private boolean textSent;
   private String openText;
@@ -52,7 +60,18 @@ final class UiMessageStream implements StreamFormat {
 
   /** @param messageId the message whose answer this is (a resume replays it from its start) */
   UiMessageStream(String messageId) {
+    this(messageId, false);
+  }
+
+  /**
+   * @param continuation the message brings the results of the client's tools, which the page's last assistant
+   *                     message called: the answer is that message's next step. Its {@code start} names no
+   *                     message (the SDK then adds to the last one) and says which Tokenrail message this is
+   *                     in its metadata, for a stop to name.
+   */
+  UiMessageStream(String messageId, boolean continuation) {
     this.messageId = messageId;
+    this.continuation = continuation;
   }
 
   /** Nothing is written until the first event: until then the request can still be refused with a status. */
@@ -71,28 +90,48 @@ final class UiMessageStream implements StreamFormat {
     if (event.attempt() != attempt) {
       if (attempt != -1 && textSent) {
         closeText(out);
+        closeReasoning(out);
         part(out, new JsonObject().put("type", "error").put("errorText", "The worker answering this message failed "
             + "over and the answer restarted; reload the conversation to read it."));
         return end(out);
       }
       attempt = event.attempt();
       openText = null;
+      openReasoning = null;
     }
     if (event instanceof StreamEvent.Start) {
       if (!startSent) {
         startSent = true;
-        part(out, new JsonObject().put("type", "start").put("messageId", messageId));
-        part(out, new JsonObject().put("type", "start-step"));
+        start(out);
       }
+    } else if (event instanceof StreamEvent.Reasoning r) {
+      closeText(out);
+      if (openReasoning == null) {
+        openReasoning = "reasoning-" + attempt + "-" + ++reasoningRuns;
+        part(out, new JsonObject().put("type", "reasoning-start").put("id", openReasoning));
+      }
+      textSent = true;
+      part(out, new JsonObject().put("type", "reasoning-delta").put("id", openReasoning).put("delta", r.text()));
     } else if (event instanceof StreamEvent.Token t) {
+      closeReasoning(out);
       if (openText == null) {
         openText = "text-" + attempt + "-" + ++textRuns;
         part(out, new JsonObject().put("type", "text-start").put("id", openText));
       }
       textSent = true;
       part(out, new JsonObject().put("type", "text-delta").put("id", openText).put("delta", t.text()));
+    } else if (event instanceof StreamEvent.ToolCall c && c.client()) { // the page runs it
+      closeText(out);
+      closeReasoning(out);
+      textSent = true;
+      part(out, new JsonObject().put("type", "tool-input-start").put("toolCallId", c.toolCallId()).put("toolName", c.name()));
+      part(out, new JsonObject().put("type", "tool-input-delta").put("toolCallId", c.toolCallId())
+          .put("inputTextDelta", c.arguments()));
+      part(out, new JsonObject().put("type", "tool-input-available").put("toolCallId", c.toolCallId())
+          .put("toolName", c.name()).put("input", parsedOrText(c.arguments())));
     } else if (event instanceof StreamEvent.ToolCall c) {
       closeText(out);
+      closeReasoning(out);
       part(out, new JsonObject().put("type", "tool-input-available").put("toolCallId", c.toolCallId())
           .put("toolName", c.name()).put("input", parsedOrText(c.arguments())).put("providerExecuted", true)
           .put("dynamic", true));
@@ -107,15 +146,18 @@ final class UiMessageStream implements StreamFormat {
           .put("usage", new JsonObject().put("inputTokens", u.inputTokens()).put("outputTokens", u.outputTokens()))));
     } else if (event instanceof StreamEvent.Done) {
       closeText(out);
+      closeReasoning(out);
       part(out, new JsonObject().put("type", "finish-step"));
       part(out, new JsonObject().put("type", "finish"));
       return end(out);
     } else if (event instanceof StreamEvent.Cancelled) {
       closeText(out);
+      closeReasoning(out);
       part(out, new JsonObject().put("type", "abort"));
       return end(out);
     } else if (event instanceof StreamEvent.Error e) {
       closeText(out);
+      closeReasoning(out);
       part(out, new JsonObject().put("type", "error").put("errorText", e.message()));
       return end(out);
     }
@@ -137,10 +179,16 @@ final class UiMessageStream implements StreamFormat {
     }
     startSent = true;
     Buffer out = Buffer.buffer();
-    part(out, new JsonObject().put("type", "start").put("messageId", messageId));
-    part(out, new JsonObject().put("type", "start-step"));
+    start(out);
     head();
     return out;
+  }
+
+  private void start(Buffer out) {
+    part(out, continuation
+        ? new JsonObject().put("type", "start").put("messageMetadata", new JsonObject().put("messageId", messageId))
+        : new JsonObject().put("type", "start").put("messageId", messageId));
+    part(out, new JsonObject().put("type", "start-step"));
   }
 
   @Override
@@ -163,6 +211,13 @@ final class UiMessageStream implements StreamFormat {
     if (openText != null) {
       part(out, new JsonObject().put("type", "text-end").put("id", openText));
       openText = null;
+    }
+  }
+
+  private void closeReasoning(Buffer out) {
+    if (openReasoning != null) {
+      part(out, new JsonObject().put("type", "reasoning-end").put("id", openReasoning));
+      openReasoning = null;
     }
   }
 
