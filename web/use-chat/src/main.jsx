@@ -1,7 +1,9 @@
 // A useChat page against Tokenrail's /api/chat, for the browser tests and as the example in the docs.
 // Query string: ?gateway=http://host:port (default: this page's origin), ?chat=ID, ?token=BEARER.
 import { useChat } from '@ai-sdk/react';
-import { DefaultChatTransport, generateId, getToolName, isToolUIPart } from 'ai';
+import {
+  DefaultChatTransport, generateId, getToolName, isToolUIPart, lastAssistantMessageIsCompleteWithToolCalls,
+} from 'ai';
 import { useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 
@@ -14,6 +16,18 @@ if (!params.has('chat')) { // a reload must find the same conversation, or there
   history.replaceState(null, '', `${location.pathname}?${params}`);
 }
 const conversationUrl = `${GATEWAY}/api/conversations/${encodeURIComponent(CHAT_ID)}`;
+
+// The page's own tools: offered to the model with every message (the body's `tools`), run here in the
+// browser when the model calls one (onToolCall); their outputs go back with the next request.
+const PAGE_TOOLS = [{
+  name: 'uppercase',
+  description: 'Upper-cases a text',
+  parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+}];
+const runPageTool = {
+  uppercase: ({ text }) => ({ text: String(text).toUpperCase() }),
+};
+window.tokenrailRequests = 0; // for the tests: how many times the page posted to /api/chat
 const chatUrl = `${GATEWAY}/api/chat/${encodeURIComponent(CHAT_ID)}`;
 
 // useChat ignores an `abort` chunk from the server (its onFinish says isAbort only when the page itself
@@ -43,28 +57,33 @@ class TokenrailTransport extends DefaultChatTransport {
 
 // Transcript → UIMessages. The transcript gives a user message and its answer the same messageId, and
 // useChat finds messages by id, so the user's gets a suffix; the answer keeps the id that the stream's
-// `start` chunk carries. An answer still pending is left out: resume brings it, from its first part.
+// `start` chunk carries. An answer still pending is left out: resume brings it, from its first part. A turn
+// that brought the page's tool outputs has no user text: its outputs complete the calls of the answer before.
 async function loadHistory() {
   const response = await fetch(conversationUrl, { headers: AUTH });
   if (response.status === 404) return { messages: [], pending: false };
   if (!response.ok) throw new Error(`history: HTTP ${response.status} ${await response.text()}`);
   const transcript = await response.json();
   const finished = transcript.messages.filter((m) => !(m.role === 'assistant' && m.status === 'pending'));
-  return { messages: finished.map(toUIMessage), pending: finished.length < transcript.messages.length };
+  const outputs = new Map(finished.flatMap((m) => m.toolResults ?? []).map((r) => [r.toolCallId, r]));
+  const messages = finished.filter((m) => m.role === 'assistant' || m.text).map((m) => toUIMessage(m, outputs));
+  return { messages, pending: finished.length < transcript.messages.length };
 }
 
-function toUIMessage(m) {
+function toUIMessage(m, outputs) {
   if (m.role === 'user') return { id: `${m.messageId}-user`, role: 'user', parts: [{ type: 'text', text: m.text }] };
-  // As the stream gives them: the workers' tools are dynamic (the page declares none), outputs parsed JSON.
-  const tools = (m.toolCalls ?? []).map((call) => ({
-    type: 'dynamic-tool',
-    providerExecuted: true, // the worker ran it: nothing for the page to run
-    toolName: call.name,
-    toolCallId: call.toolCallId,
-    input: parseJson(call.arguments),
-    ...(call.isError ? { state: 'output-error', errorText: call.result }
-      : { state: 'output-available', output: parseJson(call.result) }),
-  }));
+  const tools = (m.toolCalls ?? []).map((call) => {
+    // The workers' tools are dynamic (the page declares none of them), outputs parsed JSON; the page's own
+    // are `tool-NAME` parts, their outputs from the turn that brought them.
+    const result = call.client ? outputs.get(call.toolCallId) : call;
+    const outcome = !result ? { state: 'input-available' }
+      : result.isError ? { state: 'output-error', errorText: result.result }
+      : { state: 'output-available', output: parseJson(result.result) };
+    return call.client
+      ? { type: `tool-${call.name}`, toolCallId: call.toolCallId, input: parseJson(call.arguments), ...outcome }
+      : { type: 'dynamic-tool', providerExecuted: true, toolName: call.name, toolCallId: call.toolCallId,
+        input: parseJson(call.arguments), ...outcome };
+  });
   return { id: m.messageId, role: 'assistant', metadata: { status: m.status }, parts: [...tools, { type: 'text', text: m.text }] };
 }
 
@@ -92,17 +111,32 @@ function Chat({ initial }) {
     headers: AUTH,
     // The gateway stores only the last message (the workers remember the conversation): send only that,
     // rather than the whole history on every message.
-    prepareSendMessagesRequest: ({ id, messages, trigger, messageId }) =>
-      ({ body: { id, messages: messages.slice(-1), trigger, messageId } }),
+    // Its tools go with every request: the gateway offers them to the model.
+    prepareSendMessagesRequest: ({ id, messages, trigger, messageId }) => {
+      window.tokenrailRequests += 1;
+      return { body: { id, messages: messages.slice(-1), trigger, messageId, tools: PAGE_TOOLS } };
+    },
     onServerAbort: () => { serverAborted.current = true; },
     // The answer left out as pending ended between reading the transcript and resuming: read it again.
     onNothingToResume: () => initial.pending && setHistoryStale(true),
   }));
-  const { messages, setMessages, sendMessage, stop, status, error } = useChat({
+  const { messages, setMessages, sendMessage, stop, status, error, addToolOutput } = useChat({
     id: CHAT_ID,
     messages: initial.messages,
     resume: true,
     transport,
+    // A call of the page's tool: run it, add its output (not awaited: the SDK's queue is busy with this
+    // stream), and once every call of the message has its output the SDK sends the conversation again.
+    onToolCall: ({ toolCall }) => {
+      const run = runPageTool[toolCall.toolName];
+      if (!run) return;
+      try {
+        addToolOutput({ tool: toolCall.toolName, toolCallId: toolCall.toolCallId, output: run(toolCall.input) });
+      } catch (e) {
+        addToolOutput({ state: 'output-error', tool: toolCall.toolName, toolCallId: toolCall.toolCallId, errorText: e.message });
+      }
+    },
+    sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithToolCalls,
     onFinish: ({ message, isAbort }) => {
       if (isAbort || serverAborted.current) setAborted((ids) => new Set(ids).add(message.id));
       serverAborted.current = false;
@@ -117,7 +151,10 @@ function Chat({ initial }) {
   // cancels it — the answer the stream's start named, even while it still waits for a worker. Ask the
   // gateway first, then stop reading.
   async function onStop() {
-    const answer = messages.at(-1)?.role === 'assistant' ? messages.at(-1).id : undefined;
+    // An answer that goes on from the page's tool outputs adds to the message the page has, under that
+    // message's id: its own Tokenrail id is in the metadata its start carried.
+    const last = messages.at(-1);
+    const answer = last?.role === 'assistant' ? (last.metadata?.messageId ?? last.id) : undefined;
     try {
       const response = await fetch(`${chatUrl}/stop`, {
         method: 'POST',
@@ -148,6 +185,7 @@ function Chat({ initial }) {
           <b>{m.role}</b>{' '}
           {m.parts.map((part, i) => part.type === 'text'
             ? <span key={i} data-testid="text">{part.text}</span>
+            : part.type === 'reasoning' ? <Reasoning key={i} part={part} />
             : isToolUIPart(part) ? <ToolPart key={i} part={part} /> : null)}
         </article>
       ))}
@@ -159,6 +197,16 @@ function Chat({ initial }) {
       </form>
       {(error || pageError) && <p data-testid="error">{error?.message ?? pageError}</p>}
     </main>
+  );
+}
+
+// The model's thinking, folded: apart from the answer.
+function Reasoning({ part }) {
+  return (
+    <details data-testid="reasoning" data-state={part.state}>
+      <summary>thinking</summary>
+      <pre>{part.text}</pre>
+    </details>
   );
 }
 

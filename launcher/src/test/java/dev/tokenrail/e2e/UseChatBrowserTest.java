@@ -9,6 +9,7 @@ import dev.tokenrail.gateway.http.HttpPolicy;
 import dev.tokenrail.testkit.Http;
 import dev.tokenrail.worker.model.ModelSettings;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -147,6 +148,58 @@ class UseChatBrowserTest {
     assertThat(tool.getAttribute("data-state")).isEqualTo("output-available");
     assertThat(tool.getText()).contains("2 ^ 8").contains("256");
     assertThat(renderedText(messageId)).isEqualTo(transcriptAnswer(chat, messageId).getString("text")).contains("256");
+    // The page sends again when its own tools have outputs (sendAutomaticallyWhen): not for the worker's.
+    assertThat(requestsMade()).as("one request: the worker ran its tool").isEqualTo(1);
+  }
+
+  /**
+   * The page's own tool: the model calls it, the browser runs it (onToolCall, addToolOutput), useChat sends
+   * the conversation again by itself, and the answer goes on in the same message; after a reload the transcript
+   * shows the call with its output, then the answer.
+   */
+  @Test
+  void thePagesOwnToolRunsInTheBrowserAndTheAnswerGoesOnInTheSameMessage() {
+    String chat = open(gateway1, null);
+    send("call uppercase {\"text\": \"hello tokenrail\"}");
+    waitFor(() -> transcriptMessages(chat).size() == 4 && "done".equals(transcriptMessages(chat).getJsonObject(3)
+        .getString("status")) && "ready".equals(browser.findElement(By.cssSelector("[data-testid=status]")).getText()));
+    JsonArray transcript = transcriptMessages(chat);
+    String callId = transcript.getJsonObject(1).getJsonArray("toolCalls").getJsonObject(0).getString("toolCallId");
+    assertThat(transcript.getJsonObject(2).getJsonArray("toolResults").getJsonObject(0).getString("toolCallId"))
+        .isEqualTo(callId);
+    String answer = transcript.getJsonObject(3).getString("text");
+    assertThat(answer).isEqualTo("The uppercase tool answered: {\"text\":\"HELLO TOKENRAIL\"}");
+    assertThat(renderedAnswers()).as("one message: the answer went on in it").hasSize(1);
+    WebElement tool = renderedAnswers().get(0).findElement(By.cssSelector("[data-testid=tool]"));
+    assertThat(tool.getAttribute("data-tool-name")).isEqualTo("uppercase");
+    assertThat(tool.getAttribute("data-state")).isEqualTo("output-available");
+    assertThat(tool.getText()).contains("HELLO TOKENRAIL");
+    assertThat(renderedAnswers().get(0).findElements(By.cssSelector("[data-testid=text]")).stream()
+        .map(e -> e.getAttribute("textContent")).collect(Collectors.joining())).isEqualTo(answer);
+    assertThat(requestsMade()).as("the message, then its tool's output: no more").isEqualTo(2);
+    assertThat(browser.findElements(By.cssSelector("[data-testid=error]"))).isEmpty();
+
+    open(gateway2, chat); // a reload: the transcript's view, the call with its output, then the answer
+    waitFor(() -> renderedAnswers().size() == 2);
+    WebElement loadedTool = renderedAnswers().get(0).findElement(By.cssSelector("[data-testid=tool]"));
+    assertThat(loadedTool.getAttribute("data-state")).isEqualTo("output-available");
+    assertThat(loadedTool.getText()).contains("HELLO TOKENRAIL");
+    assertThat(renderedText(renderedAnswers().get(1).getAttribute("data-message-id"))).isEqualTo(answer);
+    assertThat(browser.findElements(By.cssSelector("[data-testid=message][data-role=user]"))).hasSize(1);
+  }
+
+  @Test
+  void theModelsThinkingShowsFoldedApartFromTheAnswer() {
+    String chat = open(gateway1, null);
+    send("#think #tokens=12 then answer");
+    String messageId = awaitAnswerEnded(chat);
+    WebElement reasoning = answerElement(messageId).findElement(By.cssSelector("[data-testid=reasoning]"));
+    assertThat(reasoning.getAttribute("open")).as("folded").isNull();
+    assertThat(reasoning.getAttribute("data-state")).isEqualTo("done");
+    assertThat(reasoning.findElement(By.tagName("pre")).getAttribute("textContent"))
+        .startsWith("The user wrote #think, so I think aloud first");
+    assertThat(renderedText(messageId)).isEqualTo(transcriptAnswer(chat, messageId).getString("text"))
+        .doesNotContain("think aloud");
   }
 
   /** A reload (to {@code reloadTo}) while the answer streams: the page resumes it; its text appears once. */
@@ -213,6 +266,16 @@ class UseChatBrowserTest {
   private static String renderedText(String messageId) {
     return answerElement(messageId).findElements(By.cssSelector("[data-testid=text]")).stream()
         .map(e -> e.getAttribute("textContent")).collect(Collectors.joining());
+  }
+
+  private static long requestsMade() {
+    return ((Number) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return window.tokenrailRequests"))
+        .longValue();
+  }
+
+  private static JsonArray transcriptMessages(String chat) {
+    Http.Response r = Http.get(gateway1 + "/api/conversations/" + chat, token);
+    return r.status() == 200 ? r.json().getJsonArray("messages") : new JsonArray();
   }
 
   private static JsonObject transcriptAnswer(String chat, String messageId) {
