@@ -57,6 +57,9 @@ class ClientToolsTest {
     // "#reason" → reasoning, then the answer.
     model = OpenAiCompatibleServer.answering(request -> request.lastRole().equals("tool")
         ? new OpenAiCompatibleServer.Script.Stream(List.of("It is", " sunny", " in Oslo."), 1)
+        : request.lastUserText().contains("both") ? new OpenAiCompatibleServer.Script.CallTools(List.of(
+            new OpenAiCompatibleServer.ToolCall("call_c1", "calculator", "{\"expression\":\"6*7\"}"),
+            new OpenAiCompatibleServer.ToolCall("call_w2", "get_weather", "{\"city\":\"Bergen\"}")))
         : request.lastUserText().contains("weather") ? new OpenAiCompatibleServer.Script.CallTools(List.of(
             new OpenAiCompatibleServer.ToolCall("call_w1", "get_weather", WEATHER_ARGUMENTS)))
         : request.lastUserText().contains("#reason") ? new OpenAiCompatibleServer.Script.Reason(
@@ -266,6 +269,44 @@ class ClientToolsTest {
     assertThat(brought.getString("toolCallId")).isEqualTo(callId);
     assertThat(brought.getString("name")).as("named after the call it answers").isEqualTo("get_weather");
     assertThat(transcript.getJsonObject(3).getString("text")).isEqualTo("It is sunny in Oslo.");
+  }
+
+  /**
+   * The model calls the worker's calculator and the client's tool at once: the worker runs its own, publishes
+   * its result, and ends the answer with the client's call; the client's result then follows both calls in the
+   * prompt, which answers each of them.
+   */
+  @Test
+  void aRoundWithTheWorkersToolAndTheClientsRunsTheOneAndEndsWithTheOther() throws Exception {
+    Vertx worker = deployWorker();
+    String conversation = "mixed-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonObject tools = new JsonObject().put("tools", new JsonArray().add(new JsonObject().put("name", "get_weather")));
+    try (SseClient events = SseClient.connect(eventsUrl(conversation))) {
+      String first = post(conversation, tools.copy().put("text", "both: 6*7 and the weather in Bergen"));
+      List<SseClient.Event> answer = events.awaitTerminal(PATIENCE);
+      assertCompleteAnswer(answer, conversation, first, TokenrailStack.PARTITIONS);
+      assertThat(answer.stream().map(e -> e.type() + (e.data().getBoolean("client", false) ? "(client)" : "")).toList())
+          .containsSubsequence("tool_call", "tool_call(client)", "tool_result", "done");
+      assertThat(answer.stream().filter(e -> e.type().equals("tool_result")).findFirst().orElseThrow().data()
+          .getString("result")).isEqualTo("42");
+
+      String second = post(conversation, tools.copy().put("toolResults", new JsonArray().add(new JsonObject()
+          .put("toolCallId", "call_w2").put("result", "rain"))));
+      assertThat(assertCompleteAnswer(events.awaitEvent(e -> e.type().equals("done")
+          && second.equals(e.data().getString("messageId")), PATIENCE).stream()
+          .filter(e -> second.equals(e.data().getString("messageId"))).toList(), conversation, second,
+          TokenrailStack.PARTITIONS)).isEqualTo("It is sunny in Oslo.");
+      JsonArray sent = lastRequestMessages();
+      assertThat(roles(sent)).containsExactly("user", "assistant", "tool", "tool");
+      assertThat(sent.getJsonObject(1).getJsonArray("tool_calls").stream().map(c -> ((JsonObject) c).getString("id")))
+          .containsExactly("call_c1", "call_w2");
+      assertThat(sent.getJsonObject(2).getString("tool_call_id")).isEqualTo("call_c1");
+      assertThat(sent.getJsonObject(2).getString("content")).isEqualTo("42");
+      assertThat(sent.getJsonObject(3).getString("tool_call_id")).isEqualTo("call_w2");
+      assertThat(sent.getJsonObject(3).getString("content")).isEqualTo("rain");
+    } finally {
+      TokenrailStack.await(worker.close());
+    }
   }
 
   /**
