@@ -189,6 +189,9 @@ class ClientToolsTest {
           .containsExactly(call.arguments());
       assertThat(first.tools()).singleElement().satisfies(t -> assertThat(t.function().orElseThrow().name())
           .isEqualTo("get_weather"));
+      com.openai.models.responses.Response read = client.responses().retrieve(first.id());
+      assertThat(read.output()).as("read back as it streamed").hasSize(1);
+      assertThat(read.output().get(0).functionCall().orElseThrow().callId()).isEqualTo("call_w1");
 
       com.openai.models.responses.Response second = client.responses().create(
           com.openai.models.responses.ResponseCreateParams.builder().model("test-model").previousResponseId(first.id())
@@ -351,6 +354,39 @@ class ClientToolsTest {
       ChatCompletionMessage whole = client.chat().completions().create(params).choices().get(0).message();
       assertThat(whole.content()).contains("Here is the plan.");
       assertThat(whole._additionalProperties().get("reasoning_content").asString()).contains("The user wants a plan.");
+    } finally {
+      TokenrailStack.await(worker.close());
+    }
+  }
+
+  /**
+   * {@code tool_choice} as the provider receives it: a named function is offered alone and required; {@code none}
+   * offers none of the client's tools (the worker's own still are).
+   */
+  @Test
+  void toolChoiceReachesTheModel() {
+    Vertx worker = deployWorker();
+    try {
+      JsonObject weather = new JsonObject().put("type", "function").put("function", new JsonObject()
+          .put("name", "get_weather").put("parameters", new JsonObject().put("type", "object")));
+      Http.Response named = Http.postJson(stack.baseUrl() + "/v1/chat/completions", new JsonObject().put("model", "m")
+          .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "weather?")))
+          .put("tools", new JsonArray().add(weather))
+          .put("tool_choice", new JsonObject().put("type", "function").put("function", new JsonObject().put("name", "get_weather")))
+          .encode());
+      assertThat(named.status()).isEqualTo(200);
+      JsonObject sent = model.requests().get(model.requests().size() - 1).body();
+      assertThat(sent.getValue("tool_choice")).isEqualTo("required");
+      assertThat(sent.getJsonArray("tools").stream().map(t -> ((JsonObject) t).getJsonObject("function").getString("name")))
+          .containsExactly("get_weather");
+
+      Http.Response none = Http.postJson(stack.baseUrl() + "/v1/chat/completions", new JsonObject().put("model", "m")
+          .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hello")))
+          .put("tools", new JsonArray().add(weather)).put("tool_choice", "none").encode());
+      assertThat(none.status()).isEqualTo(200);
+      JsonObject unoffered = model.requests().get(model.requests().size() - 1).body();
+      assertThat(unoffered.getJsonArray("tools").stream().map(t -> ((JsonObject) t).getJsonObject("function")
+          .getString("name"))).doesNotContain("get_weather").contains("calculator");
     } finally {
       TokenrailStack.await(worker.close());
     }

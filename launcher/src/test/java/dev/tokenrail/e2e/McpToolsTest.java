@@ -48,24 +48,35 @@ class McpToolsTest {
             .put("deny", new JsonArray().add("secret")))
         .put("local", new JsonObject().put("command", javaExecutable()).put("args", new JsonArray()
             .add("-cp").add(System.getProperty("java.class.path")).add(TestMcpServer.class.getName()))
-            .put("allow", new JsonArray().add("echo")))
+            .put("env", new JsonObject().put("GREETING", "${MCP_TEST_GREETING}"))
+            .put("allow", new JsonArray().add("echo").add("env")))
         .encode();
     List<McpServerSettings> settings = McpServerSettings.parse(servers,
-        name -> name.equals("MCP_TEST_TOKEN") ? Optional.of(TOKEN) : Optional.empty());
+        name -> name.equals("MCP_TEST_TOKEN") ? Optional.of(TOKEN)
+            : name.equals("MCP_TEST_GREETING") ? Optional.of("hello from the config") : Optional.empty());
+    LOGS.start();
+    ROOT.addAppender(LOGS);
     // The demo model, quick; a tool call may take 2 s.
     stack = TokenrailStack.start(kafka -> WorkerConfig.of(kafka, ModelSettings.demo(500, 0), 1_000)
         .withDrainTimeout(Duration.ZERO)
         .withChat(new ChatSettings(ChatSettings.DEFAULT.memory(), ChatSettings.DEFAULT.tools(), 5, Duration.ofSeconds(2))
             .withMcpServers(settings)), 1);
     // The servers connect in the background; the tests start once both offer their tools.
-    await().atMost(PATIENCE).until(() -> toolsOffered("weather") == 4 && toolsOffered("local") == 1);
+    await().atMost(PATIENCE).until(() -> toolsOffered("weather") == 5 && toolsOffered("local") == 2);
   }
 
   @AfterAll
   static void stop() {
+    ROOT.detachAppender(LOGS);
     stack.close();
     mcp.close();
   }
+
+  /** What the worker logged while this class ran: the MCP server's secret must be in none of it. */
+  private static final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> LOGS =
+      new ch.qos.logback.core.read.ListAppender<>();
+  private static final ch.qos.logback.classic.Logger ROOT =
+      (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
 
   @Test
   void theModelCallsAnMcpServersToolAndReadsItsResult() {
@@ -84,6 +95,9 @@ class McpToolsTest {
     }
     assertThat(mcp.forecasts()).contains(Map.of("city", "Oslo"));
     assertThat(mcp.authorizations()).as("the header, its secret from the environment").contains("Bearer " + TOKEN);
+    assertThat(LOGS.list.stream().map(e -> e.getFormattedMessage() + " " + e.getThrowableProxy()).toList())
+        .as("the secret is in no log line").noneMatch(line -> line.contains(TOKEN))
+        .anyMatch(line -> line.contains("MCP server 'weather'") && line.contains("offers"));
     JsonArray transcript = Http.get(stack.baseUrl() + "/api/conversations/" + conversation).json().getJsonArray("messages");
     assertThat(transcript.getJsonObject(1).getJsonArray("toolCalls").getJsonObject(0).getString("result"))
         .isEqualTo("Sunny in Oslo, 21 C");
@@ -92,6 +106,12 @@ class McpToolsTest {
   @Test
   void aServerStartedOverStdioOffersItsAllowedToolsOnly() {
     assertThat(answerTo("call local__echo {\"text\": \"over stdio\"}")).isEqualTo("The local__echo tool answered: over stdio");
+    // Its process has its own env, and of the worker's only what a program needs to run: no provider keys.
+    assertThat(answerTo("call local__env {\"name\": \"GREETING\"}")).endsWith("answered: hello from the config");
+    String workersOwn = System.getenv().keySet().stream()
+        .filter(n -> !List.of("PATH", "HOME", "LANG", "TMPDIR", "JAVA_HOME").contains(n) && n.matches("[A-Z_]+"))
+        .findFirst().orElseThrow(() -> new AssertionError("the test JVM has no environment variable to look for"));
+    assertThat(answerTo("call local__env {\"name\": \"" + workersOwn + "\"}")).as(workersOwn).endsWith("answered: null");
     // forecast is not on the local server's allow list, secret is on the weather server's deny list: neither is offered.
     for (String notOffered : List.of("call local__forecast {\"city\": \"Oslo\"}", "call weather__secret {}")) {
       String conversation = conversation();
@@ -106,7 +126,7 @@ class McpToolsTest {
   void anErrorResultAndASlowServerAreErrorResultsAndTheAnswerGoesOn() {
     assertThat(answerTo("call weather__fail {}")).isEqualTo("The weather__fail tool could not help: No data for that city.");
     assertThat(answerTo("call weather__slow {}")).isEqualTo("The weather__slow tool could not help: "
-        + "The tool did not answer within 2000 ms.");
+        + "The MCP server 'weather' did not answer within 2000 ms.");
   }
 
   /** The server goes away between two messages of one conversation: the second call is an error result. */
@@ -117,7 +137,7 @@ class McpToolsTest {
     try (TokenrailStack own = TokenrailStack.start(kafka -> WorkerConfig.of(kafka, ModelSettings.demo(500, 0), 1_000)
         .withDrainTimeout(Duration.ZERO)
         .withChat(ChatSettings.DEFAULT.withMcpServers(McpServerSettings.parse(servers, n -> Optional.empty()))), 1)) {
-      await().atMost(PATIENCE).until(() -> toolsOffered("brief") == 5);
+      await().atMost(PATIENCE).until(() -> toolsOffered("brief") == 6);
       String conversation = conversation();
       try (SseClient events = SseClient.connect(own.baseUrl() + "/api/conversations/" + conversation + "/events")) {
         String first = Http.postMessage(own.baseUrl(), conversation, "call brief__forecast {\"city\": \"Bergen\"}");

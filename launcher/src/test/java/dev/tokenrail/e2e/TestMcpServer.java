@@ -21,7 +21,7 @@ import org.apache.catalina.valves.ValveBase;
  * A Model Context Protocol server for the tests, made with the MCP Java SDK's server: over Streamable HTTP
  * in an embedded Tomcat on the loopback, or over stdio ({@link #main}) as a process the worker starts. Its
  * tools: {@code forecast} (a city's weather), {@code fail} (an error result), {@code slow} (answers after
- * 5 s) and {@code secret} (for deny lists). Records the {@code Authorization} header of every HTTP request.
+ * 5 s), {@code secret} (for deny lists), {@code echo} and {@code env} (an environment variable of its process). Records the {@code Authorization} header of every HTTP request.
  */
 final class TestMcpServer implements AutoCloseable {
 
@@ -108,7 +108,11 @@ final class TestMcpServer implements AutoCloseable {
         tool("secret", "Never offered: the worker denies it", none, arguments ->
             McpSchema.CallToolResult.builder().addTextContent("leaked").build()),
         tool("echo", "Says the text back", Map.of("type", "object", "properties", Map.of("text", Map.of("type", "string"))),
-            arguments -> McpSchema.CallToolResult.builder().addTextContent(String.valueOf(arguments.get("text"))).build()));
+            arguments -> McpSchema.CallToolResult.builder().addTextContent(String.valueOf(arguments.get("text"))).build()),
+        tool("env", "An environment variable of the server's process", Map.of("type", "object", "properties",
+                Map.of("name", Map.of("type", "string"))),
+            arguments -> McpSchema.CallToolResult.builder()
+                .addTextContent(String.valueOf(System.getenv(String.valueOf(arguments.get("name"))))).build()));
   }
 
   private static McpServerFeatures.SyncToolSpecification tool(String name, String description, Map<String, Object> schema,

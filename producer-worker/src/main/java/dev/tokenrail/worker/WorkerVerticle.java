@@ -66,6 +66,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final Map<TopicPartition, PartitionTask> partitions = new HashMap<>();
   private WorkerExecutor toolExecutor;
   private McpServers mcpServers;
+  private WorkerExecutor mcpExecutor;
   private String instanceId;
   /** Partitions of the requests topic (and so of the memory topic), learned at start. */
   private int partitionCount;
@@ -98,8 +99,8 @@ public final class WorkerVerticle extends VerticleBase {
     instanceId = "worker-" + UUID.randomUUID().toString().substring(0, 8);
     StreamingChatModel model = ChatModels.create(config.model());
     toolExecutor = vertx.createSharedWorkerExecutor("tokenrail-tools", 8);
-    mcpServers = new McpServers(vertx, toolExecutor, config.chat().mcpServers(), config.chat().toolTimeout());
-    mcpServers.start(); // in the background: a server that is down delays nothing
+    mcpExecutor = vertx.createSharedWorkerExecutor("tokenrail-mcp-sessions", 2);
+    mcpServers = new McpServers(vertx, mcpExecutor, config.chat().mcpServers(), config.chat().toolTimeout());
     Toolbox toolbox = new Toolbox(config.chat().tools(), mcpServers, toolExecutor, config.chat().toolTimeout());
     GenerationSettings generation = new GenerationSettings(model, config.model().displayName(), config.retry(), toolbox,
         config.chat().maxToolRounds(), metrics, () -> commits.stillMember());
@@ -141,7 +142,7 @@ public final class WorkerVerticle extends VerticleBase {
       services = new TaskServices(context, generation, config.chat().memory(), recentTurns, memoryReads, producer,
           config.kafka().topics(), partitionCount, slots, commits::committable);
       return consumer.subscribe(config.kafka().topics().requests());
-    });
+    }).onSuccess(v -> mcpServers.start()); // in the background, once started: a server that is down delays nothing
   }
 
   /**
@@ -202,6 +203,7 @@ public final class WorkerVerticle extends VerticleBase {
           return null;
         }))
         .eventually(() -> mcpServers.closeAsync())
+        .eventually(() -> mcpExecutor.close())
         .eventually(() -> toolExecutor.close());
   }
 

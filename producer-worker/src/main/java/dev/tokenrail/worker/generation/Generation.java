@@ -83,6 +83,8 @@ public final class Generation implements StreamingChatResponseHandler {
   private final boolean nothingToAnswer;
   private int round;
   private boolean toolsOffered;
+  /** What the model call in flight was offered: a call of anything else is not run. */
+  private ToolOffer.Offered offered;
   private long inputTokens;
   private long outputTokens;
   private boolean usageReported;
@@ -198,6 +200,7 @@ public final class Generation implements StreamingChatResponseHandler {
     ChatRequest.Builder chat = ChatRequest.builder().messages(messages);
     request.completion().ifPresent(c -> CompletionPrompt.applySettings(c, chat));
     ToolOffer.Offered offered = offer.forCall(round, round < maxToolRounds);
+    this.offered = offered;
     toolsOffered = !offered.specifications().isEmpty();
     if (toolsOffered) {
       chat.toolSpecifications(offered.specifications());
@@ -371,7 +374,12 @@ public final class Generation implements StreamingChatResponseHandler {
           call.id(), call.name(), call.arguments(), offer.isClients(call.name())));
     }
     lastActivity = System.currentTimeMillis();
-    List<Future<Toolbox.Outcome>> outcomes = workerCalls.stream().map(toolbox::run).toList();
+    // A tool of the worker's that this call did not offer (past the answer's rounds, or not the one the client
+    // required) is not run; an unknown one is the toolbox's to say so.
+    List<Future<Toolbox.Outcome>> outcomes = workerCalls.stream().map(c -> offered.offers(c.name()) || !toolbox.has(c.name())
+        ? toolbox.run(c)
+        : Future.succeededFuture(new Toolbox.Outcome("The tool '" + c.name() + "' was not offered for this call.", true)))
+        .toList();
     Future.all(outcomes).onComplete(all -> context.runOnContext(v -> {
       if (ended) {
         return; // cancelled, timed out or abandoned while the tools ran

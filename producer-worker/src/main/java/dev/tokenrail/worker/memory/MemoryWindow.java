@@ -59,26 +59,28 @@ public record MemoryWindow(int maxMessages, int maxTokens) {
       List<Turn.ToolUse> answeredBy = i + 1 < earlier.size() ? earlier.get(i + 1).clientResults() : results;
       List<ChatMessage> turn = messagesOf(earlier.get(i), answeredBy);
       int tokens = turn.stream().mapToInt(MemoryWindow::approximateTokens).sum();
-      if (turn.size() > messagesLeft || tokens > tokensLeft) {
+      // The turn whose calls the results answer stays, whatever it costs: without it they answer nothing.
+      boolean answered = i == earlier.size() - 1 && !results.isEmpty();
+      if (!answered && (turn.size() > messagesLeft || tokens > tokensLeft)) {
         break; // older turns would leave a gap in the conversation
       }
       kept.addFirst(turn);
       messagesLeft -= turn.size();
       tokensLeft -= tokens;
     }
-    // A turn that starts from a client's tool results answers the turn before it: without that one, the
-    // results would answer calls the model never made — so it goes too.
-    while (!kept.isEmpty() && kept.peekFirst().get(0) instanceof ToolExecutionResultMessage) {
-      kept.removeFirst();
+    // A turn that starts from a client's tool results answers the turn before it; when that one is not in the
+    // window, the results would answer calls the model never made — they go, and the rest of the turn stays.
+    if (!kept.isEmpty()) {
+      List<ChatMessage> first = new ArrayList<>(kept.removeFirst());
+      while (!first.isEmpty() && first.get(0) instanceof ToolExecutionResultMessage) {
+        first.remove(0);
+      }
+      if (!first.isEmpty()) {
+        kept.addFirst(first);
+      }
     }
     List<ChatMessage> prompt = new ArrayList<>();
     kept.forEach(prompt::addAll);
-    if (kept.isEmpty() && !results.isEmpty()) {
-      next.removeIf(m -> m instanceof ToolExecutionResultMessage); // the calls they answer did not fit either
-      if (next.isEmpty()) {
-        next.add(UserMessage.from(userText));
-      }
-    }
     prompt.addAll(next);
     return prompt;
   }

@@ -36,6 +36,8 @@ final class McpConnection {
   volatile Map<String, McpTool> tools = Map.of();
   volatile boolean connecting;
   private String lastProblem;
+  /** Set by {@link #disconnect}: a session that finishes opening afterwards is closed at once. */
+  private boolean closed;
 
   McpConnection(McpServerSettings settings) {
     this.settings = settings;
@@ -62,8 +64,14 @@ final class McpConnection {
         listed.addAll(page.tools());
         cursor = page.nextCursor();
       } while (cursor != null && listed.size() < 1_000);
-      this.callTimeout = callTimeout;
-      client = opened;
+      synchronized (this) {
+        if (closed) { // the worker stopped while this session was opening: it must not outlive it
+          opened.close();
+          return null;
+        }
+        this.callTimeout = callTimeout;
+        client = opened;
+      }
       list(listed);
     } catch (RuntimeException e) {
       opened.close();
@@ -83,8 +91,37 @@ final class McpConnection {
           .build();
     }
     List<String> command = settings.command();
-    return new StdioClientTransport(ServerParameters.builder(command.get(0)).args(command.subList(1, command.size()))
-        .env(settings.env()).build(), McpJsonDefaults.getMapper());
+    return new IsolatedStdioTransport(ServerParameters.builder(command.get(0)).args(command.subList(1, command.size()))
+        .env(settings.env()).build());
+  }
+
+  /**
+   * A server process started with only what it needs of the worker's environment — where programs and its
+   * home are — and its own {@code env}: not the worker's provider keys and Kafka credentials (the SDK's
+   * transport would pass it the whole environment).
+   */
+  private static final class IsolatedStdioTransport extends StdioClientTransport {
+    private static final List<String> PASSED_ON = List.of("PATH", "HOME", "LANG", "TMPDIR", "JAVA_HOME");
+
+    IsolatedStdioTransport(ServerParameters parameters) {
+      super(parameters, McpJsonDefaults.getMapper());
+    }
+
+    @Override
+    protected ProcessBuilder getProcessBuilder() {
+      ProcessBuilder builder = super.getProcessBuilder();
+      Map<String, String> environment = builder.environment();
+      Map<String, String> kept = new LinkedHashMap<>();
+      PASSED_ON.forEach(name -> {
+        String value = System.getenv(name);
+        if (value != null) {
+          kept.put(name, value);
+        }
+      });
+      environment.clear();
+      environment.putAll(kept);
+      return builder;
+    }
   }
 
   private void list(List<McpSchema.Tool> listed) {
@@ -127,22 +164,32 @@ final class McpConnection {
     }
   }
 
-  /** The session is gone (the server stopped, or restarted and forgot it): connect again in the background. */
-  void broken(Throwable cause) {
-    McpAsyncClient c = client;
-    client = null;
-    if (c != null) {
-      c.close();
+  /**
+   * The session {@code failed} is gone (the server stopped, or restarted and forgot it): connect again in the
+   * background. A late failure of an older session leaves a newer one alone. Its tools stay offered meanwhile:
+   * a call of one is an error result saying the server is not reachable, which the model reads.
+   */
+  void broken(McpAsyncClient failed, Throwable cause) {
+    synchronized (this) {
+      if (client != failed) {
+        return;
+      }
+      client = null;
     }
+    failed.close();
     problem("stopped answering (" + McpServers.reason(cause) + ")");
   }
 
   void disconnect() {
-    McpAsyncClient c = client;
-    client = null;
-    tools = Map.of();
+    McpAsyncClient c;
+    synchronized (this) {
+      closed = true;
+      c = client;
+      client = null;
+      tools = Map.of();
+    }
     if (c != null) {
-      c.closeGracefully().block(McpServers.START_TIMEOUT);
+      c.closeGracefully().onErrorComplete().block(McpServers.START_TIMEOUT);
     }
   }
 }

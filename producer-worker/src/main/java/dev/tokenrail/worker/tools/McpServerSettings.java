@@ -5,6 +5,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +28,11 @@ import java.util.regex.Pattern;
  *              "allow": ["forecast"]},
  *  "files":   {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/data"], "deny": ["write_file"]}}
  * </pre>
- * {@code ${NAME}} in a header or an environment value is the environment variable {@code NAME}: a secret comes
- * from its own variable (a Kubernetes Secret), not from the JSON. Header and environment values are secrets:
- * they are registered with {@link Redaction} and never logged.
+ * {@code ${NAME}} in the URL, an argument, a header or an environment value is the environment variable
+ * {@code NAME}: a secret comes from its own variable (a Kubernetes Secret), not from the JSON. Header and
+ * environment values, and URLs and arguments that took a variable, are secrets: registered with
+ * {@link Redaction}, never logged; log lines name a server by its URL's host and port only. A stdio server's
+ * process gets its {@code env} and only PATH, HOME, LANG, TMPDIR and JAVA_HOME of the worker's environment.
  */
 public record McpServerSettings(String name, Optional<URI> url, Map<String, String> headers, List<String> command,
                                 Map<String, String> env, Set<String> allow, Set<String> deny) {
@@ -58,9 +61,12 @@ public record McpServerSettings(String name, Optional<URI> url, Map<String, Stri
     return (allow.isEmpty() || allow.contains(tool)) && !deny.contains(tool);
   }
 
-  /** Where it is, for log lines: the URL without its query, or the command's program. */
+  /**
+   * Where it is, for log lines: the URL's scheme, host and port only (hosted servers put tokens in the path,
+   * the query or the user part), or the command's program.
+   */
   public String where() {
-    return url.map(u -> u.getScheme() + "://" + u.getAuthority() + (u.getPath() == null ? "" : u.getPath()))
+    return url.map(u -> u.getScheme() + "://" + u.getHost() + (u.getPort() == -1 ? "" : ":" + u.getPort()))
         .orElse(command.isEmpty() ? "" : command.get(0));
   }
 
@@ -92,10 +98,22 @@ public record McpServerSettings(String name, Optional<URI> url, Map<String, Stri
       }
       Optional<URI> url = Optional.empty();
       if (server.getValue("url") != null) {
-        if (!(server.getValue("url") instanceof String u) || !(u.startsWith("http://") || u.startsWith("https://"))) {
+        if (!(server.getValue("url") instanceof String u)) {
           throw new IllegalArgumentException("MCP server '" + name + "': 'url' must be an http(s) URL");
         }
-        url = Optional.of(URI.create(u));
+        String resolved = resolve(u, name, "url", environment);
+        try {
+          URI parsed = new URI(resolved);
+          if (!"http".equals(parsed.getScheme()) && !"https".equals(parsed.getScheme()) || parsed.getHost() == null) {
+            throw new URISyntaxException(resolved, "not http(s)");
+          }
+          url = Optional.of(parsed);
+        } catch (URISyntaxException e) { // the message would quote the URL, which may hold a token
+          throw new IllegalArgumentException("MCP server '" + name + "': 'url' must be an http(s) URL");
+        }
+        if (!resolved.equals(u) || parsed(url).getRawUserInfo() != null) {
+          Redaction.register(resolved); // it holds a secret from the environment, or a password
+        }
       }
       List<String> command = new ArrayList<>();
       if (server.getValue("command") != null) {
@@ -103,7 +121,13 @@ public record McpServerSettings(String name, Optional<URI> url, Map<String, Stri
           throw new IllegalArgumentException("MCP server '" + name + "': 'command' must be a program to run");
         }
         command.add(c);
-        command.addAll(strings(server.getValue("args"), name, "args"));
+        for (String arg : strings(server.getValue("args"), name, "args")) {
+          String resolved = resolve(arg, name, "args", environment);
+          if (!resolved.equals(arg)) {
+            Redaction.register(resolved);
+          }
+          command.add(resolved);
+        }
       }
       out.add(new McpServerSettings(name, url, secrets(server.getValue("headers"), name, "headers", environment),
           command, secrets(server.getValue("env"), name, "env", environment),
@@ -143,16 +167,7 @@ public record McpServerSettings(String name, Optional<URI> url, Map<String, Stri
       if (!(object.getValue(key) instanceof String raw)) {
         throw new IllegalArgumentException("MCP server '" + server + "': " + field + " '" + key + "' must be a string");
       }
-      Matcher m = REFERENCE.matcher(raw);
-      StringBuilder resolved = new StringBuilder();
-      while (m.find()) {
-        String variable = m.group(1);
-        String v = environment.apply(variable).orElseThrow(() -> new IllegalArgumentException("MCP server '" + server
-            + "': " + field + " '" + key + "' refers to ${" + variable + "}, which is not set"));
-        m.appendReplacement(resolved, Matcher.quoteReplacement(v));
-      }
-      m.appendTail(resolved);
-      String secret = resolved.toString();
+      String secret = resolve(raw, server, field + " '" + key + "'", environment);
       Redaction.register(secret);
       // A bearer header's token alone too: a server's error may quote it without its scheme.
       if (secret.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -161,6 +176,24 @@ public record McpServerSettings(String name, Optional<URI> url, Map<String, Stri
       out.put(key, secret);
     }
     return out;
+  }
+
+  private static URI parsed(Optional<URI> url) {
+    return url.orElseThrow();
+  }
+
+  /** {@code raw} with each {@code ${NAME}} replaced by the environment variable {@code NAME}. */
+  private static String resolve(String raw, String server, String what, Function<String, Optional<String>> environment) {
+    Matcher m = REFERENCE.matcher(raw);
+    StringBuilder resolved = new StringBuilder();
+    while (m.find()) {
+      String variable = m.group(1);
+      String v = environment.apply(variable).orElseThrow(() -> new IllegalArgumentException("MCP server '" + server
+          + "': " + what + " refers to ${" + variable + "}, which is not set"));
+      m.appendReplacement(resolved, Matcher.quoteReplacement(v));
+    }
+    m.appendTail(resolved);
+    return resolved.toString();
   }
 
   @Override

@@ -37,8 +37,9 @@ public final class McpServers implements AutoCloseable {
   private volatile boolean closed;
 
   /**
-   * @param executor where connecting and calls run: they block
-   * @param timeout  how long a server may take to answer a call (and to start a session)
+   * @param executor where sessions are opened and closed (they block, up to {@link #START_TIMEOUT}): a pool of
+   *                 its own, so servers that don't answer never hold the threads the tools run on
+   * @param timeout  how long a server may take to answer a call
    */
   public McpServers(Vertx vertx, WorkerExecutor executor, List<McpServerSettings> settings, Duration timeout) {
     this.vertx = vertx;

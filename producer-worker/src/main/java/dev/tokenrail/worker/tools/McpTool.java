@@ -32,9 +32,10 @@ record McpTool(McpConnection server, String remoteName, ToolSpecification specif
       throw new ToolException("The MCP server '" + serverName + "' answered with an error: " + McpServers.reason(e));
     } catch (RuntimeException e) {
       if (isTimeout(e)) {
-        throw new ToolException("The MCP server '" + serverName + "' did not answer in time.");
+        throw new ToolException("The MCP server '" + serverName + "' did not answer within "
+            + server.callTimeout.toMillis() + " ms.");
       }
-      server.broken(e);
+      server.broken(client, e);
       throw new ToolException("The MCP server '" + serverName + "' did not answer: " + McpServers.reason(e));
     }
     String text = textOf(result);

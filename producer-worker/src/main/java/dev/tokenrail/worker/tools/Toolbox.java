@@ -64,6 +64,11 @@ public final class Toolbox {
     return all;
   }
 
+  /** Whether a tool of this name is the worker's: built in, or an MCP server's now. */
+  public boolean has(String name) {
+    return tools.containsKey(name) || mcp.tool(name).isPresent();
+  }
+
   /** Runs one call; the future always succeeds, with an error outcome when the call failed. */
   public Future<Outcome> run(ToolExecutionRequest call) {
     Tool tool = tools.containsKey(call.name()) ? tools.get(call.name()) : mcp.tool(call.name()).orElse(null);
@@ -79,15 +84,17 @@ public final class Toolbox {
     } catch (DecodeException | ClassCastException e) {
       return Future.succeededFuture(new Outcome("The arguments are not a JSON object.", true));
     }
+    // An MCP call has the same timeout in its client, whose answer names the server: this one is the backstop.
+    long limit = timeout.toMillis() + (tool instanceof McpTool ? 1_000 : 0);
     return executor.executeBlocking(() -> tool.execute(arguments), false)
-        .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        .timeout(limit, TimeUnit.MILLISECONDS)
         .map(result -> new Outcome(result, false))
         .otherwise(failure -> {
           if (failure instanceof ToolException e) {
             return new Outcome(e.getMessage(), true);
           }
           if (failure instanceof java.util.concurrent.TimeoutException) {
-            return new Outcome("The tool did not answer within " + timeout.toMillis() + " ms.", true);
+            return new Outcome("The tool did not answer within " + limit + " ms.", true);
           }
           log.warn("Tool {} failed: {}", call.name(), Redaction.describe(failure));
           return new Outcome("The tool failed unexpectedly.", true); // its exception text stays in the log

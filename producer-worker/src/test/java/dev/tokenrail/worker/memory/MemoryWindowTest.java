@@ -91,6 +91,22 @@ class MemoryWindowTest {
         r -> assertThat(r.text()).isEqualTo("rain"));
   }
 
+  /** Results bigger than the whole window still go with the turn whose calls they answer; older turns give way. */
+  @Test
+  void resultsOverTheWindowKeepTheTurnTheyAnswer() {
+    Turn.ToolUse call = new Turn.ToolUse("call-w", "read_file", "{}", "", false, 0, true);
+    MemoryWindow small = new MemoryWindow(40, 100);
+    List<Turn.ToolUse> results = Turn.resultsFor(List.of(call),
+        List.of(new dev.tokenrail.protocol.ClientTools.Result("call-w", "", "x".repeat(2_000), false)));
+    List<ChatMessage> prompt = small.prompt(List.of(turn(1, "an older question", Turn.Status.DONE, "an older answer", List.of()),
+        turn(2, "read it", Turn.Status.DONE, "", List.of(call))), results, "");
+    assertThat(prompt).hasSize(3);
+    assertThat(prompt.get(0)).isEqualTo(UserMessage.from("read it"));
+    assertThat(((AiMessage) prompt.get(1)).toolExecutionRequests()).singleElement()
+        .satisfies(r -> assertThat(r.id()).isEqualTo("call-w"));
+    assertThat(((ToolExecutionResultMessage) prompt.get(2)).text()).hasSize(2_000);
+  }
+
   @Test
   void toolRoundsAreReplayedAsCallsAndResultsBeforeTheAnswer() {
     List<ChatMessage> prompt = MemoryWindow.DEFAULT.prompt(List.of(turn(1, "calculate 2+3", Turn.Status.DONE, "It is 5.",

@@ -29,10 +29,10 @@ class McpServerSettingsTest {
     assertThat(weather.offers("forecast")).isTrue();
     assertThat(weather.offers("alerts")).isFalse();
     assertThat(weather.toolName("get.alerts")).isEqualTo("weather__get_alerts");
-    assertThat(weather.where()).isEqualTo("https://mcp.example.com/v1/mcp");
+    assertThat(weather.where()).as("no path, query or user: hosted servers keep tokens there").isEqualTo("https://mcp.example.com");
     assertThat(weather.toString()).doesNotContain("s3cret").contains("Authorization");
     McpServerSettings files = servers.get(1);
-    assertThat(files.command()).containsExactly("npx", "-y", "server-filesystem", "${ROOT}"); // args are not secrets
+    assertThat(files.command()).containsExactly("npx", "-y", "server-filesystem", "/data");
     assertThat(files.env()).containsEntry("ROOT", "/data");
     assertThat(files.offers("read_file")).isTrue();
     assertThat(files.offers("write_file")).isFalse();
@@ -40,6 +40,11 @@ class McpServerSettingsTest {
     assertThat(parse("{\"mcpServers\": {\"a\": {\"url\": \"http://localhost:1/mcp\"}}}")).singleElement()
         .satisfies(s -> assertThat(s.name()).isEqualTo("a"));
     assertThat(parse("")).isEmpty();
+    McpServerSettings hosted = parse("{\"h\": {\"url\": \"https://mcp.example.com/s/${WEATHER_TOKEN}/mcp\"}}").get(0);
+    assertThat(hosted.url().orElseThrow().getPath()).isEqualTo("/s/s3cret-weather-token/mcp");
+    assertThat(hosted.where()).isEqualTo("https://mcp.example.com");
+    assertThat(dev.tokenrail.runtime.Redaction.redact("GET https://mcp.example.com/s/s3cret-weather-token/mcp failed"))
+        .doesNotContain("s3cret");
   }
 
   @Test
@@ -48,6 +53,8 @@ class McpServerSettingsTest {
     assertThatThrownBy(() -> parse("{\"bad name\": {\"url\": \"http://x/mcp\"}}")).hasMessageContaining("bad name");
     assertThatThrownBy(() -> parse("{\"a\": {}}")).hasMessageContaining("'url' or a 'command'");
     assertThatThrownBy(() -> parse("{\"a\": {\"url\": \"ftp://x\"}}")).hasMessageContaining("http(s)");
+    assertThatThrownBy(() -> parse("{\"a\": {\"url\": \"https://x/ key-in-a-bad-url\"}}"))
+        .hasMessageContaining("http(s)").hasMessageNotContaining("key-in-a-bad-url");
     assertThatThrownBy(() -> parse("{\"a\": {\"url\": \"http://x/mcp\", \"command\": \"npx\"}}")).hasMessageContaining("not both");
     assertThatThrownBy(() -> parse("{\"a\": {\"url\": \"http://x/mcp\", \"headers\": {\"X-Key\": \"${MISSING}\"}}}"))
         .hasMessageContaining("${MISSING}").hasMessageContaining("not set");

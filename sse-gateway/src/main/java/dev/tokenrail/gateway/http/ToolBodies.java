@@ -38,6 +38,7 @@ public final class ToolBodies {
     }
     List<ClientTools.Definition> out = new ArrayList<>();
     Set<String> names = new HashSet<>();
+    long bytes = 0;
     for (int i = 0; i < tools.size(); i++) {
       String at = param + "[" + i + "]";
       if (!(tools.getValue(i) instanceof JsonObject tool) || (tool.getValue("type") != null && !"function".equals(tool.getValue("type")))) {
@@ -61,7 +62,13 @@ public final class ToolBodies {
       if (schema == null) {
         throw invalid(param, at + ": the parameters must be a JSON Schema of type object.");
       }
-      out.add(new ClientTools.Definition(name, description == null ? "" : (String) description, schema.encode()));
+      String encoded = schema.encode();
+      bytes += encoded.length() + (description == null ? 0 : ((String) description).length());
+      if (bytes > MAX_DEFINITIONS_CHARS) {
+        throw new ApiException(413, "tools_too_long", "The tools' descriptions and parameters are longer than "
+            + MAX_DEFINITIONS_CHARS + " characters in all.");
+      }
+      out.add(new ClientTools.Definition(name, description == null ? "" : (String) description, encoded));
     }
     return out;
   }
@@ -121,6 +128,9 @@ public final class ToolBodies {
     }
     return results;
   }
+
+  /** The tools' schemas and descriptions in all: with the results and the text, a record stays under Kafka's 1 MB. */
+  public static final int MAX_DEFINITIONS_CHARS = 128 * 1024;
 
   /** Tool results a message may bring in all: a Kafka record stays well under its 1 MB default. */
   public static final int MAX_RESULTS_BYTES = 256 * 1024;

@@ -88,6 +88,13 @@ final class ResponseObject {
         .put("name", name).put("arguments", arguments).put("status", itemStatus);
   }
 
+  /** A new attempt: the output starts over. */
+  void restartOutput() {
+    toolItems.clear();
+    messagePosition = -1;
+    text = null;
+  }
+
   /** Adds or replaces (by id) a tool item; returns its output index. */
   int tool(JsonObject item) {
     for (int i = 0; i < toolItems.size(); i++) {

@@ -112,15 +112,17 @@ final class ResponseRequest {
           String text = output instanceof JsonArray parts ? contentText(parts, i) : ToolBodies.resultText(output);
           history.add(new CompletionOptions.Prior("tool", text, List.of(), id));
         }
-        case "reasoning", "item_reference" -> {
-          // reasoning is not sent back to the model; references name items the log already has
+        case "reasoning", "item_reference", "mcp_call", "mcp_list_tools" -> {
+          // Passed over: reasoning is not sent back to the model, references name items the log has, and the
+          // workers' own tool calls (mcp_call items) are their business — a client that echoes its output back
+          // must not be refused for it; their results are in the text the model answered with after them.
         }
         default -> throw new ApiException(400, "invalid_input", "input[" + i + "]: items of type '" + type
             + "' are not supported (messages, function_call and function_call_output are).");
       }
     }
     String text = "";
-    if (history.get(history.size() - 1).role().equals("user")) {
+    if (!history.isEmpty() && history.get(history.size() - 1).role().equals("user")) {
       text = history.remove(history.size() - 1).content();
     }
     List<ClientTools.Result> results = new ArrayList<>();

@@ -247,15 +247,24 @@ public final class Responses {
               : Future.failedFuture(notFound());
         }
         Turn t = turn.get();
-        t.toolCalls().stream().filter(c -> c.round() != Turn.CLIENT_RESULTS).forEach(c -> response.tool(c.client()
-            ? ResponseObject.clientToolItem(c.toolCallId(), c.name(), c.arguments(), "completed")
-            : ResponseObject.workerToolItem(c.toolCallId(), c.name(), c.arguments(), c.result(), c.isError())));
+        // As the stream built it: the workers' calls, the message (before the client's calls: the model spoke,
+        // then called; none when the answer is only the client's calls), then the client's calls.
+        List<Turn.ToolUse> made = t.toolCalls().stream().filter(c -> c.round() != Turn.CLIENT_RESULTS).toList();
+        made.stream().filter(c -> !c.client()).forEach(c -> response.tool(
+            ResponseObject.workerToolItem(c.toolCallId(), c.name(), c.arguments(), c.result(), c.isError())));
+        boolean endedWithClientCalls = made.stream().anyMatch(Turn.ToolUse::client);
+        if (!endedWithClientCalls || !t.answer().isEmpty()) {
+          response.messageIndex();
+          response.text(t.answer());
+        }
+        made.stream().filter(Turn.ToolUse::client).forEach(c -> response.tool(
+            ResponseObject.clientToolItem(c.toolCallId(), c.name(), c.arguments(), "completed")));
         return Future.succeededFuture(response.status(switch (t.status()) {
           case PENDING -> "in_progress";
           case DONE -> "completed";
           case CANCELLED -> "cancelled";
           case ERROR -> "failed";
-        }).text(t.answer()));
+        }));
       });
     });
   }

@@ -76,6 +76,13 @@ final class ResponsesFormat implements StreamFormat {
       }
       attempt = event.attempt();
       text.setLength(0);
+      // What an attempt that showed nothing built goes with it: its calls (a function_call the client would
+      // run, whose output would then answer nothing) and its place for the message.
+      arguments.clear();
+      clientCalls = 0;
+      messageOpen = false;
+      messageClosed = false;
+      response.restartOutput();
       if (event instanceof StreamEvent.Start && nextSequence == 0) {
         response.status("in_progress");
         emit(out, "response.created", new JsonObject().put("response", response.toJson()));
