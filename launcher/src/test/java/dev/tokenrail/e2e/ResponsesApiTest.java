@@ -359,6 +359,42 @@ class ResponsesApiTest {
     }
   }
 
+  /** instructions, temperature and max_output_tokens reach the model; metadata is echoed. */
+  @Test
+  void instructionsAndSamplingReachTheModelAndMetadataIsEchoed() {
+    Response response = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("with settings").instructions("Answer like a lighthouse keeper.").temperature(0.3).maxOutputTokens(77L)
+        .metadata(ResponseCreateParams.Metadata.builder().putAdditionalProperty("ticket", com.openai.core.JsonValue.from("T-1"))
+            .build())
+        .build());
+    assertThat(response.status()).contains(ResponseStatus.COMPLETED);
+    assertThat(response.metadata().orElseThrow()._additionalProperties().get("ticket").asString()).contains("T-1");
+    OpenAiCompatibleServer.Recorded sent = model.requests().stream()
+        .filter(r -> r.lastUserText().equals("with settings")).findFirst().orElseThrow();
+    io.vertx.core.json.JsonObject system = sent.messages().getJsonObject(0);
+    assertThat(system.getString("role")).isEqualTo("system");
+    assertThat(system.getString("content")).isEqualTo("Answer like a lighthouse keeper.");
+    assertThat(sent.body().getDouble("temperature")).isEqualTo(0.3);
+    assertThat(sent.body().getInteger("max_completion_tokens", sent.body().getInteger("max_tokens"))).isEqualTo(77);
+  }
+
+  /** Another user's token finds nothing of a response: not to cancel, delete or list the input of. */
+  @Test
+  void anotherUsersCancelDeleteAndInputItemsFindNothing() {
+    Response mine = gateway1.responses().create(ResponseCreateParams.builder().model("openai:test-model")
+        .input("mine alone").build());
+    OpenAIClient stranger = OpenAIOkHttpClient.builder().baseUrl(BASES.get(1))
+        .apiKey(new TestTokens(stack.vertx()).forSubject("a-stranger")).maxRetries(0).build();
+    try {
+      assertThatThrownBy(() -> stranger.responses().cancel(mine.id())).isInstanceOf(NotFoundException.class);
+      assertThatThrownBy(() -> stranger.responses().delete(mine.id())).isInstanceOf(NotFoundException.class);
+      assertThatThrownBy(() -> stranger.responses().inputItems().list(mine.id())).isInstanceOf(NotFoundException.class);
+    } finally {
+      stranger.close();
+    }
+    assertThat(outputText(gateway2.responses().retrieve(mine.id()))).as("still there for its owner").isEqualTo(ANSWER);
+  }
+
   @Test
   void anUnknownResponseIsNotFoundInOpenAisShape() throws Exception {
     assertThatThrownBy(() -> gateway1.responses().retrieve("resp_bogus")).isInstanceOf(NotFoundException.class);
