@@ -11,6 +11,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -28,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * java -jar bench/target/bench.jar stalled [--clients 200]       memory per stalled client
  * java -jar bench/target/bench.jar cancel  [--cancels 50]        POST /cancel -> cancelled
  * java -jar bench/target/bench.jar throughput [--streams 1000] [--tokens 300] [--baseline true]
+ * java -jar bench/target/bench.jar e2e     [--streams 100] [--tokens 3000] [--tokens-per-second 2000] [--apart false]
+ *                                            the whole pipeline, worker included, beside the relay alone; with
+ *                                            --apart true in child JVMs, with CPU time a token per process
  * java -jar bench/target/bench.jar restore [--turns 100000] [--conversations 10000]   memory restore speed
  * java -jar bench/target/bench.jar soak    [--minutes 10] [--conversations 300] [--completions-per-second 3]
  *                                            [--forged-per-second 2] [--slow-readers 5] [--out bench/results]
@@ -55,10 +59,11 @@ public final class Bench {
       case "stalled" -> StalledClientsScenario.run(options);
       case "cancel" -> CancelScenario.run(options);
       case "throughput" -> throughput(options);
+      case "e2e" -> endToEnd(options);
       case "restore" -> RestoreScenario.run(options);
       case "soak" -> SoakScenario.run(options);
       case "lookups" -> ForgedLookupsScenario.run(options);
-      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | restore | soak | lookups");
+      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | restore | soak | lookups");
     }
   }
 
@@ -102,6 +107,54 @@ public final class Bench {
         if (baseline) {
           ThroughputScenario.inProcess(load, "tput-base", streams, tokens);
         }
+      } finally {
+        BenchStack.await(load.close());
+      }
+    }
+    System.exit(0);
+  }
+
+  /**
+   * End-to-end throughput (worker included), then the relay alone on the same stack, for comparison. With
+   * {@code --apart true} Tokenrail runs as three child JVMs of the launcher jar (broker, worker, gateway) and this
+   * JVM is only the clients: the figures are Tokenrail's, and each process's CPU time per token is read from
+   * {@code /proc} — what a token costs the worker, the broker and the gateway.
+   */
+  private static void endToEnd(Map<String, String> options) throws Exception {
+    int streams = Integer.parseInt(options.getOrDefault("streams", "100"));
+    long tokens = Long.parseLong(options.getOrDefault("tokens", "3000"));
+    int tokensPerSecond = Integer.parseInt(options.getOrDefault("tokens-per-second", "2000"));
+    boolean apart = Boolean.parseBoolean(options.getOrDefault("apart", "false"));
+    if (apart) {
+      Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
+      try (SoakProcesses processes = SoakProcesses.start(jar, true, Map.of(
+          "TOKENRAIL_DEMO_TOKENS_PER_SECOND", Integer.toString(tokensPerSecond), "TOKENRAIL_DEMO_TTFT_MS", "0"))) {
+        Vertx load = Vertx.vertx();
+        try {
+          ThroughputScenario.endToEnd(processes.gatewayPort(), load, "e2e-warmup", streams, Math.max(100, tokens / 10));
+          Map<String, Double> before = CpuTime.of(processes.children());
+          ThroughputScenario.Result e2e = ThroughputScenario.endToEnd(processes.gatewayPort(), load, "e2e", streams, tokens);
+          Map<String, Double> after = CpuTime.of(processes.children());
+          System.out.printf("end to end %,.0f tokens/s (%d streams x %,d tokens, processes apart)%n",
+              e2e.tokensPerSecond(), streams, tokens);
+          for (String name : after.keySet()) {
+            double seconds = after.get(name) - before.getOrDefault(name, 0.0);
+            System.out.printf("  %-8s %6.1f CPU s, %5.1f us a token%n", name, seconds, seconds * 1e6 / e2e.tokens());
+          }
+        } finally {
+          BenchStack.await(load.close());
+        }
+      }
+      System.exit(0);
+    }
+    try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, tokensPerSecond, 0)) {
+      Vertx load = Vertx.vertx();
+      try {
+        ThroughputScenario.endToEnd(stack.port(), load, "e2e-warmup", streams, Math.max(100, tokens / 10));
+        ThroughputScenario.Result e2e = ThroughputScenario.endToEnd(stack.port(), load, "e2e", streams, tokens);
+        ThroughputScenario.Result relay = ThroughputScenario.viaKafka(stack, load, "relay", streams, tokens);
+        System.out.printf("end to end %,.0f tokens/s; relay alone %,.0f tokens/s; ratio %.2f%n",
+            e2e.tokensPerSecond(), relay.tokensPerSecond(), e2e.tokensPerSecond() / relay.tokensPerSecond());
       } finally {
         BenchStack.await(load.close());
       }

@@ -50,6 +50,25 @@ final class ThroughputScenario {
     return result;
   }
 
+  /**
+   * The whole pipeline: each stream's conversation gets one message asking for {@code perStream} tokens, which
+   * the worker generates (the demo model, paced as the stack says) and publishes token by token, and the
+   * gateway forwards — gateway → Kafka → worker → Kafka → gateway, beside {@link #viaKafka}'s relay alone.
+   */
+  static Result endToEnd(int port, Vertx load, String run, int streams, long perStream) throws Exception {
+    AtomicLong firstAt = new AtomicLong();
+    AtomicLong lastAt = new AtomicLong();
+    HttpClient http = client(load, streams);
+    List<CountingClient> clients = connect(http, port, run, streams, perStream, firstAt, lastAt);
+    HttpClient posts = load.createHttpClient(new PoolOptions().setHttp1MaxSize(32));
+    BenchStack.await(Future.all(java.util.stream.IntStream.range(0, streams)
+        .mapToObj(i -> Bench.post(posts, port, run + "-" + i, "#tokens=" + perStream + " end to end " + i)).toList()));
+    Result result = await(clients, streams * perStream, firstAt, lastAt, "end to end");
+    BenchStack.await(http.shutdown(0, TimeUnit.SECONDS));
+    BenchStack.await(posts.shutdown(0, TimeUnit.SECONDS));
+    return result;
+  }
+
   /** The same SSE writer fed by {@link InProcessRelay} on an event loop of its own, as the gateway has. */
   static Result inProcess(Vertx load, String run, int streams, long perStream) throws Exception {
     Vertx server = Vertx.vertx();
