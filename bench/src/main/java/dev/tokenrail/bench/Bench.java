@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * java -jar bench/target/bench.jar e2e     [--streams 100] [--tokens 3000] [--tokens-per-second 2000] [--apart false]
  *                                            the whole pipeline, worker included, beside the relay alone; with
  *                                            --apart true in child JVMs, with CPU time a token per process
+ * java -jar bench/target/bench.jar nchan   [--streams 1000] [--tokens 300] [--subscribers 1000] [--idle 10000]
+ *                                            Tokenrail beside nginx + Nchan: unicast, fan-out, memory a stream
  * java -jar bench/target/bench.jar restore [--turns 100000] [--conversations 10000]   memory restore speed
  * java -jar bench/target/bench.jar soak    [--minutes 10] [--conversations 300] [--completions-per-second 3]
  *                                            [--forged-per-second 2] [--slow-readers 5] [--out bench/results]
@@ -60,10 +62,11 @@ public final class Bench {
       case "cancel" -> CancelScenario.run(options);
       case "throughput" -> throughput(options);
       case "e2e" -> endToEnd(options);
+      case "nchan" -> NchanScenario.run(options);
       case "restore" -> RestoreScenario.run(options);
       case "soak" -> SoakScenario.run(options);
       case "lookups" -> ForgedLookupsScenario.run(options);
-      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | restore | soak | lookups");
+      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | nchan | restore | soak | lookups");
     }
   }
 
@@ -127,24 +130,10 @@ public final class Bench {
     boolean apart = Boolean.parseBoolean(options.getOrDefault("apart", "false"));
     if (apart) {
       Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
-      try (SoakProcesses processes = SoakProcesses.start(jar, true, Map.of(
-          "TOKENRAIL_DEMO_TOKENS_PER_SECOND", Integer.toString(tokensPerSecond), "TOKENRAIL_DEMO_TTFT_MS", "0"))) {
-        Vertx load = Vertx.vertx();
-        try {
-          ThroughputScenario.endToEnd(processes.gatewayPort(), load, "e2e-warmup", streams, Math.max(100, tokens / 10));
-          Map<String, Double> before = CpuTime.of(processes.children());
-          ThroughputScenario.Result e2e = ThroughputScenario.endToEnd(processes.gatewayPort(), load, "e2e", streams, tokens);
-          Map<String, Double> after = CpuTime.of(processes.children());
-          System.out.printf("end to end %,.0f tokens/s (%d streams x %,d tokens, processes apart)%n",
-              e2e.tokensPerSecond(), streams, tokens);
-          for (String name : after.keySet()) {
-            double seconds = after.get(name) - before.getOrDefault(name, 0.0);
-            System.out.printf("  %-8s %6.1f CPU s, %5.1f us a token%n", name, seconds, seconds * 1e6 / e2e.tokens());
-          }
-        } finally {
-          BenchStack.await(load.close());
-        }
-      }
+      ThroughputScenario.Apart e2e = ThroughputScenario.endToEndApart(jar, streams, tokens, tokensPerSecond);
+      System.out.printf("end to end %,.0f tokens/s (%d streams x %,d tokens, processes apart)%n",
+          e2e.tokensPerSecond(), streams, tokens);
+      e2e.cpuMicrosPerToken().forEach((name, micros) -> System.out.printf("  %-8s %5.1f us a token%n", name, micros));
       System.exit(0);
     }
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, tokensPerSecond, 0)) {

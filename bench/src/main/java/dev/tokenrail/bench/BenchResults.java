@@ -32,6 +32,31 @@ final class BenchResults {
     latencyPlot(dir.resolve("latency.png"), pipeline, lowLoad, kafka, results.getJsonObject("run").getInteger("streams"),
         results.getJsonObject("latency").getJsonObject("lowLoad").getInteger("streams"));
     throughputPlot(dir.resolve("throughput.png"), results.getJsonObject("throughput"));
+    if (results.containsKey("fanout")) {
+      nchanPlot(dir.resolve("nchan.png"), results);
+    }
+  }
+
+  /** Tokenrail beside nginx + Nchan, each figure as a multiple of Nchan's (1 = Nchan; higher is better). */
+  private static void nchanPlot(Path file, JsonObject r) throws IOException {
+    JsonObject t = r.getJsonObject("throughput");
+    JsonObject f = r.getJsonObject("fanout");
+    JsonObject c = r.getJsonObject("connections");
+    DefaultCategoryDataset data = new DefaultCategoryDataset();
+    String unicast = String.format(Locale.ROOT, "unicast, %d streams (tokens/s)", t.getInteger("streams"));
+    String fanout = String.format(Locale.ROOT, "fan-out, 1 x %d (deliveries/s)", f.getInteger("subscribers"));
+    String memory = "idle streams per GB of memory";
+    data.addValue(t.getDouble("tokenrailApartTokensPerSecond"), "Tokenrail", unicast);
+    data.addValue(t.getDouble("nchanTokensPerSecond"), "nginx + Nchan", unicast);
+    data.addValue(f.getDouble("tokenrailDeliveriesPerSecond") / 10, "Tokenrail", fanout + " / 10");
+    data.addValue(f.getDouble("nchanDeliveriesPerSecond") / 10, "nginx + Nchan", fanout + " / 10");
+    data.addValue(1e9 / c.getDouble("rssBytesPerConnection"), "Tokenrail", memory);
+    data.addValue(1e9 / c.getDouble("nchanRssBytesPerConnection"), "nginx + Nchan", memory);
+    JFreeChart chart = ChartFactory.createBarChart("Tokenrail beside nginx + Nchan (same clients, servers in processes of "
+        + "their own; higher is better)", null, null, data, PlotOrientation.VERTICAL, true, false, false);
+    chart.getCategoryPlot().setBackgroundPaint(Color.WHITE);
+    chart.getCategoryPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+    ChartUtils.saveChartAsPNG(file.toFile(), chart, 1000, 500);
   }
 
   private static void latencyPlot(Path file, LatencyHistogram pipeline, LatencyHistogram lowLoad, LatencyHistogram kafka,
@@ -95,6 +120,21 @@ final class BenchResults {
       md.append(String.format(Locale.ROOT, "| the same, %s messages posted at once | p50 %.0f ms, p99 %.0f ms | |%n",
           e.getKey().substring("postedAtOnce".length()), b.getDouble("p50Ms"), b.getDouble("p99Ms")));
     });
+    if (r.containsKey("fanout")) {
+      JsonObject f = r.getJsonObject("fanout");
+      JsonObject e = r.getJsonObject("endToEnd");
+      md.append(String.format(Locale.ROOT, "| unicast relay, processes apart (%d streams) | %,d tokens/s | nginx + Nchan %,d tokens/s |%n",
+          throughput.getInteger("streams"), throughput.getLong("tokenrailApartTokensPerSecond"),
+          throughput.getLong("nchanTokensPerSecond")));
+      md.append(String.format(Locale.ROOT, "| fan-out, 1 conversation x %d subscribers | %,d deliveries/s | nginx + Nchan %,d deliveries/s |%n",
+          f.getInteger("subscribers"), f.getLong("tokenrailDeliveriesPerSecond"), f.getLong("nchanDeliveriesPerSecond")));
+      md.append(String.format(Locale.ROOT, "| memory per idle stream (%,d streams: resident, and live heap) | %,d bytes | nginx + Nchan %,d bytes |%n",
+          connections.getInteger("idleStreamsMeasured"), connections.getLong("rssBytesPerConnection"),
+          connections.getLong("nchanRssBytesPerConnection")));
+      String many = "tokensPerSecond" + run.getInteger("streams");
+      md.append(String.format(Locale.ROOT, "| whole pipeline, processes apart: 100 / %d unpaced completions | %,d / %,d tokens/s | relay alone %,d tokens/s |%n",
+          run.getInteger("streams"), e.getLong("tokensPerSecond100"), e.getLong(many), e.getLong("relayApartTokensPerSecond")));
+    }
     md.append('\n');
     md.append("| goal | target | measured | met |\n|---|---|---|---|\n");
     for (Object o : r.getJsonArray("goals")) {
@@ -103,6 +143,9 @@ final class BenchResults {
           .append(g.getString("measured")).append(" | ").append(g.getBoolean("met") ? "yes" : "**no**").append(" |\n");
     }
     md.append("\n![latency](latency.png)\n\n![throughput](throughput.png)\n");
+    if (r.containsKey("fanout")) {
+      md.append("\n![nchan](nchan.png)\n");
+    }
     return md.toString();
   }
 

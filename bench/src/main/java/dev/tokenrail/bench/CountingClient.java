@@ -9,14 +9,16 @@ import io.vertx.core.http.RequestOptions;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A load-generator SSE client for throughput: it only counts {@code event: token} frames, scanning the
- * bytes as they come (across chunk boundaries), so the client side costs as little CPU as possible.
+ * A load-generator SSE client for throughput: it only counts {@code event: token} frames (or, for another
+ * server, whatever marks one of its events), scanning the bytes as they come (across chunk boundaries), so the
+ * client side costs as little CPU as possible.
  */
 final class CountingClient {
 
-  private static final byte[] PATTERN = "event: token\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] TOKEN_EVENT = "event: token\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-  private final String conversationId;
+  private final String uri;
+  private final byte[] pattern;
   private final long expected;
   private final AtomicLong firstAt;
   private final AtomicLong lastAt;
@@ -26,7 +28,13 @@ final class CountingClient {
 
   /** {@code firstAt}/{@code lastAt} are shared by every client of a run: when the first and last token arrived. */
   CountingClient(String conversationId, long expected, AtomicLong firstAt, AtomicLong lastAt) {
-    this.conversationId = conversationId;
+    this("/api/conversations/" + conversationId + "/events", TOKEN_EVENT, expected, firstAt, lastAt);
+  }
+
+  /** A stream of {@code uri} whose events each hold {@code pattern} once (Nchan's: {@code "\ndata: "}). */
+  CountingClient(String uri, byte[] pattern, long expected, AtomicLong firstAt, AtomicLong lastAt) {
+    this.uri = uri;
+    this.pattern = pattern;
     this.expected = expected;
     this.firstAt = firstAt;
     this.lastAt = lastAt;
@@ -34,7 +42,7 @@ final class CountingClient {
 
   Future<Void> connect(HttpClient http, int port) {
     return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost("localhost").setPort(port)
-            .setURI("/api/conversations/" + conversationId + "/events"))
+            .setURI(uri).putHeader("Accept", "text/event-stream"))
         .compose(req -> req.send())
         .map(response -> {
           response.handler(this::scan);
@@ -54,13 +62,13 @@ final class CountingClient {
     long before = tokens;
     for (int i = 0, n = chunk.length(); i < n; i++) {
       byte b = chunk.getByte(i);
-      if (b == PATTERN[matched]) {
-        if (++matched == PATTERN.length) {
+      if (b == pattern[matched]) {
+        if (++matched == pattern.length) {
           tokens++;
           matched = 0;
         }
       } else {
-        matched = b == PATTERN[0] ? 1 : 0;
+        matched = b == pattern[0] ? 1 : 0;
       }
     }
     if (tokens > before) {

@@ -51,6 +51,8 @@ final class SoakProcesses implements AutoCloseable {
   private static final Pattern LOG_LEVEL = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN |ERROR) \\[[^]]*] (.*)$");
 
   private final Path runDir;
+  /** The gateway's JVM options instead of {@link #JVM_OPTIONS}, when a measurement needs its own (a fixed heap). */
+  private List<String> gatewayJvmOptions = JVM_OPTIONS;
   private final List<Child> children = new ArrayList<>();
   private final Thread hook = new Thread(this::stopAll, "soak-stop-children");
   private int kafkaPort;
@@ -74,10 +76,17 @@ final class SoakProcesses implements AutoCloseable {
    * @param workerEnv   more settings for the worker, e.g. {@code TOKENRAIL_MEMORY_MAX_CONVERSATIONS}
    */
   static SoakProcesses start(Path jar, boolean brokerApart, Map<String, String> workerEnv) throws Exception {
+    return start(jar, brokerApart, workerEnv, JVM_OPTIONS);
+  }
+
+  /** @param gatewayJvmOptions the gateway JVM's options (heap, collector) */
+  static SoakProcesses start(Path jar, boolean brokerApart, Map<String, String> workerEnv, List<String> gatewayJvmOptions)
+      throws Exception {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException(jar + " not found: build it with ./mvnw -q -o -pl launcher package -DskipTests");
     }
     SoakProcesses processes = new SoakProcesses(Files.createTempDirectory("tokenrail-soak"));
+    processes.gatewayJvmOptions = List.copyOf(gatewayJvmOptions);
     try {
       processes.launchAll(jar, brokerApart, workerEnv);
       return processes;
@@ -127,7 +136,7 @@ final class SoakProcesses implements AutoCloseable {
   private Child launch(String name, Path jar, Map<String, String> settings) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_OPTIONS);
+    command.addAll(name.equals(GATEWAY) ? gatewayJvmOptions : JVM_OPTIONS);
     command.add("-jar");
     command.add(jar.toString());
     Path log = runDir.resolve(name.replace('+', '-') + ".log");

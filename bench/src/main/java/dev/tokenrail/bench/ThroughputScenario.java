@@ -38,11 +38,17 @@ final class ThroughputScenario {
 
   /** Through Kafka and the gateway's events reader. */
   static Result viaKafka(BenchStack stack, Vertx load, String run, int streams, long perStream) throws Exception {
+    return viaKafka(stack.port(), stack.kafka(), load, run, streams, perStream);
+  }
+
+  /** The relay of a gateway at {@code port} on the cluster {@code kafka} names (in this JVM or not). */
+  static Result viaKafka(int port, KafkaSettings kafka, Vertx load, String run, int streams, long perStream)
+      throws Exception {
     AtomicLong firstAt = new AtomicLong();
     AtomicLong lastAt = new AtomicLong();
     HttpClient http = client(load, streams);
-    List<CountingClient> clients = connect(http, stack.port(), run, streams, perStream, firstAt, lastAt);
-    Thread producer = new Thread(() -> produce(stack.kafka(), run, streams, perStream), "bench-producer");
+    List<CountingClient> clients = connect(http, port, run, streams, perStream, firstAt, lastAt);
+    Thread producer = new Thread(() -> produce(kafka, run, streams, perStream), "bench-producer");
     producer.start();
     Result result = await(clients, streams * perStream, firstAt, lastAt, "via Kafka");
     producer.join();
@@ -67,6 +73,74 @@ final class ThroughputScenario {
     BenchStack.await(http.shutdown(0, TimeUnit.SECONDS));
     BenchStack.await(posts.shutdown(0, TimeUnit.SECONDS));
     return result;
+  }
+
+  /**
+   * Fan-out: {@code subscribers} clients follow one conversation, and {@code tokens} token events are written to
+   * it as fast as the producer takes them; the result counts deliveries (every client's every token).
+   */
+  static Result fanout(int port, KafkaSettings kafka, Vertx load, String run, int subscribers, long tokens)
+      throws Exception {
+    AtomicLong firstAt = new AtomicLong();
+    AtomicLong lastAt = new AtomicLong();
+    HttpClient http = client(load, subscribers);
+    List<CountingClient> clients = new ArrayList<>();
+    for (int i = 0; i < subscribers; i++) {
+      clients.add(new CountingClient(run + "-0", tokens, firstAt, lastAt));
+    }
+    BenchStack.await(Future.all(clients.stream().map(c -> c.connect(http, port)).toList()));
+    Thread producer = new Thread(() -> produce(kafka, run, 1, tokens), "bench-producer");
+    producer.start();
+    Result result = await(clients, subscribers * tokens, firstAt, lastAt, "fan-out");
+    producer.join();
+    BenchStack.await(http.shutdown(0, TimeUnit.SECONDS));
+    return result;
+  }
+
+  /** Clients of the streams {@code uris} (whose events each hold {@code pattern}), connected; for other servers. */
+  static List<CountingClient> connect(HttpClient http, int port, List<String> uris, byte[] pattern, long perStream,
+                                      AtomicLong firstAt, AtomicLong lastAt) throws Exception {
+    List<CountingClient> clients = new ArrayList<>();
+    for (String uri : uris) {
+      clients.add(new CountingClient(uri, pattern, perStream, firstAt, lastAt));
+    }
+    BenchStack.await(Future.all(clients.stream().map(c -> c.connect(http, port)).toList()));
+    return clients;
+  }
+
+  static HttpClient clients(Vertx load, int streams) {
+    return client(load, streams);
+  }
+
+  static Result awaitAll(List<CountingClient> clients, long expected, AtomicLong firstAt, AtomicLong lastAt,
+                         String label) throws Exception {
+    return await(clients, expected, firstAt, lastAt, label);
+  }
+
+  /** End to end with the processes apart: tokens a second, and each process's CPU time a token (µs). */
+  record Apart(double tokensPerSecond, java.util.Map<String, Double> cpuMicrosPerToken) {
+  }
+
+  /**
+   * {@link #endToEnd} with Tokenrail as three child JVMs of the launcher jar (broker, worker, gateway) and this JVM
+   * only the clients: the figures are Tokenrail's, and each process's CPU time comes from {@code /proc}.
+   */
+  static Apart endToEndApart(java.nio.file.Path jar, int streams, long tokens, int tokensPerSecond) throws Exception {
+    try (SoakProcesses processes = SoakProcesses.start(jar, true, java.util.Map.of(
+        "TOKENRAIL_DEMO_TOKENS_PER_SECOND", Integer.toString(tokensPerSecond), "TOKENRAIL_DEMO_TTFT_MS", "0"))) {
+      Vertx load = Vertx.vertx();
+      try {
+        endToEnd(processes.gatewayPort(), load, "e2e-warmup", streams, Math.max(100, tokens / 10));
+        java.util.Map<String, Double> before = CpuTime.of(processes.children());
+        Result e2e = endToEnd(processes.gatewayPort(), load, "e2e", streams, tokens);
+        java.util.Map<String, Double> after = CpuTime.of(processes.children());
+        java.util.Map<String, Double> micros = new java.util.LinkedHashMap<>();
+        after.forEach((name, seconds) -> micros.put(name, (seconds - before.getOrDefault(name, 0.0)) * 1e6 / e2e.tokens()));
+        return new Apart(e2e.tokensPerSecond(), micros);
+      } finally {
+        BenchStack.await(load.close());
+      }
+    }
   }
 
   /** The same SSE writer fed by {@link InProcessRelay} on an event loop of its own, as the gateway has. */
