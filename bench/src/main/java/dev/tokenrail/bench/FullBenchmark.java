@@ -131,32 +131,8 @@ final class FullBenchmark {
           .put("limit", "this machine allows 20,000 open files per process (hard limit, not raisable here)"));
     }
     Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
-    if (NchanServer.available() && java.nio.file.Files.isRegularFile(jar)) {
-      // Out of this JVM: Tokenrail as the launcher jar's processes, nginx + Nchan as its own, this JVM the clients.
-      Progress.phase("Tokenrail beside nginx + Nchan (a pub/sub SSE server in C), the same clients");
-      JsonObject nchan = NchanScenario.compare(jar, plan.streams(), plan.throughputPerStream(), plan.streams(),
-          plan.throughputPerStream() * 3, plan.idleStreams());
-      results.getJsonObject("throughput")
-          .put("tokenrailApartTokensPerSecond", nchan.getJsonObject("unicast").getLong("tokenrailTokensPerSecond"))
-          .put("nchanTokensPerSecond", nchan.getJsonObject("unicast").getLong("nchanTokensPerSecond"));
-      results.put("fanout", nchan.getJsonObject("fanout"));
-      results.getJsonObject("connections")
-          .put("idleStreamsMeasured", plan.idleStreams())
-          .put("rssBytesPerConnection", nchan.getJsonObject("idle").getLong("rssBytesPerConnection"))
-          .put("nchanRssBytesPerConnection", nchan.getJsonObject("idle").getLong("nchanRssBytesPerConnection"));
-      Progress.phase("the whole pipeline, processes apart: 100 and " + plan.streams() + " unpaced completions");
-      ThroughputScenario.Apart e100 = ThroughputScenario.endToEndApart(jar, 100, plan.endToEndTokens() * 10, 2_000);
-      ThroughputScenario.Apart eMany = ThroughputScenario.endToEndApart(jar, plan.streams(), plan.endToEndTokens(), 2_000);
-      results.put("endToEnd", new JsonObject()
-          .put("tokensPerSecond100", Math.round(e100.tokensPerSecond()))
-          .put("tokensPerSecond" + plan.streams(), Math.round(eMany.tokensPerSecond()))
-          .put("relayApartTokensPerSecond", nchan.getJsonObject("unicast").getLong("tokenrailTokensPerSecond"))
-          .put("cpuMicrosPerToken100", new JsonObject(new java.util.LinkedHashMap<>(e100.cpuMicrosPerToken())))
-          .put("cpuMicrosPerToken" + plan.streams(), new JsonObject(new java.util.LinkedHashMap<>(eMany.cpuMicrosPerToken()))));
-    } else {
-      results.put("nchan", "not measured: nginx with Nchan (apt-get install nginx-light libnginx-mod-nchan) and "
-          + jar + " are needed");
-    }
+    OutOfProcess.addToFullRun(results, jar, plan.streams(), plan.throughputPerStream(), plan.idleStreams(),
+        plan.endToEndTokens());
     results.put("goals", goals(results));
     BenchResults.write(out, results, pipeline, lowLoad, kafka);
     Progress.phase("results in " + out.toAbsolutePath());
@@ -282,28 +258,7 @@ final class FullBenchmark {
         String.format(Locale.ROOT, "%.2f x", heapRatio), heapRatio <= 1.3);
     BenchResults.goal(goals, "POST -> first token overhead p99", "<= 20 ms",
         String.format(Locale.ROOT, "%.0f ms", r.getDouble("ttftOverheadP99Ms")), r.getDouble("ttftOverheadP99Ms") <= 20);
-    if (r.containsKey("fanout")) {
-      double unicast = t.getDouble("tokenrailApartTokensPerSecond") / t.getDouble("nchanTokensPerSecond");
-      BenchResults.goal(goals, "unicast vs nginx + Nchan (" + t.getInteger("streams") + " streams, processes apart)",
-          ">= 3 x Nchan", String.format(Locale.ROOT, "%.2f x (%,d vs %,d tokens/s)", unicast,
-              t.getLong("tokenrailApartTokensPerSecond"), t.getLong("nchanTokensPerSecond")), unicast >= 3);
-      JsonObject f = r.getJsonObject("fanout");
-      double fan = f.getDouble("tokenrailDeliveriesPerSecond") / f.getDouble("nchanDeliveriesPerSecond");
-      BenchResults.goal(goals, "fan-out vs nginx + Nchan (1 conversation, " + f.getInteger("subscribers") + " subscribers)",
-          ">= 1 x Nchan", String.format(Locale.ROOT, "%.2f x (%,d vs %,d deliveries/s)", fan,
-              f.getLong("tokenrailDeliveriesPerSecond"), f.getLong("nchanDeliveriesPerSecond")), fan >= 1);
-      double memory = c.getDouble("rssBytesPerConnection") / c.getDouble("nchanRssBytesPerConnection");
-      BenchResults.goal(goals, "resident memory per idle stream vs Nchan (" + c.getInteger("idleStreamsMeasured") + " streams)",
-          "<= 1.5 x Nchan", String.format(Locale.ROOT, "%.2f x (%,d vs %,d bytes)", memory,
-              c.getLong("rssBytesPerConnection"), c.getLong("nchanRssBytesPerConnection")), memory <= 1.5);
-      JsonObject e = r.getJsonObject("endToEnd");
-      String many = "tokensPerSecond" + r.getJsonObject("run").getInteger("streams");
-      double whole = e.getDouble(many) / e.getDouble("relayApartTokensPerSecond");
-      BenchResults.goal(goals, "whole pipeline vs relay alone (" + r.getJsonObject("run").getInteger("streams")
-              + " completions, processes apart)", ">= 0.8 x relay", String.format(Locale.ROOT,
-              "%.2f x (%,d vs %,d tokens/s; 100 completions: %,d)", whole, e.getLong(many),
-              e.getLong("relayApartTokensPerSecond"), e.getLong("tokensPerSecond100")), whole >= 0.8);
-    }
+    OutOfProcess.goals(r, goals);
     return goals;
   }
 }
