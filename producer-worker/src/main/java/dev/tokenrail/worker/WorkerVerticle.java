@@ -5,6 +5,7 @@ import dev.tokenrail.protocol.Topics;
 import dev.tokenrail.runtime.MeterScope;
 import dev.tokenrail.runtime.Telemetry;
 import dev.tokenrail.worker.generation.Generation;
+import dev.tokenrail.worker.generation.EventSender;
 import dev.tokenrail.worker.generation.GenerationSettings;
 import dev.tokenrail.worker.generation.WorkerMetrics;
 import dev.tokenrail.worker.memory.ConversationMemory;
@@ -140,6 +141,7 @@ public final class WorkerVerticle extends VerticleBase {
         config.chat().mcpServers().stream().map(m -> m.name()).toList());
     return checkPartitionCounts().compose(v -> {
       services = new TaskServices(context, generation, config.chat().memory(), recentTurns, memoryReads, producer,
+          new EventSender(producer.unwrap(), context),
           config.kafka().topics(), partitionCount, slots, commits::committable);
       return consumer.subscribe(config.kafka().topics().requests());
     }).onSuccess(v -> mcpServers.start()); // in the background, once started: a server that is down delays nothing

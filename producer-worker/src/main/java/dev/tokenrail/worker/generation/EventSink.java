@@ -19,6 +19,14 @@ public interface EventSink {
    */
   Future<Void> publish(StreamEvent event, TraceContext trace);
 
+  /**
+   * Publishes an event no one waits on (a token): only a failure is told, to {@code onFailure}, on any thread. In
+   * order with {@link #publish}.
+   */
+  default void publishUnacknowledged(StreamEvent event, TraceContext trace, java.util.function.Consumer<Throwable> onFailure) {
+    publish(event, trace).onFailure(onFailure::accept);
+  }
+
   /** Completes once Kafka has acknowledged the marker. Called on the verticle's context only. */
   Future<Void> mark(RequestRecord marker);
 

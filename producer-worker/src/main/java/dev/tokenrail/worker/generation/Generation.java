@@ -446,7 +446,7 @@ public final class Generation implements StreamingChatResponseHandler {
   }
 
   private void publishNow(StreamEvent event) {
-    sink.publish(event, trace).onFailure(e -> log.warn("Event not written: conversationId={} messageId={} seq={}: {}",
+    sink.publishUnacknowledged(event, trace, e -> log.warn("Event not written: conversationId={} messageId={} seq={}: {}",
         event.conversationId(), event.messageId(), event.seq(), e.toString()));
   }
 

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Writes for the conversation whose records have {@code key}, to its partition of every topic: events and
@@ -19,6 +20,7 @@ import io.vertx.kafka.client.producer.KafkaProducerRecord;
 public final class KafkaEventSink implements EventSink {
 
   private final KafkaProducer<String, Buffer> producer;
+  private final EventSender events;
   private final Topics topics;
   private final String key;
   private final int partition;
@@ -37,9 +39,10 @@ public final class KafkaEventSink implements EventSink {
    * @param partition the conversation's partition ({@code Partitioning.partitionOf} its key)
    * @param memory    told of each turn written to memory partition {@code partition}
    */
-  public KafkaEventSink(KafkaProducer<String, Buffer> producer, Topics topics, String key, int partition,
+  public KafkaEventSink(KafkaProducer<String, Buffer> producer, EventSender events, Topics topics, String key, int partition,
                         TurnsWritten memory) {
     this.producer = producer;
+    this.events = events;
     this.topics = topics;
     this.key = key;
     this.partition = partition;
@@ -48,10 +51,22 @@ public final class KafkaEventSink implements EventSink {
 
   @Override
   public Future<Void> publish(StreamEvent event, TraceContext trace) {
-    KafkaProducerRecord<String, Buffer> record = KafkaProducerRecord.create(topics.events(), key,
-        ProtocolCodec.encode(event));
-    record.addHeader(TraceContext.HEADER, trace.header());
-    return producer.send(record).mapEmpty();
+    return events.send(record(event, trace));
+  }
+
+  @Override
+  public void publishUnacknowledged(StreamEvent event, TraceContext trace, java.util.function.Consumer<Throwable> onFailure) {
+    events.send(record(event, trace), (metadata, error) -> {
+      if (error != null) {
+        onFailure.accept(error);
+      }
+    });
+  }
+
+  private ProducerRecord<String, Buffer> record(StreamEvent event, TraceContext trace) {
+    ProducerRecord<String, Buffer> record = new ProducerRecord<>(topics.events(), key, ProtocolCodec.encode(event));
+    record.headers().add(TraceContext.HEADER, trace.header().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return record;
   }
 
   @Override

@@ -367,7 +367,7 @@ public final class PartitionTask {
    *                conversation, its turns take no place among those the worker holds
    */
   private EventSink sinkFor(String key, boolean holdNew) {
-    return new KafkaEventSink(services.producer(), services.topics(), key,
+    return new KafkaEventSink(services.producer(), services.events(), services.topics(), key,
         Partitioning.partitionOf(key, services.partitionCount()), new KafkaEventSink.TurnsWritten() {
           // A revoked partition's memory is released and ignores both.
           @Override

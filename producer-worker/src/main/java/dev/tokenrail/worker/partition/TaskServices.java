@@ -1,6 +1,7 @@
 package dev.tokenrail.worker.partition;
 
 import dev.tokenrail.protocol.Topics;
+import dev.tokenrail.worker.generation.EventSender;
 import dev.tokenrail.worker.generation.GenerationSettings;
 import dev.tokenrail.worker.memory.MemoryReads;
 import dev.tokenrail.worker.memory.MemoryWindow;
@@ -17,7 +18,8 @@ import io.vertx.kafka.client.producer.KafkaProducer;
  * @param memoryWindow    how much of a conversation the model is sent
  * @param recentTurns     the turns the worker holds, shared by its partitions' memories
  * @param memoryReads     reads back the turns of a conversation let go from {@code recentTurns}
- * @param producer        the verticle's producer, for every write
+ * @param producer        the verticle's producer, for every write but events
+ * @param events          the verticle's sender of event records, in the order they are made
  * @param topics          topic names
  * @param partitionCount  partitions of the requests topic, and so of the memory topic
  * @param slots           the worker's generation slots
@@ -25,6 +27,6 @@ import io.vertx.kafka.client.producer.KafkaProducer;
  */
 public record TaskServices(Context context, GenerationSettings generation, MemoryWindow memoryWindow,
                            RecentTurns recentTurns, MemoryReads memoryReads,
-                           KafkaProducer<String, Buffer> producer, Topics topics, int partitionCount,
+                           KafkaProducer<String, Buffer> producer, EventSender events, Topics topics, int partitionCount,
                            GenerationSlots slots, OffsetCommits commits) {
 }
