@@ -202,9 +202,18 @@ public final class Bench {
 
   /** Posts one message; completes with its message id once the gateway answered 202. */
   static Future<String> post(HttpClient http, int port, String conversation, String text) {
+    return post(http, port, conversation, text, sentAt -> { });
+  }
+
+  /** As above; {@code sending} is told when the request has its connection and goes out (epoch ms). */
+  static Future<String> post(HttpClient http, int port, String conversation, String text,
+                             java.util.function.LongConsumer sending) {
     return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("localhost").setPort(port)
             .setURI("/api/conversations/" + conversation + "/messages").putHeader("Content-Type", "application/json"))
-        .compose(req -> req.send(new JsonObject().put("text", text).encode()))
+        .compose(req -> {
+          sending.accept(System.currentTimeMillis());
+          return req.send(new JsonObject().put("text", text).encode());
+        })
         .compose(res -> res.statusCode() == 202 ? res.body() : Future.failedFuture("POST got " + res.statusCode()))
         .map(body -> body.toJsonObject().getString("messageId"));
   }

@@ -47,9 +47,14 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
 
   public static final String GROUP_ID = "tokenrail-workers";
 
+  /**
+   * 4,096 generations per worker verticle, whatever the cores: a generation mostly waits on the model, so memory
+   * and the provider's limits bound it, not CPU. The cap was 256 a core (512 here), and of 1,000 messages posted at
+   * once half waited a whole answer for a slot: {@code bench.jar --quick}, POST → first token p99 6.7 s; with 4,096,
+   * 0.9–2.2 s (performance.md). It guards memory; it is not a throttle.
+   */
   public static int defaultMaxConcurrentGenerations() {
-    // A generation is mostly waiting on the model; memory and the provider's limits bound it, not CPU.
-    return 256 * Runtime.getRuntime().availableProcessors();
+    return 4_096;
   }
 
   public static WorkerConfig fromEnv(Env env, String defaultBootstrap) {
