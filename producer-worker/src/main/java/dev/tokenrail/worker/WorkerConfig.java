@@ -48,13 +48,15 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
   public static final String GROUP_ID = "tokenrail-workers";
 
   /**
-   * 4,096 generations per worker verticle, whatever the cores: a generation mostly waits on the model, so memory
-   * and the provider's limits bound it, not CPU. The cap was 256 a core (512 here), and of 1,000 messages posted at
-   * once half waited a whole answer for a slot: {@code bench.jar --quick}, POST → first token p99 6.7 s; with 4,096,
-   * 0.9–2.2 s (performance.md). It guards memory; it is not a throttle.
+   * 1,024 generations per worker verticle, whatever the cores: a generation mostly waits on the model, so CPU does
+   * not bound it; a streaming provider call holds one thread of the HTTP client (ProviderHttpClient) and a
+   * connection, and the prompt and answer in memory — a thousand of those is a fair default, and the provider's
+   * own limits usually come first. The cap was 256 a core (512 here), and of 1,000 messages posted at once half
+   * waited a whole answer for a slot: {@code bench.jar --quick}, POST → first token p99 6.7 s; with room for all
+   * of them, 0.9–2.2 s (performance.md). It guards memory and threads; it is not a throttle.
    */
   public static int defaultMaxConcurrentGenerations() {
-    return 4_096;
+    return 1_024;
   }
 
   public static WorkerConfig fromEnv(Env env, String defaultBootstrap) {

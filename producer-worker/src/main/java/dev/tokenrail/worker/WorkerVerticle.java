@@ -68,6 +68,7 @@ public final class WorkerVerticle extends VerticleBase {
   private WorkerExecutor toolExecutor;
   private McpServers mcpServers;
   private WorkerExecutor mcpExecutor;
+  private WorkerExecutor eventLane;
   private String instanceId;
   /** Partitions of the requests topic (and so of the memory topic), learned at start. */
   private int partitionCount;
@@ -101,6 +102,7 @@ public final class WorkerVerticle extends VerticleBase {
     StreamingChatModel model = ChatModels.create(config.model());
     toolExecutor = vertx.createSharedWorkerExecutor("tokenrail-tools", 8);
     mcpExecutor = vertx.createSharedWorkerExecutor("tokenrail-mcp-sessions", 2);
+    eventLane = vertx.createSharedWorkerExecutor("tokenrail-events-" + instanceId, 1);
     mcpServers = new McpServers(vertx, mcpExecutor, config.chat().mcpServers(), config.chat().toolTimeout());
     Toolbox toolbox = new Toolbox(config.chat().tools(), mcpServers, toolExecutor, config.chat().toolTimeout());
     GenerationSettings generation = new GenerationSettings(model, config.model().displayName(), config.retry(), toolbox,
@@ -141,7 +143,7 @@ public final class WorkerVerticle extends VerticleBase {
         config.chat().mcpServers().stream().map(m -> m.name()).toList());
     return checkPartitionCounts().compose(v -> {
       services = new TaskServices(context, generation, config.chat().memory(), recentTurns, memoryReads, producer,
-          new EventSender(producer.unwrap(), context),
+          new EventSender(producer.unwrap(), context, eventLane),
           config.kafka().topics(), partitionCount, slots, commits::committable);
       return consumer.subscribe(config.kafka().topics().requests());
     }).onSuccess(v -> mcpServers.start()); // in the background, once started: a server that is down delays nothing
@@ -206,6 +208,7 @@ public final class WorkerVerticle extends VerticleBase {
         }))
         .eventually(() -> mcpServers.closeAsync())
         .eventually(() -> mcpExecutor.close())
+        .eventually(() -> eventLane.close())
         .eventually(() -> toolExecutor.close());
   }
 

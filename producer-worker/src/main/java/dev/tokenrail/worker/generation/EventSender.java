@@ -3,6 +3,7 @@ package dev.tokenrail.worker.generation;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import java.util.Queue;
@@ -20,7 +21,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * thousands of tokens a second those were a large part of a worker's CPU (performance.md).
  *
  * <p>All of a verticle's event records go through its one sender, so a conversation's events reach its
- * partition in the order the generation made them, the terminal event after the tokens.
+ * partition in the order the generation made them, the terminal event after the tokens. Its tasks run on a
+ * lane of their own (a one-thread executor): not behind the verticle's other blocking work (a memory read-back),
+ * and none of that behind a send that waits on a full Kafka buffer.
  */
 public final class EventSender {
 
@@ -29,13 +32,18 @@ public final class EventSender {
 
   private final Producer<String, Buffer> producer;
   private final ContextInternal context;
+  private final WorkerExecutor lane;
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean draining = new AtomicBoolean();
 
-  /** @param context the verticle's: its ordered worker tasks send, its event loop hears the acknowledgements */
-  public EventSender(Producer<String, Buffer> producer, Context context) {
+  /**
+   * @param context the verticle's: its event loop hears the acknowledgements
+   * @param lane    a one-thread executor of the sender's own, where the sends run in order
+   */
+  public EventSender(Producer<String, Buffer> producer, Context context, WorkerExecutor lane) {
     this.producer = producer;
     this.context = (ContextInternal) context;
+    this.lane = lane;
   }
 
   /** Sends; the future completes on the verticle's context once Kafka has the record. */
@@ -59,21 +67,33 @@ public final class EventSender {
   private void enqueue(Pending pending) {
     queue.add(pending);
     if (draining.compareAndSet(false, true)) {
-      context.executeBlocking(this::drain, true);
+      schedule();
     }
   }
 
-  /** On a worker thread, ordered: every record queued so far, then again if more came while it finished. */
+  private void schedule() {
+    lane.executeBlocking(this::drain, true).onFailure(e -> { // the lane closed (the verticle stops): nothing sends
+      draining.set(false);
+      for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+        p.callback().onCompletion(null, e instanceof Exception ex ? ex : new IllegalStateException(e));
+      }
+    });
+  }
+
+  /** On the lane: every record queued so far, then again if more came while it finished. */
   private Void drain() {
     do {
-      for (Pending p = queue.poll(); p != null; p = queue.poll()) {
-        try {
-          producer.send(p.record(), p.callback());
-        } catch (RuntimeException e) { // a record Kafka refused outright (too large, producer closed)
-          p.callback().onCompletion(null, e);
+      try {
+        for (Pending p = queue.poll(); p != null; p = queue.poll()) {
+          try {
+            producer.send(p.record(), p.callback());
+          } catch (RuntimeException e) { // the producer closed, or refused the record before sending it
+            p.callback().onCompletion(null, e);
+          }
         }
+      } finally { // whatever escaped (an Error), the next record schedules a drain again
+        draining.set(false);
       }
-      draining.set(false);
     } while (!queue.isEmpty() && draining.compareAndSet(false, true));
     return null;
   }

@@ -90,6 +90,9 @@ public final class Generation implements StreamingChatResponseHandler {
   private boolean usageReported;
   private int retries;
   private boolean anyToken;
+  /** Events Kafka did not take (a token lost leaves a gap in the stream, not in done.text), and why the first. */
+  private final java.util.concurrent.atomic.AtomicInteger lostEvents = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile Throwable firstLoss;
   /** A model call is streaming: its completion is awaited (once). */
   private boolean awaitingModel;
   /** Text or thinking has streamed: a retry would repeat it, so none is made. */
@@ -446,8 +449,13 @@ public final class Generation implements StreamingChatResponseHandler {
   }
 
   private void publishNow(StreamEvent event) {
-    sink.publishUnacknowledged(event, trace, e -> log.warn("Event not written: conversationId={} messageId={} seq={}: {}",
-        event.conversationId(), event.messageId(), event.seq(), e.toString()));
+    // Counted on Kafka's thread, told once at the end: a batch that expires in an outage fails thousands at once,
+    // and a log line each would hold up the thread that acknowledges every other write.
+    sink.publishUnacknowledged(event, trace, e -> {
+      if (lostEvents.getAndIncrement() == 0) {
+        firstLoss = e;
+      }
+    });
   }
 
   /** Memory first, then the terminal event, then the marker ({@link EventSink#end}), once the attempt has started. */
@@ -474,6 +482,10 @@ public final class Generation implements StreamingChatResponseHandler {
         return;
       }
       metrics.generationEnded(outcome.wireName());
+      if (lostEvents.get() > 0) {
+        log.warn("{} events of conversationId={} messageId={} attempt={} were not written (the first: {}); traceId={}",
+            lostEvents.get(), request.conversationId(), request.messageId(), attempt, firstLoss, trace.traceId());
+      }
       log.info("Generation ended: conversationId={} messageId={} attempt={} outcome={} chars={} toolCalls={} traceId={}",
           request.conversationId(), request.messageId(), attempt, outcome.wireName(), text.length(), toolUses.size(),
           trace.traceId());
