@@ -3,6 +3,7 @@ package dev.tokenrail.gateway;
 import dev.tokenrail.gateway.access.AuthSettings;
 import dev.tokenrail.gateway.access.ClientLimits;
 import dev.tokenrail.gateway.delivery.DeliverySettings;
+import dev.tokenrail.gateway.groups.GroupSettings;
 import dev.tokenrail.gateway.http.HttpPolicy;
 import dev.tokenrail.runtime.Env;
 import dev.tokenrail.runtime.KafkaSettings;
@@ -18,9 +19,10 @@ import java.time.Duration;
  * @param auth      how API calls are authenticated; {@link AuthSettings#NONE} leaves the API open
  * @param limits    message rate and open streams per subject, open streams per gateway
  * @param modelName the model {@code GET /v1/models} lists (the workers' configured model)
+ * @param groups    the partitions this gateway's group reads and serves, and where the other groups are
  */
 public record GatewayConfig(KafkaSettings kafka, int port, HttpPolicy http, DeliverySettings delivery,
-                            AuthSettings auth, ClientLimits limits, String modelName) {
+                            AuthSettings auth, ClientLimits limits, String modelName, GroupSettings groups) {
 
   public static GatewayConfig fromEnv(Env env, String defaultBootstrap) {
     return new GatewayConfig(
@@ -30,21 +32,23 @@ public record GatewayConfig(KafkaSettings kafka, int port, HttpPolicy http, Deli
         DeliverySettings.fromEnv(env),
         AuthSettings.fromEnv(env),
         ClientLimits.fromEnv(env),
-        ModelName.fromEnv(env));
+        ModelName.fromEnv(env),
+        GroupSettings.fromEnv(env));
   }
 
   /** The defaults, on a given cluster and port. */
   public static GatewayConfig defaults(KafkaSettings kafka, int port) {
     return new GatewayConfig(kafka, port, HttpPolicy.DEFAULT, DeliverySettings.DEFAULT, AuthSettings.NONE,
-        ClientLimits.DEFAULT, "demo");
+        ClientLimits.DEFAULT, "demo",
+        GroupSettings.BROADCAST);
   }
 
   public GatewayConfig withHttp(HttpPolicy policy) {
-    return new GatewayConfig(kafka, port, policy, delivery, auth, limits, modelName);
+    return new GatewayConfig(kafka, port, policy, delivery, auth, limits, modelName, groups);
   }
 
   public GatewayConfig withDelivery(DeliverySettings settings) {
-    return new GatewayConfig(kafka, port, http, settings, auth, limits, modelName);
+    return new GatewayConfig(kafka, port, http, settings, auth, limits, modelName, groups);
   }
 
   public GatewayConfig withKeepAlive(Duration interval) {
@@ -52,14 +56,18 @@ public record GatewayConfig(KafkaSettings kafka, int port, HttpPolicy http, Deli
   }
 
   public GatewayConfig withAuth(AuthSettings settings) {
-    return new GatewayConfig(kafka, port, http, delivery, settings, limits, modelName);
+    return new GatewayConfig(kafka, port, http, delivery, settings, limits, modelName, groups);
   }
 
   public GatewayConfig withLimits(ClientLimits clientLimits) {
-    return new GatewayConfig(kafka, port, http, delivery, auth, clientLimits, modelName);
+    return new GatewayConfig(kafka, port, http, delivery, auth, clientLimits, modelName, groups);
+  }
+
+  public GatewayConfig withGroups(GroupSettings settings) {
+    return new GatewayConfig(kafka, port, http, delivery, auth, limits, modelName, settings);
   }
 
   public GatewayConfig withModelName(String name) {
-    return new GatewayConfig(kafka, port, http, delivery, auth, limits, name);
+    return new GatewayConfig(kafka, port, http, delivery, auth, limits, name, groups);
   }
 }

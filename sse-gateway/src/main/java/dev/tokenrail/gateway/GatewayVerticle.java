@@ -14,6 +14,7 @@ import dev.tokenrail.gateway.conversations.MessageIntake;
 import dev.tokenrail.gateway.conversations.Transcripts;
 import dev.tokenrail.gateway.delivery.StreamStats;
 import dev.tokenrail.gateway.delivery.Streams;
+import dev.tokenrail.gateway.groups.GatewayGroup;
 import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.ResponseLifetime;
 import dev.tokenrail.gateway.openai.ChatCompletions;
@@ -23,17 +24,20 @@ import dev.tokenrail.runtime.Startup;
 import dev.tokenrail.runtime.Telemetry;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.kafka.admin.KafkaAdminClient;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.UUID;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +64,7 @@ public final class GatewayVerticle extends VerticleBase {
   private Admission admission;
   /** Null when authentication is off. */
   private GatewayAuth auth;
+  private GatewayGroup group;
   private HttpServer server;
   /** Runs just before the gateway listens: frees its port (see {@link #takingPortFrom}). */
   private java.util.function.Supplier<Future<Void>> beforeListening = Future::succeededFuture;
@@ -109,14 +114,18 @@ public final class GatewayVerticle extends VerticleBase {
     meters.bindKafka(requests.unwrap());
     admin = KafkaAdminClient.create(vertx, config.kafka().adminConfig());
     lookups = new LogLookups(vertx, config.kafka(), instanceId, meters);
-    starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests, lookups);
-    transcripts = new Transcripts(vertx, config.kafka(), instanceId, lookups);
+    // A gateway group reads only its partitions of the topics it follows; unset, every partition (broadcast).
+    IntPredicate owned = config.groups()::owns;
+    log.info("Gateway serves {}", config.groups());
+    starts = new ConversationStarts(vertx, config.kafka(), instanceId, requests, lookups, owned);
+    transcripts = new Transcripts(vertx, config.kafka(), instanceId, lookups, owned);
     // The two indexes that grow with conversations (until retention erases them): watched, not capped.
     meters.add(Gauge.builder("tokenrail.index.conversations", starts, ConversationStarts::size).tag("index", "starts")
         .tag("gateway", instanceId).description("conversations in the gateway's index").register(Telemetry.registry()));
     meters.add(Gauge.builder("tokenrail.index.conversations", transcripts, Transcripts::size).tag("index", "transcripts")
         .tag("gateway", instanceId).description("conversations in the gateway's index").register(Telemetry.registry()));
-    streams = new Streams(vertx, config.kafka(), config.delivery(), instanceId, meters, lookups, starts);
+    streams = new Streams(vertx, config.kafka(), config.delivery(), instanceId, meters, lookups, starts, owned);
+    group = new GatewayGroup(config.groups(), streams::partitionCount, instanceId, meters);
     admission = new Admission(config.limits(), instanceId, meters);
     vertx.setPeriodic(60_000, id -> admission.evictIdle());
     Future<GatewayAuth> authReady = config.auth().enabled() ? GatewayAuth.create(vertx, config.auth())
@@ -125,6 +134,10 @@ public final class GatewayVerticle extends VerticleBase {
         .compose(v -> lookups.start())
         .compose(v -> lookups.partitionCounts(config.kafka().topics().partitioned()))
         .map(counts -> config.kafka().topics().requireOnePartitionCount(counts)) // or refuse to start, saying why
+        .map(count -> {
+          config.groups().requireWithin(count); // likewise
+          return count;
+        })
         .compose(v -> streams.start())
         .compose(v -> starts.start())
         .compose(v -> transcripts.start())
@@ -161,12 +174,13 @@ public final class GatewayVerticle extends VerticleBase {
     ConversationRoutes conversations = new ConversationRoutes(config.http(), admission, intake, history, starts,
         transcripts, streams);
     ChatCompletions completions = new ChatCompletions(config.modelName(), config.http().maxTextBytes(), admission,
-        intake, streams);
+        intake, streams, group);
     Responses responses = new Responses(config.modelName(), config.http().maxTextBytes(), admission, intake, history,
-        transcripts, starts, streams);
+        transcripts, starts, streams, group);
     ChatRoutes useChat = new ChatRoutes(config.http().maxTextBytes(), admission, intake, history, transcripts,
-        streams);
-    Probes probes = new Probes(() -> streams.ready() && starts.restored() && transcripts.restored(), admin);
+        streams, group);
+    Probes probes = new Probes(() -> streams.ready() && starts.restored() && transcripts.restored(), admin,
+        config.groups().owned().map(Object::toString));
     ChatPage chatPage = ChatPage.load();
 
     Router router = Router.router(vertx);
@@ -191,6 +205,14 @@ public final class GatewayVerticle extends VerticleBase {
         router.get("/metrics").handler(auth::handle);
       }
     }
+    // Before any body is read: a conversation another gateway group serves is redirected there (307), path and
+    // query kept. Conversations named in a body (POST /api/chat, /v1/...) are checked by their routes.
+    Handler<RoutingContext> inGroup = group.byPath(GatewayGroup::pathConversation);
+    router.route("/api/conversations/:id").handler(inGroup);
+    router.route("/api/conversations/:id/*").handler(inGroup);
+    router.route("/api/chat/:id/*").handler(inGroup);
+    router.route("/v1/responses/:id").handler(group.byPath(Responses::conversationOfPath));
+    router.route("/v1/responses/:id/*").handler(group.byPath(Responses::conversationOfPath));
     router.post("/api/conversations/:id/messages")
         .consumes("application/json")
         .handler(BodyHandler.create(false).setBodyLimit(config.http().maxBodyBytes()))

@@ -7,6 +7,7 @@ import dev.tokenrail.gateway.conversations.MessageIntake;
 import dev.tokenrail.gateway.conversations.Transcripts;
 import dev.tokenrail.gateway.delivery.StreamStart;
 import dev.tokenrail.gateway.delivery.Streams;
+import dev.tokenrail.gateway.groups.GatewayGroup;
 import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.gateway.http.Callers;
@@ -57,8 +58,11 @@ public final class ChatRoutes {
   private final Transcripts transcripts;
   private final Streams streams;
 
+  private final GatewayGroup group;
+
   public ChatRoutes(int maxTextBytes, Admission admission, MessageIntake intake, MessageHistory history,
-                    Transcripts transcripts, Streams streams) {
+                    Transcripts transcripts, Streams streams, GatewayGroup group) {
+    this.group = group;
     this.maxTextBytes = maxTextBytes;
     this.admission = admission;
     this.intake = intake;
@@ -87,11 +91,14 @@ public final class ChatRoutes {
       ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
       return;
     }
+    String key = Callers.kafkaKey(ctx, conversationId);
+    if (!group.serves(ctx, key)) { // the chat's id is in the body: one of another gateway group is redirected there
+      return;
+    }
     // The stream's place first: a message refused for want of one doesn't spend a message of the rate.
     if (!admission.admitStream(ctx) || !admission.withinRate(ctx)) {
       return;
     }
-    String key = Callers.kafkaKey(ctx, conversationId);
     int partition = streams.partitionOf(key);
     long now = System.currentTimeMillis();
     MessageRequest message = new MessageRequest(conversationId, ConversationIds.newMessageId(now), text, now,

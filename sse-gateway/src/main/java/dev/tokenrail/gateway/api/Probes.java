@@ -3,6 +3,7 @@ package dev.tokenrail.gateway.api;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.kafka.admin.KafkaAdminClient;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -13,11 +14,16 @@ public final class Probes {
 
   private final BooleanSupplier restored;
   private final KafkaAdminClient admin;
+  private final Optional<String> partitions;
 
-  /** @param restored true once live delivery is assigned and the gateway's indexes are read */
-  public Probes(BooleanSupplier restored, KafkaAdminClient admin) {
+  /**
+   * @param restored   true once live delivery is assigned and the gateway's indexes are read
+   * @param partitions the partitions this gateway's group serves ({@code 0-5}); empty: all (broadcast)
+   */
+  public Probes(BooleanSupplier restored, KafkaAdminClient admin, Optional<String> partitions) {
     this.restored = restored;
     this.admin = admin;
+    this.partitions = partitions;
   }
 
   public void health(RoutingContext ctx) {
@@ -31,7 +37,8 @@ public final class Probes {
       return;
     }
     admin.describeCluster()
-        .onSuccess(c -> ctx.json(new JsonObject().put("status", "UP").put("kafkaNodes", c.getNodes().size())))
+        .onSuccess(c -> ctx.json(new JsonObject().put("status", "UP").put("kafkaNodes", c.getNodes().size())
+            .put("partitions", partitions.orElse("all"))))
         .onFailure(e -> {
           ctx.response().setStatusCode(503);
           ctx.json(new JsonObject().put("status", "DOWN").put("reason", "Kafka unreachable"));

@@ -51,12 +51,13 @@ public final class ConversationStarts {
   private final Map<Integer, Future<Void>> catchingUp = new HashMap<>();
 
   public ConversationStarts(Vertx vertx, KafkaSettings kafka, String clientId, KafkaProducer<String, Buffer> producer,
-                            LogLookups lookups) {
+                            LogLookups lookups, java.util.function.IntPredicate ownedPartitions) {
     this.vertx = vertx;
     this.kafka = kafka;
     this.producer = producer;
     this.lookups = lookups;
-    this.follower = new TopicFollower(vertx, kafka, clientId + "-starts", kafka.topics().conversations(), this::apply);
+    this.follower = new TopicFollower(vertx, kafka, clientId + "-starts", kafka.topics().conversations(), this::apply,
+        ownedPartitions);
   }
 
   /** Completes once the whole topic, as it was at start-up, has been read. */

@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads every partition of a (compacted) topic from its beginning and then follows it, handing each record
+ * Reads the partitions of a (compacted) topic that the gateway's group owns (every one, by default) from their
+ * beginning and then follows them, handing each record
  * to a handler — the way a gateway keeps an index of a topic. Tells when the topic as it was at start-up
  * has been read, and when a partition has been read up to a given offset, so a caller can read its own
  * or another process's acknowledged writes. Confined to the gateway's context.
@@ -38,6 +40,7 @@ final class TopicFollower {
   private final String clientId;
   private final String topic;
   private final Consumer<KafkaConsumerRecord<String, Buffer>> handler;
+  private final IntPredicate owned;
   /** Per partition, one past the last record applied (records may arrive before the ends are known). */
   private final Map<Integer, Long> appliedNext = new HashMap<>();
   private final Map<Integer, List<Waiter>> waiters = new HashMap<>();
@@ -46,7 +49,8 @@ final class TopicFollower {
   private boolean restored;
 
   TopicFollower(Vertx vertx, KafkaSettings kafka, String clientId, String topic,
-                Consumer<KafkaConsumerRecord<String, Buffer>> handler) {
+                Consumer<KafkaConsumerRecord<String, Buffer>> handler, IntPredicate owned) {
+    this.owned = owned;
     this.vertx = vertx;
     this.kafka = kafka;
     this.clientId = clientId;
@@ -54,7 +58,7 @@ final class TopicFollower {
     this.handler = handler;
   }
 
-  /** Completes once the whole topic, as it was at start-up, has been read. */
+  /** Completes once the topic's partitions read here, as they were at start-up, have been read. */
   Future<Void> start() {
     Map<String, String> config = kafka.consumerConfig(clientId);
     config.put("auto.offset.reset", "earliest");
@@ -63,9 +67,9 @@ final class TopicFollower {
     consumer.handler(this::apply);
     return consumer.partitionsFor(topic)
         .compose(infos -> {
-          Set<TopicPartition> partitions = infos.stream()
-              .map(PartitionInfo::getPartition).map(p -> new TopicPartition(topic, p)).collect(Collectors.toSet());
-          partitionCount = partitions.size();
+          partitionCount = infos.size();
+          Set<TopicPartition> partitions = infos.stream().map(PartitionInfo::getPartition).filter(owned::test)
+              .map(p -> new TopicPartition(topic, p)).collect(Collectors.toSet());
           return consumer.assign(partitions)
               .compose(v -> consumer.seekToBeginning(partitions))
               .compose(v -> consumer.endOffsets(partitions))
@@ -88,7 +92,10 @@ final class TopicFollower {
     return partitionCount;
   }
 
-  /** Completes once every record of {@code partition} before {@code endOffset} has been handled. */
+  /**
+   * Completes once every record of {@code partition} before {@code endOffset} has been handled. Only for a partition
+   * read here: the gateway asks only about conversations its group serves.
+   */
   Future<Void> appliedUpTo(int partition, long endOffset) {
     if (appliedNext.getOrDefault(partition, 0L) >= endOffset) {
       return Future.succeededFuture();

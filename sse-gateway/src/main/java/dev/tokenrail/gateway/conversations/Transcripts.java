@@ -53,10 +53,11 @@ public final class Transcripts {
    */
   private final LongObjectHashMap<long[]> index = new LongObjectHashMap<>();
 
-  public Transcripts(Vertx vertx, KafkaSettings kafka, String clientId, LogLookups reads) {
+  public Transcripts(Vertx vertx, KafkaSettings kafka, String clientId, LogLookups reads,
+                     java.util.function.IntPredicate ownedPartitions) {
     this.topic = kafka.topics().memory();
     this.reads = reads;
-    this.follower = new TopicFollower(vertx, kafka, clientId + "-memory", topic, this::apply);
+    this.follower = new TopicFollower(vertx, kafka, clientId + "-memory", topic, this::apply, ownedPartitions);
   }
 
   public Future<Void> start() {

@@ -2,6 +2,8 @@ package dev.tokenrail.gateway.delivery;
 
 import dev.tokenrail.runtime.MeterScope;
 import dev.tokenrail.runtime.KafkaSettings;
+import dev.tokenrail.runtime.Telemetry;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,13 +17,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's live reader of the events topic. It {@code assign}s every partition (no consumer group,
- * so gateways never rebalance), starts at the end, and writes each record to the {@code LIVE}
- * subscriptions of its conversation. A record nobody here listens to costs one map lookup.
+ * The gateway's live reader of the events topic. It {@code assign}s the partitions its group owns — every
+ * partition unless {@code TOKENRAIL_GATEWAY_PARTITIONS} says otherwise — with no consumer group, so gateways never
+ * rebalance; starts at the end, and writes each record to the {@code LIVE} subscriptions of its conversation. A
+ * record nobody here listens to costs one map lookup. It counts the records it reads per partition
+ * ({@code tokenrail.events.read}), which shows what a gateway group reads.
  *
  * <p>It also tells, per partition, the next offset it will deliver ({@link #liveNext}): catch-up reads
  * stop exactly there and hand their subscriptions over — and whose each of the latest events was
@@ -43,16 +48,21 @@ final class EventsReader {
   private volatile long lag;
 
   private final MeterScope meters;
+  private final IntPredicate owned;
+  /** Records read per partition, for {@code tokenrail.events.read}; written on the context, read on scrape. */
+  private volatile long[] readPerPartition = new long[0];
 
-  EventsReader(Vertx vertx, KafkaSettings kafka, String clientId, MeterScope meters, int recentEventsPerPartition) {
+  EventsReader(Vertx vertx, KafkaSettings kafka, String clientId, MeterScope meters, int recentEventsPerPartition,
+               IntPredicate owned) {
     this.meters = meters;
+    this.owned = owned;
     this.recentEventsPerPartition = recentEventsPerPartition;
     this.vertx = vertx;
     this.kafka = kafka;
     this.clientId = clientId;
   }
 
-  /** Completes once every partition is assigned and its position is resolved to the current end. */
+  /** Completes once every partition of the group is assigned and its position is resolved to the current end. */
   Future<Void> start() {
     Map<String, String> config = kafka.consumerConfig(clientId);
     config.put("auto.offset.reset", "latest");
@@ -70,14 +80,25 @@ final class EventsReader {
           if (infos.isEmpty()) {
             return Future.failedFuture("topic " + topic + " does not exist");
           }
+          int count = infos.size();
           List<TopicPartition> partitions = infos.stream()
-              .map(PartitionInfo::getPartition).sorted().map(p -> new TopicPartition(topic, p)).toList();
+              .map(PartitionInfo::getPartition).filter(owned::test).sorted().map(p -> new TopicPartition(topic, p)).toList();
+          if (partitions.isEmpty()) {
+            return Future.failedFuture("the events topic " + topic + " has none of this gateway's partitions");
+          }
+          readPerPartition = new long[count];
+          for (int p = 0; p < count; p++) {
+            final int partition = p;
+            meters.add(FunctionCounter.builder("tokenrail.events.read", this, r -> r.readPerPartition[partition])
+                .description("records of the events topic this gateway read, per partition: its group's only")
+                .tag("gateway", clientId).tag("partition", Integer.toString(p)).register(Telemetry.registry()));
+          }
           return consumer.assign(new java.util.HashSet<>(partitions))
               .compose(v -> consumer.seekToEnd(new java.util.HashSet<>(partitions)))
               .compose(v -> Future.all(partitions.stream().map(consumer::position).toList()))
               .map(positions -> {
-                liveNext = new long[partitions.size()];
-                recent = new RecentEvents(partitions.size(), recentEventsPerPartition);
+                liveNext = new long[count];
+                recent = new RecentEvents(count, recentEventsPerPartition);
                 for (int i = 0; i < partitions.size(); i++) {
                   liveNext[partitions.get(i).getPartition()] = positions.<Long>resultAt(i);
                 }
@@ -87,7 +108,7 @@ final class EventsReader {
         .onSuccess(v -> {
           consumer.batchHandler(this::dispatch); // a whole poll in one event-loop task, no per-record hop
           assigned = true;
-          log.info("Events reader assigned all {} partitions of {}", liveNext.length, topic);
+          log.info("Events reader assigned {} of the {} partitions of {}", partitionsRead(), liveNext.length, topic);
         })
         .mapEmpty();
   }
@@ -109,7 +130,9 @@ final class EventsReader {
     String topic = kafka.topics().events();
     java.util.Set<TopicPartition> partitions = new java.util.HashSet<>();
     for (int p = 0; p < liveNext.length; p++) {
-      partitions.add(new TopicPartition(topic, p));
+      if (owned.test(p)) {
+        partitions.add(new TopicPartition(topic, p));
+      }
     }
     consumer.endOffsets(partitions).onSuccess(ends -> {
       long behind = 0;
@@ -124,6 +147,11 @@ final class EventsReader {
     return assigned;
   }
 
+  private long partitionsRead() {
+    return java.util.stream.IntStream.range(0, liveNext.length).filter(owned).count();
+  }
+
+  /** The topic's partition count (this gateway may read only some of them). */
   int partitionCount() {
     return liveNext.length;
   }
@@ -163,6 +191,7 @@ final class EventsReader {
     for (int i = 0; i < records.size(); i++) {
       KafkaConsumerRecord<String, Buffer> record = records.recordAt(i);
       liveNext[record.partition()] = record.offset() + 1;
+      readPerPartition[record.partition()]++;
       recent.add(record.partition(), record.offset(), record.key(), record.timestamp());
       List<Subscription> listeners = subscriptions.get(record.key());
       if (listeners == null) {

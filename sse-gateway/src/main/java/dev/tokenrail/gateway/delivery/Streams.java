@@ -30,10 +30,11 @@ public final class Streams {
   private final Set<Subscription> open = new HashSet<>();
 
   public Streams(Vertx vertx, KafkaSettings kafka, DeliverySettings settings, String gatewayId, MeterScope meters,
-                 LogLookups lookups, ConversationStarts conversationStarts) {
+                 LogLookups lookups, ConversationStarts conversationStarts, java.util.function.IntPredicate ownedPartitions) {
     this.vertx = vertx;
     this.settings = settings;
-    this.reader = new EventsReader(vertx, kafka, gatewayId, meters, settings.recentEventsPerPartition());
+    this.reader = new EventsReader(vertx, kafka, gatewayId, meters, settings.recentEventsPerPartition(),
+        ownedPartitions);
     this.catchUp = new CatchUpLanes(vertx, kafka, gatewayId, reader);
     this.starts = new StreamStarts(lookups, reader, conversationStarts, settings.replayClockSkew());
     this.metrics = new DeliveryMetrics(gatewayId, meters);

@@ -4,6 +4,7 @@ import dev.tokenrail.gateway.access.Admission;
 import dev.tokenrail.gateway.conversations.MessageIntake;
 import dev.tokenrail.gateway.delivery.StreamStart;
 import dev.tokenrail.gateway.delivery.Streams;
+import dev.tokenrail.gateway.groups.GatewayGroup;
 import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.gateway.http.Callers;
@@ -38,7 +39,11 @@ public final class ChatCompletions {
   private final long created = System.currentTimeMillis() / 1000;
 
   /** @param modelName the model {@code GET /v1/models} lists (the workers' configured model) */
-  public ChatCompletions(String modelName, int maxTextBytes, Admission admission, MessageIntake intake, Streams streams) {
+  private final GatewayGroup group;
+
+  public ChatCompletions(String modelName, int maxTextBytes, Admission admission, MessageIntake intake, Streams streams,
+                         GatewayGroup group) {
+    this.group = group;
     this.modelName = modelName;
     this.maxTextBytes = maxTextBytes;
     this.admission = admission;
@@ -70,12 +75,17 @@ public final class ChatCompletions {
     }
     CompletionRequest request;
     try {
-      request = CompletionRequest.parse(ctx, body, maxTextBytes);
+      // A stateless completion's new conversation is one of this gateway's group: its answer streams from here.
+      request = CompletionRequest.parse(ctx, body, maxTextBytes,
+          () -> group.newConversationId(ctx, ConversationIds::newStatelessId));
     } catch (ApiException e) {
       ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
       return;
     }
     String key = Callers.kafkaKey(ctx, request.conversationId());
+    if (!group.serves(ctx, key)) { // a named conversation of another gateway group: redirected there
+      return;
+    }
     int partition = streams.partitionOf(key);
     if (ctx.request().getHeader("Last-Event-ID") != null) {
       resume(ctx, request, key, partition);

@@ -24,8 +24,12 @@ record CompletionRequest(String conversationId, boolean conversationNamed, Strin
 
   private static final int MAX_MESSAGES = 1_000;
 
-  /** The request's body as OpenAI defines it, checked; {@code maxTextBytes} bounds the last message. */
-  static CompletionRequest parse(RoutingContext ctx, JsonObject body, int maxTextBytes) {
+  /**
+   * The request's body as OpenAI defines it, checked; {@code maxTextBytes} bounds the last message, and
+   * {@code newConversationId} names the conversation of a request that names none (a stateless one).
+   */
+  static CompletionRequest parse(RoutingContext ctx, JsonObject body, int maxTextBytes,
+                                 java.util.function.Supplier<String> newConversationId) {
     String conversationId = body.getValue("conversation_id") instanceof String id ? id
         : ctx.request().getHeader("X-Conversation-Id");
     if (body.containsKey("conversation_id") && !(body.getValue("conversation_id") instanceof String)) {
@@ -36,7 +40,7 @@ record CompletionRequest(String conversationId, boolean conversationNamed, Strin
       throw invalid("conversation_id", "Conversation ids match [A-Za-z0-9_-]{1,64}.");
     }
     if (!named) {
-      conversationId = ConversationIds.newStatelessId();
+      conversationId = newConversationId.get();
     }
     if (!(body.getValue("messages") instanceof JsonArray messages) || messages.isEmpty()) {
       throw invalid("messages", "'messages' must be a non-empty array.");

@@ -29,7 +29,7 @@ final class ResponseRequest {
    * (agents that resend their whole input each turn do) gets the shortest keeping there is. A background
    * response is fetched later, so it must be stored, as OpenAI requires.
    */
-  static String conversationOf(JsonObject body) {
+  static String conversationOf(JsonObject body, java.util.function.Function<java.util.function.Supplier<String>, String> newId) {
     Object store = body.getValue("store");
     if (store != null && !(store instanceof Boolean)) {
       throw new ApiException(400, "invalid_store", "'store' is true or false.");
@@ -41,7 +41,8 @@ final class ResponseRequest {
     }
     Object previous = body.getValue("previous_response_id");
     if (previous == null) {
-      return stored ? "resp-" + UUID.randomUUID().toString().replace("-", "") : ConversationIds.newStatelessId();
+      return stored ? newId.apply(() -> "resp-" + UUID.randomUUID().toString().replace("-", ""))
+          : newId.apply(ConversationIds::newStatelessId);
     }
     return ResponseIds.parse(previous instanceof String s ? s : null).map(ResponseIds::conversationId)
         .orElseThrow(() -> new ApiException(400, "invalid_previous_response_id", "'previous_response_id' is not a response id."));

@@ -8,6 +8,7 @@ import dev.tokenrail.gateway.conversations.MessageIntake;
 import dev.tokenrail.gateway.conversations.Transcripts;
 import dev.tokenrail.gateway.delivery.StreamStart;
 import dev.tokenrail.gateway.delivery.Streams;
+import dev.tokenrail.gateway.groups.GatewayGroup;
 import dev.tokenrail.gateway.http.ApiErrors;
 import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.gateway.http.Callers;
@@ -44,9 +45,11 @@ public final class Responses {
   private final Transcripts transcripts;
   private final ConversationStarts starts;
   private final Streams streams;
+  private final GatewayGroup group;
 
   public Responses(String modelName, int maxTextBytes, Admission admission, MessageIntake intake, MessageHistory history,
-                   Transcripts transcripts, ConversationStarts starts, Streams streams) {
+                   Transcripts transcripts, ConversationStarts starts, Streams streams, GatewayGroup group) {
+    this.group = group;
     this.starts = starts;
     this.modelName = modelName;
     this.maxTextBytes = maxTextBytes;
@@ -68,12 +71,17 @@ public final class Responses {
     Optional<CompletionOptions> options;
     ClientTools tools;
     try {
-      conversationId = ResponseRequest.conversationOf(body);
+      // A new response's conversation is one of this gateway's group, so its answer streams from here.
+      conversationId = ResponseRequest.conversationOf(body, candidates -> group.newConversationId(ctx, candidates));
       input = ResponseRequest.input(body.getValue("input"), body.getValue("previous_response_id") != null, maxTextBytes);
       options = ResponseRequest.options(body, input);
       tools = ResponseRequest.tools(body, input);
     } catch (ApiException e) {
       ApiErrors.send(ctx, e.status(), e.code(), e.getMessage());
+      return;
+    }
+    String key = Callers.kafkaKey(ctx, conversationId);
+    if (!group.serves(ctx, key)) { // continues a conversation of another gateway group: redirected there
       return;
     }
     boolean stream = body.getBoolean("stream", false);
@@ -82,7 +90,6 @@ public final class Responses {
     if ((!(background && !stream) && !admission.admitStream(ctx)) || !admission.withinRate(ctx)) {
       return;
     }
-    String key = Callers.kafkaKey(ctx, conversationId);
     Optional<ResponseIds> previous = ResponseIds.parse(body.getString("previous_response_id"));
     if (previous.isEmpty()) {
       accept(ctx, body, key, conversationId, input.text(), options, tools, stream, background);
@@ -120,6 +127,11 @@ public final class Responses {
         streams.partitionOf(key), StreamStart.live());
     intake.accept(key, message, trace).onFailure(e ->
         ApiErrors.send(ctx, 503, "kafka_unavailable", "The request could not be stored; try again."));
+  }
+
+  /** The conversation of the path's response id, if it is one (for routing to the gateway group that serves it). */
+  public static Optional<String> conversationOfPath(RoutingContext ctx) {
+    return ResponseIds.parse(ctx.pathParam("id")).map(ResponseIds::conversationId);
   }
 
   /** {@code GET /v1/responses/:id}: the object, or with {@code stream=true} its events after {@code starting_after}. */
