@@ -3,7 +3,7 @@
 # packages and Maven Central only — and reuses any image already present:
 #
 #   tokenrail/jre-base:17           Java 17 runtime (debootstrap)     stands in for eclipse-temurin:17-jre
-#   tokenrail/nginx-base:bookworm   nginx from Debian (debootstrap)   stands in for nginx
+#   tokenrail/nginx-base:bookworm-njs  nginx and its njs module from Debian   stands in for nginx
 #   tokenrail/kafka-standin:4.1.1   Kafka's Maven jars on the base    stands in for apache/kafka:4.1.1
 #   tokenrail/producer-worker:dev   producer-worker/Dockerfile        (needs the jars: --apps)
 #   tokenrail/sse-gateway:dev       sse-gateway/Dockerfile            (needs the jars: --apps)
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JRE_IMAGE=tokenrail/jre-base:17
-NGINX_IMAGE=tokenrail/nginx-base:bookworm
+NGINX_IMAGE=tokenrail/nginx-base:bookworm-njs
 KAFKA_IMAGE=tokenrail/kafka-standin:4.1.1
 WORKER_IMAGE=tokenrail/producer-worker:dev
 GATEWAY_IMAGE=tokenrail/sse-gateway:dev
@@ -66,8 +66,8 @@ if have_image "$JRE_IMAGE"; then log "$JRE_IMAGE present"; else
 fi
 
 if have_image "$NGINX_IMAGE"; then log "$NGINX_IMAGE present"; else
-  # Debian's nginx.conf includes conf.d/*.conf as the official image's does; logs go to the container's output.
-  debootstrap_image "$NGINX_IMAGE" nginx 'CMD ["nginx", "-g", "daemon off; error_log /dev/stderr;"]'
+  # With njs (libnginx-mod-http-js), which the official image ships too: docker/nginx routes by conversation with it.
+  debootstrap_image "$NGINX_IMAGE" nginx,libnginx-mod-http-js 'CMD ["nginx", "-g", "daemon off; error_log /dev/stderr;"]'
 fi
 
 if have_image "$KAFKA_IMAGE"; then log "$KAFKA_IMAGE present"; else

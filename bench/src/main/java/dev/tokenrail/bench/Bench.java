@@ -66,7 +66,8 @@ public final class Bench {
       case "restore" -> RestoreScenario.run(options);
       case "soak" -> SoakScenario.run(options);
       case "lookups" -> ForgedLookupsScenario.run(options);
-      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | nchan | restore | soak | lookups");
+      case "groups" -> GroupsScenario.run(options);
+      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | nchan | restore | soak | lookups | groups");
     }
   }
 

@@ -197,7 +197,7 @@ final class ThroughputScenario {
   }
 
   /** Token events of {@code streams} conversations, round-robin, as fast as the producer takes them. */
-  private static void produce(KafkaSettings kafka, String run, int streams, long perStream) {
+  static void produce(KafkaSettings kafka, String run, int streams, long perStream) {
     Map<String, Object> config = new HashMap<>();
     config.put("bootstrap.servers", kafka.bootstrapServers());
     config.put("acks", "all");

@@ -72,10 +72,11 @@ class ArchitectureTest {
   void gatewayPackagesUseOnlyTheRoomsBelowThem() {
     mayOnlyUse(GATEWAY + ".http..", PROTOCOL, RUNTIME);
     mayOnlyUse(GATEWAY + ".access..", PROTOCOL, RUNTIME, GATEWAY + ".http..");
+    mayOnlyUse(GATEWAY + ".groups..", PROTOCOL, RUNTIME, GATEWAY + ".http..");
     mayOnlyUse(GATEWAY + ".conversations..", PROTOCOL, RUNTIME, GATEWAY + ".http..");
     mayOnlyUse(GATEWAY + ".delivery..", PROTOCOL, RUNTIME, GATEWAY + ".http..", GATEWAY + ".conversations..");
-    String[] apiMayUse = {PROTOCOL, RUNTIME, GATEWAY + ".http..", GATEWAY + ".access..", GATEWAY + ".conversations..",
-        GATEWAY + ".delivery.."};
+    String[] apiMayUse = {PROTOCOL, RUNTIME, GATEWAY + ".http..", GATEWAY + ".access..", GATEWAY + ".groups..",
+        GATEWAY + ".conversations..", GATEWAY + ".delivery.."};
     mayOnlyUse(GATEWAY + ".api..", apiMayUse);
     mayOnlyUse(GATEWAY + ".openai..", apiMayUse);
     mayOnlyUse(GATEWAY + ".aisdk..", apiMayUse);
