@@ -31,7 +31,11 @@ import java.util.Optional;
  * reader fetched (Kafka's own {@code bytes-consumed-total}) and the records it read ({@code tokenrail.events.read}).
  * A group gateway should read about half of a broadcast one's.
  *
- * <pre>java -jar bench/target/bench.jar groups [--conversations 1000] [--tokens 300]</pre>
+ * <p>With {@code --apart true} the gateways are processes of the launcher jar (a broker and a worker beside them), one
+ * broadcast and one per group, so each one's CPU time reading the topic is its own ({@code /proc}): what a record costs
+ * a gateway whose clients do not follow it — the figure that decides how far broadcast goes.
+ *
+ * <pre>java -jar bench/target/bench.jar groups [--conversations 1000] [--tokens 300] [--apart true]</pre>
  */
 final class GroupsScenario {
 
@@ -44,6 +48,10 @@ final class GroupsScenario {
   static void run(Map<String, String> options) throws Exception {
     int conversations = Integer.parseInt(options.getOrDefault("conversations", "1000"));
     long tokens = Long.parseLong(options.getOrDefault("tokens", "300"));
+    if (Boolean.parseBoolean(options.getOrDefault("apart", "false"))) {
+      apart(Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar")), conversations, tokens);
+      return;
+    }
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("tokenrail-bench"), 0, Map.of());
     KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), new Topics("bench."),
         KafkaSettings.DEFAULT_PARTITIONS, KafkaSettings.DEFAULT_LINGER_MS);
@@ -99,6 +107,70 @@ final class GroupsScenario {
     } finally {
       BenchStack.await(vertx.close());
       broker.close();
+    }
+  }
+
+  private static void apart(Path jar, int conversations, long tokens) throws Exception {
+    try (SoakProcesses processes = SoakProcesses.start(jar, true, Map.of())) {
+      int partitions = KafkaSettings.DEFAULT_PARTITIONS;
+      String a = "0-" + (partitions / 2 - 1);
+      String b = (partitions / 2) + "-" + (partitions - 1);
+      Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+      ports.put(SoakProcesses.GATEWAY, processes.gatewayPort());
+      ports.put(SoakProcesses.GATEWAY + " A " + a, processes.launchGateway(SoakProcesses.GATEWAY + "-a",
+          Map.of("TOKENRAIL_GATEWAY_PARTITIONS", a)));
+      ports.put(SoakProcesses.GATEWAY + " B " + b, processes.launchGateway(SoakProcesses.GATEWAY + "-b",
+          Map.of("TOKENRAIL_GATEWAY_PARTITIONS", b)));
+      KafkaSettings kafka = new KafkaSettings(processes.bootstrapServers(), new Topics(Topics.DEFAULT_PREFIX),
+          partitions, KafkaSettings.DEFAULT_LINGER_MS);
+      List<SoakProcesses.Child> gateways = processes.children().stream()
+          .filter(c -> c.name().startsWith(SoakProcesses.GATEWAY)).toList();
+      for (int round = 0; round < 2; round++) { // a warm-up round, then the measured one
+        String run = round == 0 ? "warmup" : "groups";
+        long written = conversations * (round == 0 ? Math.max(10, tokens / 5) : tokens);
+        Map<String, Double> recordsBefore = new java.util.LinkedHashMap<>();
+        ports.forEach((name, port) -> recordsBefore.put(name, MetricsScrape.of(port).get("tokenrail_events_read_total")));
+        Map<String, Double> cpuBefore = CpuTime.of(gateways);
+        Progress.phase(String.format("groups, processes apart (%s): %,d token events of %,d conversations", run, written,
+            conversations));
+        ThroughputScenario.produce(kafka, run, conversations, written / conversations);
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (true) {
+          Map<String, Double> read = new java.util.LinkedHashMap<>();
+          ports.forEach((name, port) -> read.put(name,
+              MetricsScrape.of(port).get("tokenrail_events_read_total") - recordsBefore.get(name)));
+          List<Double> counts = new ArrayList<>(read.values());
+          if (counts.get(0) >= written && counts.get(1) + counts.get(2) >= written) {
+            break;
+          }
+          if (System.currentTimeMillis() > deadline) {
+            throw new IllegalStateException("the gateways did not read the " + written + " events within 2 minutes: " + read);
+          }
+          Thread.sleep(200); // polling the gateways' counters
+        }
+        Map<String, Double> cpuAfter = CpuTime.of(gateways);
+        if (round == 0) {
+          continue;
+        }
+        System.out.printf("%n%-22s %14s %16s%n", "gateway process", "records read", "CPU a record");
+        JsonArray rows = new JsonArray();
+        int i = 0;
+        for (Map.Entry<String, Integer> e : ports.entrySet()) {
+          String child = gateways.get(i++).name();
+          double records = MetricsScrape.of(e.getValue()).get("tokenrail_events_read_total") - recordsBefore.get(e.getKey());
+          double micros = (cpuAfter.get(child) - cpuBefore.get(child)) * 1e6 / records;
+          System.out.printf("%-22s %,14.0f %13.2f us%n", e.getKey(), records, micros);
+          rows.add(new JsonObject().put("gateway", e.getKey()).put("recordsRead", records).put("cpuMicrosPerRecord", micros));
+        }
+        JsonObject result = new JsonObject()
+            .put("run", new JsonObject().put("date", Instant.now().toString()).put("command",
+                "java -jar bench/target/bench.jar groups --apart true --conversations " + conversations + " --tokens " + tokens)
+                .put("cores", Runtime.getRuntime().availableProcessors()).put("partitions", partitions))
+            .put("events", written).put("gateways", rows);
+        Path out = Path.of("bench/results/groups-apart-latest.json");
+        Files.writeString(out, result.encodePrettily() + "\n");
+        System.out.println("wrote " + out);
+      }
     }
   }
 

@@ -58,6 +58,7 @@ final class SoakProcesses implements AutoCloseable {
   private int kafkaPort;
   private int gatewayPort;
   private int workerMetricsPort;
+  private Path jar;
   private boolean closed;
 
   private SoakProcesses(Path runDir) {
@@ -121,22 +122,40 @@ final class SoakProcesses implements AutoCloseable {
     }
     Child workerChild = launch(brokerApart ? WORKER_ALONE : WORKER, jar, worker);
     awaitOk(workerChild, "http://localhost:" + workerMetricsPort + "/health");
-    Child gateway = launch(GATEWAY, jar, Map.of(
+    this.jar = jar;
+    Child gateway = launch(GATEWAY, jar, gatewaySettings(gatewayPort, Map.of()));
+    awaitOk(gateway, "http://localhost:" + gatewayPort + "/ready");
+  }
+
+  private Map<String, String> gatewaySettings(int port, Map<String, String> more) {
+    Map<String, String> settings = new java.util.HashMap<>(Map.of(
         "TOKENRAIL_ROLES", "gateway",
         "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers(),
-        "PORT", Integer.toString(gatewayPort),
+        "PORT", Integer.toString(port),
         "TOKENRAIL_RATE_LIMIT_PER_MINUTE", "0",
         "TOKENRAIL_MAX_STREAMS", "100000",
         "TOKENRAIL_MAX_STREAMS_PER_SUBJECT", "100000",
         // With auth off all callers share one bucket; the soak's 300 "users" must not be limited as one.
         "TOKENRAIL_MAX_LOOKUPS_PER_SUBJECT", "10000"));
-    awaitOk(gateway, "http://localhost:" + gatewayPort + "/ready");
+    settings.putAll(more);
+    return settings;
+  }
+
+  /**
+   * One more gateway process on the same broker, with settings of its own (a gateway group's partitions, say);
+   * returns its port once it is ready.
+   */
+  int launchGateway(String name, Map<String, String> settings) throws Exception {
+    int port = freePort();
+    Child gateway = launch(name, jar, gatewaySettings(port, settings));
+    awaitOk(gateway, "http://localhost:" + port + "/ready");
+    return port;
   }
 
   private Child launch(String name, Path jar, Map<String, String> settings) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(name.equals(GATEWAY) ? gatewayJvmOptions : JVM_OPTIONS);
+    command.addAll(name.startsWith(GATEWAY) ? gatewayJvmOptions : JVM_OPTIONS);
     command.add("-jar");
     command.add(jar.toString());
     Path log = runDir.resolve(name.replace('+', '-') + ".log");
