@@ -23,13 +23,18 @@ compose -p "$project" config -q
 started=$(date +%s)
 compose -p "$project" up -d --no-build --scale producer-worker=2 \
   --scale sse-gateway-a=2 --scale sse-gateway-b=2 >/dev/null 2>&1
-# The polls carry the token in the query as a stream would: while the gateways start, nginx fails to reach
-# them and its error log would quote each request line, token and all - the log check below catches that.
+# Ready when each gateway group is (by its prefix: /ready without one reaches either group). The polls carry the
+# token in the query as a stream would: while the gateways start, nginx fails to reach them and its error log would
+# quote each request line, token and all - the log check below catches that.
 for _ in $(seq 1 120); do
-  curl -sf "localhost:$port/ready?access_token=$token" >/dev/null && break
+  curl -sf "localhost:$port/groups/a/ready?access_token=$token" >/dev/null \
+    && curl -sf "localhost:$port/groups/b/ready?access_token=$token" >/dev/null && break
   sleep 1
 done
-curl -sf "localhost:$port/ready" >/dev/null || { compose -p "$project" logs --tail 50; echo "compose smoke: not ready"; exit 1; }
+for g in a b; do
+  curl -sf "localhost:$port/groups/$g/ready" >/dev/null \
+    || { compose -p "$project" logs --tail 50; echo "compose smoke: group $g not ready"; exit 1; }
+done
 echo "compose smoke: ready through the load balancer in $(( $(date +%s) - started )) s"
 nodes=$(curl -s "localhost:$port/ready" | sed -n 's/.*"kafkaNodes":\([0-9]*\).*/\1/p')
 [ "$nodes" = "${TOKENRAIL_SMOKE_KAFKA_NODES:-1}" ] \
@@ -75,6 +80,13 @@ stream_through_front_door() { # conversation
 }
 stream_through_front_door "$conversation_a"
 stream_through_front_door "$conversation_b"
+# The AI SDK's POST /api/chat names its chat in the body: nginx reads it there and routes to the chat's group.
+chat_body="{\"id\":\"$conversation_b-chat\",\"messages\":[{\"id\":\"m1\",\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"#tokens=7 chat\"}]}]}"
+chat=$(curl -s --max-time 60 -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$chat_body" \
+  "localhost:$port/api/chat")
+deltas=$(grep -o '"type":"text-delta"' <<<"$chat" | wc -l)
+[ "$deltas" = 7 ] && grep -q '"type":"finish"' <<<"$chat" \
+  || { echo "compose smoke: FAILED (POST /api/chat through nginx: $deltas text deltas)"; echo "$chat" | head -5; exit 1; }
 # Each message was accepted by a gateway of its own group, reached without a redirect.
 for g in a b; do
   c=$conversation_a; [ "$g" = b ] && c=$conversation_b
@@ -82,7 +94,7 @@ for g in a b; do
     || { echo "compose smoke: FAILED (no gateway of group $g accepted $c)"; exit 1; }
 done
 logged=$(compose -p "$project" logs lb 2>&1)
-if grep -E "\"[A-Z]+ /api/conversations/($conversation_a|$conversation_b)/(events|messages) [^\"]*\" 307" <<<"$logged"; then
+if grep -E "\"[A-Z]+ /api/(conversations/($conversation_a|$conversation_b)/(events|messages)|chat) [^\"]*\" 307" <<<"$logged"; then
   echo "compose smoke: FAILED (nginx's router sent a request to the wrong group: it was redirected)"; exit 1
 fi
 # Sent to the wrong group on purpose, a request is redirected and completes.
@@ -98,4 +110,4 @@ if grep -qF "$token" <<<"$logged" || grep -q 'access_token' <<<"$logged"; then
   echo "compose smoke: FAILED (the load balancer's log shows the bearer token in these lines)"
   grep -F -e "$token" -e access_token <<<"$logged" | sed "s/$token/<token>/g"; exit 1
 fi
-echo "compose smoke: 401 without a token; with one (in the query, as EventSource sends it, and kept out of the access log), 25 tokens and done for $conversation_a (group A) and $conversation_b (group B) through nginx with no redirect, one 307 followed from the wrong group; 2 groups of 2 gateways, 2 workers, $nodes Kafka node(s)"
+echo "compose smoke: 401 without a token; with one (in the query, as EventSource sends it, and kept out of the access log), 25 tokens and done for $conversation_a (group A) and $conversation_b (group B) and a POST /api/chat through nginx with no redirect, one 307 followed from the wrong group; 2 groups of 2 gateways, 2 workers, $nodes Kafka node(s)"

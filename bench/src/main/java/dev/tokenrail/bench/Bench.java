@@ -67,7 +67,8 @@ public final class Bench {
       case "soak" -> SoakScenario.run(options);
       case "lookups" -> ForgedLookupsScenario.run(options);
       case "groups" -> GroupsScenario.run(options);
-      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | nchan | restore | soak | lookups | groups");
+      case "idle" -> IdleStreamsScenario.run(options);
+      default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | nchan | restore | soak | lookups | groups | idle");
     }
   }
 

@@ -204,8 +204,8 @@ final class NchanScenario {
    * plus what it added to the live heap after a full collection.
    */
   private static long idleStreams(int port, String pathFormat, int count, List<Long> pids, boolean jvm) throws Exception {
-    long heapBefore = jvm ? liveHeap(pids.get(0)) : 0;
-    long before = pss(pids);
+    long heapBefore = jvm ? ServingMemory.liveHeap(pids.get(0)) : 0;
+    long before = ServingMemory.pss(pids);
     List<Socket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < count; i++) {
@@ -227,8 +227,8 @@ final class NchanScenario {
           throw new IllegalStateException("a stream closed at once");
         }
       }
-      long heapAfter = jvm ? liveHeap(pids.get(0)) : 0;
-      long after = pss(pids);
+      long heapAfter = jvm ? ServingMemory.liveHeap(pids.get(0)) : 0;
+      long after = ServingMemory.pss(pids);
       long perStream = (after - before + heapAfter - heapBefore) / count;
       Progress.done("idle streams: %,d held, %,d bytes each (resident %,d -> %,d MB, live heap %,d -> %,d MB)", count,
           perStream, before >> 20, after >> 20, heapBefore >> 20, heapAfter >> 20);
@@ -238,37 +238,6 @@ final class NchanScenario {
         s.close();
       }
     }
-  }
-
-  /** Proportional set size, summed: shared pages counted once across the processes. */
-  private static long pss(List<Long> pids) throws IOException {
-    long kb = 0;
-    for (long pid : pids) {
-      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
-        if (line.startsWith("Pss:")) {
-          kb += Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    }
-    return kb * 1024;
-  }
-
-  /** The live heap: a full collection, then the heap's {@code used}. */
-  private static long liveHeap(long pid) throws Exception {
-    jcmd(pid, "GC.run");
-    java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
-    if (!used.find()) {
-      throw new IllegalStateException("no heap figure from jcmd GC.heap_info");
-    }
-    return Long.parseLong(used.group(1)) * 1024;
-  }
-
-  private static String jcmd(long pid, String command) throws Exception {
-    Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-        Long.toString(pid), command).redirectErrorStream(true).start();
-    String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    jcmd.waitFor();
-    return out;
   }
 
   private static double round(double ratio) {

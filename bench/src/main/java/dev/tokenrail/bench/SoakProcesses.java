@@ -12,13 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -37,10 +33,6 @@ final class SoakProcesses implements AutoCloseable {
     }
   }
 
-  /** What a child's log says of trouble: counts of WARN and ERROR lines, and the first distinct ones. */
-  record LogSummary(long warnings, long errors, List<String> firstLines) {
-  }
-
   static final String WORKER = "broker+worker";
   static final String WORKER_ALONE = "worker";
   static final String BROKER = "broker";
@@ -48,7 +40,6 @@ final class SoakProcesses implements AutoCloseable {
   private static final List<String> JVM_OPTIONS = List.of("-Xmx1g", "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
-  private static final Pattern LOG_LEVEL = Pattern.compile("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (WARN |ERROR) \\[[^]]*] (.*)$");
 
   private final Path runDir;
   /** The gateway's JVM options instead of {@link #JVM_OPTIONS}, when a measurement needs its own (a fixed heap). */
@@ -227,32 +218,6 @@ final class SoakProcesses implements AutoCloseable {
       }
     }
     return null;
-  }
-
-  static LogSummary logSummary(Child child) {
-    long warnings = 0;
-    long errors = 0;
-    Set<String> first = new LinkedHashSet<>();
-    try (Stream<String> lines = Files.lines(child.log(), StandardCharsets.UTF_8)) {
-      for (String line : (Iterable<String>) lines::iterator) {
-        Matcher m = LOG_LEVEL.matcher(line);
-        if (!m.matches()) {
-          continue;
-        }
-        if (m.group(1).startsWith("WARN")) {
-          warnings++;
-        } else {
-          errors++;
-        }
-        if (first.size() < 8) {
-          String text = m.group(1).trim() + " " + m.group(2);
-          first.add(text.length() > 220 ? text.substring(0, 220) + "…" : text);
-        }
-      }
-    } catch (IOException | java.io.UncheckedIOException e) {
-      first.add("(log unreadable: " + e.getMessage() + ")");
-    }
-    return new LogSummary(warnings, errors, List.copyOf(first));
   }
 
   @Override

@@ -32,7 +32,7 @@ final class SoakReport {
 
   /** Everything the soak knows at the end, as {@link SoakScenario} hands it over. */
   record Inputs(JsonObject run, List<SoakSampler.Sample> samples, SoakCounters counters, boolean drained,
-                String aborted, Map<String, SoakProcesses.LogSummary> logs) {
+                String aborted, Map<String, LogSummary> logs) {
   }
 
   private SoakReport() {
@@ -82,7 +82,7 @@ final class SoakReport {
         long answers = in.counters().started() + in.counters().completionsSent();
         p.put("heapKeptAfterDrainMb", round(kept)).put("heapKeptBytesPerAnswer", Math.round(kept * 1048576 / answers));
       }
-      SoakProcesses.LogSummary log = in.logs().get(name);
+      LogSummary log = in.logs().get(name);
       if (log != null) {
         p.put("log", new JsonObject().put("warnings", log.warnings()).put("errors", log.errors())
             .put("first", new JsonArray(log.firstLines())));

@@ -49,7 +49,7 @@ final class SoakScenario {
 
     SoakCounters counters = new SoakCounters();
     List<SoakSampler.Sample> samples = new ArrayList<>();
-    Map<String, SoakProcesses.LogSummary> logs = new LinkedHashMap<>();
+    Map<String, LogSummary> logs = new LinkedHashMap<>();
     String aborted;
     boolean drained;
     Path runDir;
@@ -97,7 +97,7 @@ final class SoakScenario {
       if (aborted == null) {
         aborted = processes.deadChild();
       }
-      processes.children().forEach(c -> logs.put(c.name(), SoakProcesses.logSummary(c)));
+      processes.children().forEach(c -> logs.put(c.name(), LogSummary.of(c)));
     }
     JsonObject result = SoakReport.build(new SoakReport.Inputs(run(options, minutes, warmMs, settings, jar, runDir),
         samples, counters, drained, aborted, logs));
