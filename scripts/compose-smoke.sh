@@ -80,17 +80,33 @@ stream_through_front_door() { # conversation
 }
 stream_through_front_door "$conversation_a"
 stream_through_front_door "$conversation_b"
-# The AI SDK's POST /api/chat names its chat in the body: nginx reads it there and routes to the chat's group.
-chat_body="{\"id\":\"$conversation_b-chat\",\"messages\":[{\"id\":\"m1\",\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"#tokens=7 chat\"}]}]}"
-chat=$(curl -s --max-time 60 -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$chat_body" \
-  "localhost:$port/api/chat")
-deltas=$(grep -o '"type":"text-delta"' <<<"$chat" | wc -l)
-[ "$deltas" = 7 ] && grep -q '"type":"finish"' <<<"$chat" \
-  || { echo "compose smoke: FAILED (POST /api/chat through nginx: $deltas text deltas)"; echo "$chat" | head -5; exit 1; }
+# The AI SDK's POST /api/chat names its chat in the body: nginx reads it there and routes to the chat's group. A chat
+# of each group, so that a router ignoring the body (any group, half the time right) fails here.
+chat_through_front_door() { # chat id
+  local body chat deltas
+  body="{\"id\":\"$1\",\"messages\":[{\"id\":\"m1\",\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"text\":\"#tokens=7 chat\"}]}]}"
+  chat=$(curl -s --max-time 60 -X POST -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$body" \
+    "localhost:$port/api/chat")
+  deltas=$(grep -o '"type":"text-delta"' <<<"$chat" | wc -l)
+  [ "$deltas" = 7 ] && grep -q '"type":"finish"' <<<"$chat" \
+    || { echo "compose smoke: FAILED (POST /api/chat for $1 through nginx: $deltas text deltas)"; echo "$chat" | head -5; exit 1; }
+}
+chat_a=; chat_b=
+for i in $(seq 1 40); do
+  case $(group_of "chat-smoke-$i") in
+    a) chat_a=${chat_a:-chat-smoke-$i} ;;
+    b) chat_b=${chat_b:-chat-smoke-$i} ;;
+  esac
+  [ -n "$chat_a" ] && [ -n "$chat_b" ] && break
+done
+chat_through_front_door "$chat_a"
+chat_through_front_door "$chat_b"
 # Each message was accepted by a gateway of its own group, reached without a redirect.
 for g in a b; do
   c=$conversation_a; [ "$g" = b ] && c=$conversation_b
-  compose -p "$project" logs "sse-gateway-$g" 2>&1 | grep -q "Accepted: conversationId=$c " \
+  # The logs in a variable first: grep -q stops reading at its match, and pipefail would count compose's SIGPIPE.
+  group_log=$(compose -p "$project" logs "sse-gateway-$g" 2>&1)
+  grep -q "Accepted: conversationId=$c " <<<"$group_log" \
     || { echo "compose smoke: FAILED (no gateway of group $g accepted $c)"; exit 1; }
 done
 logged=$(compose -p "$project" logs lb 2>&1)
@@ -110,4 +126,4 @@ if grep -qF "$token" <<<"$logged" || grep -q 'access_token' <<<"$logged"; then
   echo "compose smoke: FAILED (the load balancer's log shows the bearer token in these lines)"
   grep -F -e "$token" -e access_token <<<"$logged" | sed "s/$token/<token>/g"; exit 1
 fi
-echo "compose smoke: 401 without a token; with one (in the query, as EventSource sends it, and kept out of the access log), 25 tokens and done for $conversation_a (group A) and $conversation_b (group B) and a POST /api/chat through nginx with no redirect, one 307 followed from the wrong group; 2 groups of 2 gateways, 2 workers, $nodes Kafka node(s)"
+echo "compose smoke: 401 without a token; with one (in the query, as EventSource sends it, and kept out of the access log), 25 tokens and done for $conversation_a (group A) and $conversation_b (group B) and a POST /api/chat of each group through nginx with no redirect, one 307 followed from the wrong group; 2 groups of 2 gateways, 2 workers, $nodes Kafka node(s)"

@@ -4,16 +4,17 @@
 //   partition = (murmur2(utf8(key)) & 0x7fffffff) % partitions
 //   key       = conversation id, or with authentication "~" + base64url(sha256(subject))[0..22) + "~" + id
 //
-// The conversation comes from, in order: the path (/api/conversations/{id}, /api/chat/{id}, /v1/responses/resp_...),
-// the X-Conversation-Id header, Last-Event-ID (its partition is in it: 1.<partition>.<offset>), the JSON body
-// ({"id"} of POST /api/chat, "conversation_id" or "previous_response_id" of /v1). Requests naming none (health,
-// a new stateless completion, a new response) go to any group: the gateway gives a new conversation an id in its own
-// partitions. Where this script and the gateways disagree (a partition count or range changed on one side only), the
+// The conversation comes from, as the gateways read it: the path (/api/conversations/{id}, /api/chat/{id},
+// /v1/responses/resp_...); the JSON body ({"id"} of POST /api/chat, "conversation_id" of /v1/chat/completions, else its
+// X-Conversation-Id header, "previous_response_id" of /v1/responses); else Last-Event-ID, which carries the partition
+// (1.<partition>.<offset>, base 36). Requests naming none (health, a new stateless completion, a new response) go to
+// any group: the gateway gives a new conversation an id in its own partitions. Where this script and the gateways disagree (a partition count or range changed on one side only), the
 // gateway answers 307 to the right group, so a mistake here costs a redirect, never a wrong answer.
 //
 // Settings, as nginx variables set in the server block:
 //   $tokenrail_partitions  the topics' partition count (TOKENRAIL_PARTITIONS)
-//   $tokenrail_groups      "0-5=@group_a,6-11=@group_b": each group's partitions and its named location
+//   $tokenrail_groups      "0-5=@group_a,6-11=@group_b": each group's partitions and its named location, written as
+//                          TOKENRAIL_GATEWAY_ROUTES is ("0-2,9=@group_a,3-8,10-11=@group_b" works too)
 //   $tokenrail_subject_keys "on" when the gateways authenticate (keys then include the token's subject)
 import crypto from 'crypto';
 
@@ -60,7 +61,7 @@ function partitionOfKey(key, partitions) {
 // The token's subject, unverified: the gateway verifies it. A forged token only picks a group, whose gateway refuses it.
 function subject(r) {
   var auth = r.headersIn.Authorization || '';
-  var token = auth.indexOf('Bearer ') === 0 ? auth.substring(7).trim() : r.args.access_token;
+  var token = /^bearer /i.test(auth) ? auth.substring(7).trim() : r.args.access_token;
   if (!token) {
     return null;
   }
@@ -80,21 +81,30 @@ function keyOf(r, conversationId) {
   if (sub === null) {
     return conversationId; // the gateway answers 401 whichever group it is
   }
+  return subjectKey(sub, conversationId);
+}
+
+// ConversationIds.kafkaKey(subject, id): the subject appears only as a hash.
+function subjectKey(sub, conversationId) {
   var hash = crypto.createHash('sha256').update(sub).digest('base64url');
   return '~' + hash.substring(0, 22) + '~' + conversationId;
 }
 
+// The conversation a POST's JSON body names, as the route that reads it does.
 function conversationOfBody(r) {
   if (r.method !== 'POST' || !r.requestText) {
     return null;
   }
   try {
     var body = JSON.parse(r.requestText);
-    var id = r.uri === '/api/chat' ? body.id : body.conversation_id;
-    if (typeof id === 'string') {
-      return id;
+    if (r.uri === '/api/chat') {
+      return typeof body.id === 'string' ? body.id : null;
     }
-    var previous = typeof body.previous_response_id === 'string' && RESPONSE_ID.exec('/v1/responses/' + body.previous_response_id);
+    if (r.uri === '/v1/chat/completions') {
+      return typeof body.conversation_id === 'string' ? body.conversation_id : null;
+    }
+    var previous = r.uri === '/v1/responses' && typeof body.previous_response_id === 'string'
+        && RESPONSE_ID.exec('/v1/responses/' + body.previous_response_id);
     return previous ? previous[1] : null;
   } catch (e) {
     return null;
@@ -104,39 +114,48 @@ function conversationOfBody(r) {
 // The partition of the request's conversation, or -1 when it names none.
 function partitionOf(r, partitions) {
   var m = PATH_ID.exec(r.uri) || RESPONSE_ID.exec(r.uri);
-  var id = m ? m[1] : r.headersIn['X-Conversation-Id'];
-  if (!id) {
-    var lastEventId = r.headersIn['Last-Event-ID'] || r.args.lastEventId || '';
-    var position = /^1\.(\d{1,5})\.\d+$/.exec(lastEventId);
-    if (position && +position[1] < partitions) {
-      return +position[1];
-    }
-    id = conversationOfBody(r);
+  var id = m ? m[1] : conversationOfBody(r);
+  if (!id && r.uri === '/v1/chat/completions') {
+    id = r.headersIn['X-Conversation-Id'];
   }
-  return id && VALID_ID.test(id) ? partitionOfKey(keyOf(r, id), partitions) : -1;
+  if (id) {
+    return VALID_ID.test(id) ? partitionOfKey(keyOf(r, id), partitions) : -1;
+  }
+  var position = /^1\.([0-9a-z]{1,6})\.[0-9a-z]{1,13}$/.exec(r.headersIn['Last-Event-ID'] || r.args.lastEventId || '');
+  var partition = position ? parseInt(position[1], 36) : -1;
+  return partition < partitions ? partition : -1;
 }
 
-function groups(r) {
-  return r.variables.tokenrail_groups.split(',').reduce(function (all, entry) {
-    var parts = entry.trim().split('=');
+// "0-2,9=@a,3-8,10-11=@b": commas separate groups and also a group's ranges; a piece without '=' is a range of the
+// group that follows (GroupSettings reads TOKENRAIL_GATEWAY_ROUTES the same way).
+function groups(text) {
+  var all = [];
+  var ranges = [];
+  text.split(',').forEach(function (piece) {
+    var parts = piece.trim().split('=');
+    ranges.push(parts[0]);
     if (parts.length === 2) {
-      var range = parts[0].split('-');
-      all.push({from: +range[0], to: +(range[1] || range[0]), location: parts[1]});
+      all.push({ranges: ranges.map(function (range) {
+        var ends = range.trim().split('-');
+        return {from: +ends[0], to: +(ends[1] || ends[0])};
+      }), location: parts[1].trim()});
+      ranges = [];
     }
-    return all;
-  }, []);
+  });
+  return all;
+}
+
+function owner(all, partition) {
+  return all.filter(function (g) {
+    return g.ranges.some(function (range) { return partition >= range.from && partition <= range.to; });
+  })[0];
 }
 
 function route(r) {
-  var all = groups(r);
-  var partition = partitionOf(r, +r.variables.tokenrail_partitions);
-  var owner = all.filter(function (g) { return partition >= g.from && partition <= g.to; })[0];
-  r.internalRedirect((owner || all[Math.floor(Math.random() * all.length)]).location);
+  var all = groups(r.variables.tokenrail_groups);
+  var group = owner(all, partitionOf(r, +r.variables.tokenrail_partitions));
+  r.internalRedirect((group || all[Math.floor(Math.random() * all.length)]).location);
 }
 
-// GET /_partition?key=...&partitions=N: what this script computes, for checking it against the gateways'.
-function partition(r) {
-  r.return(200, partitionOfKey(r.args.key, +r.args.partitions) + '\n');
-}
-
-export default {route, partition};
+// route is nginx's (js_content); the rest let a test hold this script's arithmetic against the gateways'.
+export default {route, partitionOf, partitionOfKey, subjectKey, groups, owner};

@@ -2,6 +2,7 @@ package dev.tokenrail.e2e;
 
 import static dev.tokenrail.testkit.Answers.assertCompleteAnswer;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tokenrail.gateway.GatewayConfig;
 import dev.tokenrail.gateway.GatewayVerticle;
@@ -58,6 +59,12 @@ class GatewayGroupsTest {
   private static GatewayVerticle b0;
   private static GatewayVerticle b1;
   private static GatewayVerticle unrouted;
+  /** Reads every partition: what a group's gateways together should equal. */
+  private static GatewayVerticle everything;
+  /** Group A and B again, with authentication on: keys include the token's subject. */
+  private static GatewayVerticle authA;
+  private static GatewayVerticle authB;
+  private static TestTokens tokens;
 
   @BeforeAll
   static void start() throws IOException {
@@ -73,6 +80,16 @@ class GatewayGroupsTest {
     b0 = gateway(GatewayConfig.defaults(stack.kafka(), portB).withGroups(b));
     b1 = gateway(GatewayConfig.defaults(stack.kafka(), 0).withGroups(b));
     unrouted = gateway(GatewayConfig.defaults(stack.kafka(), 0).withGroups(new GroupSettings(Optional.of(GROUP_A), List.of())));
+    everything = gateway(GatewayConfig.defaults(stack.kafka(), 0));
+    int authPortA = freePort();
+    int authPortB = freePort();
+    List<GroupSettings.Route> authRoutes = List.of(new GroupSettings.Route(GROUP_A, "http://localhost:" + authPortA),
+        new GroupSettings.Route(GROUP_B, "http://localhost:" + authPortB));
+    authA = gateway(GatewayConfig.defaults(stack.kafka(), authPortA).withAuth(TestTokens.SETTINGS)
+        .withGroups(new GroupSettings(Optional.of(GROUP_A), authRoutes)));
+    authB = gateway(GatewayConfig.defaults(stack.kafka(), authPortB).withAuth(TestTokens.SETTINGS)
+        .withGroups(new GroupSettings(Optional.of(GROUP_B), authRoutes)));
+    tokens = new TestTokens(vertxes.get(0));
   }
 
   @AfterAll
@@ -210,6 +227,105 @@ class GatewayGroupsTest {
       assertThat(eventsRead(b0, p)).as("group B's gateway, partition %d", p).isZero();
     }
     assertThat(new JsonObject(Http.get(url(a0, "/ready")).body()).getString("partitions")).isEqualTo("0-2");
+    // The compacted topics' indexes are split the same way: group A's and group B's hold between them what a
+    // gateway reading everything holds, each some of it.
+    for (String index : List.of("starts", "transcripts")) {
+      await().atMost(PATIENCE).untilAsserted(() -> {
+        double all = indexSize(everything, index);
+        double heldByA = indexSize(a0, index);
+        double heldByB = indexSize(b0, index);
+        assertThat(heldByA).as("%s index of group A", index).isPositive();
+        assertThat(heldByB).as("%s index of group B", index).isPositive();
+        assertThat(heldByA + heldByB).as("%s indexes of A and B against a gateway reading all", index).isEqualTo(all);
+      });
+    }
+  }
+
+  @Test
+  void withAuthenticationTheSubjectIsPartOfTheKeyThatPicksTheGroup() throws Exception {
+    String subject = "group-subject";
+    String token = tokens.forSubject(subject);
+    // A conversation whose id alone would be group A's, but whose key (the subject's) is group B's.
+    String conversation = null;
+    for (int i = 0; conversation == null; i++) {
+      String id = "scoped-" + i;
+      if (GROUP_A.contains(Partitioning.partitionOf(id, TokenrailStack.PARTITIONS))
+          && GROUP_B.contains(Partitioning.partitionOf(dev.tokenrail.protocol.ConversationIds.kafkaKey(subject, id),
+          TokenrailStack.PARTITIONS))) {
+        conversation = id;
+      }
+    }
+    HttpResponse<String> raw = NOT_FOLLOWING.send(HttpRequest.newBuilder(URI.create(
+        url(authA, "/api/conversations/" + conversation))).header("Authorization", "Bearer " + token).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(raw.statusCode()).isEqualTo(307);
+    assertThat(raw.headers().firstValue("Location")).contains(url(authB, "/api/conversations/" + conversation));
+    HttpResponse<InputStream> stream = FOLLOWING.send(HttpRequest.newBuilder(URI.create(
+            url(authA, "/api/conversations/" + conversation + "/events"))).header("Authorization", "Bearer " + token)
+        .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    try (SseClient client = SseClient.reading(stream.body())) {
+      HttpResponse<String> posted = FOLLOWING.send(HttpRequest.newBuilder(URI.create(
+              url(authA, "/api/conversations/" + conversation + "/messages"))).header("Authorization", "Bearer " + token)
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("text", "#tokens=9 scoped").encode())).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(posted.statusCode()).isEqualTo(202);
+      assertThat(posted.uri().getPort()).isEqualTo(authB.actualPort());
+      String messageId = new JsonObject(posted.body()).getString("messageId");
+      List<SseClient.Event> events = client.awaitTerminal(PATIENCE);
+      assertThat(Answers.tokenCount(events, messageId)).isEqualTo(9);
+      assertThat(events.get(events.size() - 1).type()).isEqualTo("done");
+    }
+    // A stateless completion's new conversation is the group's under the caller's key, not under the bare id.
+    for (int i = 0; i < 5; i++) {
+      HttpResponse<String> response = NOT_FOLLOWING.send(HttpRequest.newBuilder(URI.create(url(authA, "/v1/chat/completions")))
+          .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("model", "demo").put("messages",
+              new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "#tokens=2 hi")))
+              .encode())).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      String id = response.headers().firstValue("X-Conversation-Id").orElseThrow();
+      assertThat(GROUP_A.contains(Partitioning.partitionOf(dev.tokenrail.protocol.ConversationIds.kafkaKey(subject, id),
+          TokenrailStack.PARTITIONS))).isTrue();
+    }
+  }
+
+  @Test
+  void theOpenAiRoutesRedirectAConversationOfTheOtherGroupToo() throws Exception {
+    String conversation = conversationIn(GROUP_B, "openai");
+    String responseId = "resp_" + dev.tokenrail.protocol.ConversationIds.newMessageId().replace("-", "") + conversation;
+    String completion = new JsonObject().put("model", "demo").put("conversation_id", conversation).put("messages",
+        new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user").put("content", "hi"))).encode();
+    String response = new JsonObject().put("model", "demo").put("input", "hi").put("previous_response_id", responseId).encode();
+    List<HttpRequest> requests = List.of(
+        post(url(a0, "/v1/chat/completions"), completion),
+        post(url(a0, "/v1/responses"), response),
+        HttpRequest.newBuilder(URI.create(url(a0, "/v1/responses/" + responseId + "?stream=true"))).GET().build(),
+        HttpRequest.newBuilder(URI.create(url(a0, "/v1/responses/" + responseId + "/input_items"))).GET().build(),
+        HttpRequest.newBuilder(URI.create(url(a0, "/v1/responses/" + responseId))).DELETE().build());
+    for (HttpRequest request : requests) {
+      HttpResponse<String> answer = NOT_FOLLOWING.send(request, HttpResponse.BodyHandlers.ofString());
+      assertThat(answer.statusCode()).as("%s %s", request.method(), request.uri()).isEqualTo(307);
+      String pathAndQuery = request.uri().getRawPath() + (request.uri().getRawQuery() == null ? "" : "?" + request.uri().getRawQuery());
+      assertThat(answer.headers().firstValue("Location")).contains(url(b0, pathAndQuery));
+    }
+    // Followed, the named completion is answered by group B.
+    HttpResponse<String> followed = FOLLOWING.send(post(url(a0, "/v1/chat/completions"), completion),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(followed.statusCode()).isEqualTo(200);
+    assertThat(followed.uri().getPort()).isEqualTo(b0.actualPort());
+    assertThat(new JsonObject(followed.body()).getJsonArray("choices").getJsonObject(0).getString("finish_reason"))
+        .isEqualTo("stop");
+  }
+
+  /** {@code tokenrail_index_conversations} of one gateway's index ({@code starts} or {@code transcripts}). */
+  private static double indexSize(GatewayVerticle gateway, String index) {
+    String metrics = Http.get(url(gateway, "/metrics")).body();
+    Matcher m = Pattern.compile("tokenrail_index_conversations\\{gateway=\"" + Pattern.quote(gateway.instanceId())
+        + "\",index=\"" + index + "\"} ([0-9.E]+)").matcher(metrics);
+    assertThat(m.find()).as("the %s index in %s's /metrics", index, gateway.instanceId()).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 
   /** {@code tokenrail_events_read_total} of one gateway and partition, from its {@code /metrics}. */

@@ -60,7 +60,7 @@ public final class CrossOrigin {
         .addOrigins(policy.corsOrigins())
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.DELETE))
         .allowedHeaders(Set.of("Content-Type", "Authorization", "Last-Event-ID", TraceContext.HEADER, "X-Conversation-Id"))
-        .exposedHeaders(Set.of(TraceContext.HEADER, "X-Conversation-Id"))
+        .exposedHeaders(Set.of(TraceContext.HEADER, "X-Conversation-Id", "Tokenrail-Partition"))
         .maxAgeSeconds(600);
   }
 }

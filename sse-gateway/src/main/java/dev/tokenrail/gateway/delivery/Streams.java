@@ -28,11 +28,13 @@ public final class Streams {
   private final StreamStarts starts;
   private final DeliveryMetrics metrics;
   private final Set<Subscription> open = new HashSet<>();
+  private final java.util.function.IntPredicate ownedPartitions;
 
   public Streams(Vertx vertx, KafkaSettings kafka, DeliverySettings settings, String gatewayId, MeterScope meters,
                  LogLookups lookups, ConversationStarts conversationStarts, java.util.function.IntPredicate ownedPartitions) {
     this.vertx = vertx;
     this.settings = settings;
+    this.ownedPartitions = ownedPartitions;
     this.reader = new EventsReader(vertx, kafka, gatewayId, meters, settings.recentEventsPerPartition(),
         ownedPartitions);
     this.catchUp = new CatchUpLanes(vertx, kafka, gatewayId, reader);
@@ -87,6 +89,9 @@ public final class Streams {
    */
   public void open(RoutingContext ctx, StreamFormat format, String conversationId, String kafkaKey, int partition,
                    StreamStart start) {
+    if (!ownedPartitions.test(partition)) { // a route that skipped its group check: a 500 now, not a silent stream
+      throw new IllegalStateException("partition " + partition + " is not read by this gateway's group");
+    }
     HttpServerResponse response = ctx.response();
     if (response.closed()) {
       return;

@@ -90,7 +90,9 @@ public final class GatewayGroup {
           + ", which this gateway's group does not serve, and no route names the group that does.");
       return false;
     }
-    String location = route.get() + ctx.request().uri(); // the same path and query, on the group that owns it
+    // The same path and query, on the group that owns it (path(): an absolute-form target's too).
+    String query = ctx.request().query();
+    String location = route.get() + ctx.request().path() + (query == null ? "" : "?" + query);
     ctx.response().setStatusCode(307).putHeader(HttpHeaders.LOCATION, location)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("error", new JsonObject().put("code", "other_gateway_group")
@@ -111,7 +113,9 @@ public final class GatewayGroup {
     }
     int count = partitionCount.getAsInt();
     String subject = Callers.subject(ctx);
-    for (int i = 0; i < MAX_ID_CANDIDATES && !settings.owns(Partitioning.partitionOf(ConversationIds.kafkaKey(subject, id), count)); i++) {
+    // The caller's key prefix once (the subject's hash), not once a candidate.
+    String keyPrefix = ConversationIds.kafkaKey(subject, "");
+    for (int i = 0; i < MAX_ID_CANDIDATES && !settings.owns(Partitioning.partitionOf(keyPrefix + id, count)); i++) {
       id = candidates.get();
     }
     return id; // after the bound (a group owning a vanishing share), served through the redirect like any other
