@@ -7,7 +7,7 @@
 // The conversation comes from, as the gateways read it: the path (/api/conversations/{id}, /api/chat/{id},
 // /v1/responses/resp_...); the JSON body ({"id"} of POST /api/chat, "conversation_id" of /v1/chat/completions, else its
 // X-Conversation-Id header, "previous_response_id" of /v1/responses); else Last-Event-ID, which carries the partition
-// (1.<partition>.<offset>, base 36). Requests naming none (health, a new stateless completion, a new response) go to
+// (1.<partition>.<offset>[.<part>], base 36). Requests naming none (health, a new stateless completion, a new response) go to
 // any group: the gateway gives a new conversation an id in its own partitions. Where this script and the gateways disagree (a partition count or range changed on one side only), the
 // gateway answers 307 to the right group, so a mistake here costs a redirect, never a wrong answer.
 //
@@ -121,7 +121,7 @@ function partitionOf(r, partitions) {
   if (id) {
     return VALID_ID.test(id) ? partitionOfKey(keyOf(r, id), partitions) : -1;
   }
-  var position = /^1\.([0-9a-z]{1,6})\.[0-9a-z]{1,13}$/.exec(r.headersIn['Last-Event-ID'] || r.args.lastEventId || '');
+  var position = /^1\.([0-9a-z]{1,6})\.[0-9a-z]{1,13}(\.[0-9a-z]{1,2})?$/.exec(r.headersIn['Last-Event-ID'] || r.args.lastEventId || '');
   var partition = position ? parseInt(position[1], 36) : -1;
   return partition < partitions ? partition : -1;
 }

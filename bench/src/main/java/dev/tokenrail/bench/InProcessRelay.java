@@ -62,7 +62,7 @@ public final class InProcessRelay extends AbstractVerticle {
     vertx.createHttpServer().requestHandler(request -> {
       String path = request.path(); // /api/conversations/{id}/events
       String id = path.substring("/api/conversations/".length(), path.length() - "/events".length());
-      Subscription s = new Subscription(request.response(), StreamFormat.NATIVE, id, id, 0, 0);
+      Subscription s = new Subscription(request.response(), StreamFormat.NATIVE, id, id, 0, 0, 0);
       s.open(DeliverySettings.DEFAULT_SSE_WRITE_QUEUE_BYTES, this::drained, metrics);
       s.goLive();
       subscriptions.put(id, s);
@@ -109,7 +109,7 @@ public final class InProcessRelay extends AbstractVerticle {
       long seq = ++sent[i];
       Buffer record = ProtocolCodec.encode(new StreamEvent.Token(id, "m", 1, seq, System.currentTimeMillis(), " token"));
       Subscription s = subscriptions.get(id);
-      if (s.deliver(EventFrame.of(0, offset++, record))) { // decoded and framed as the events reader does
+      if (s.deliver(EventFrame.of(0, offset++, record).get(0))) { // decoded and framed as the events reader does
         touched.add(s);
       }
       written++;

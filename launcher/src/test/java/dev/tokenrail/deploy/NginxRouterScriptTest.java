@@ -72,6 +72,10 @@ class NginxRouterScriptTest {
       requests.add(request("GET", "/v1/chat/completions", Map.of("Last-Event-ID",
           new EventId(partition, 1_000_000L * i + 35).encode()), null, false));
       expected.add(partition);
+      // A token inside a run of tokens stored in one record: its id names its part as well.
+      requests.add(request("GET", "/v1/chat/completions", Map.of("Last-Event-ID",
+          new EventId(partition, 36L * i, i % 36).encode()), null, false));
+      expected.add(partition);
     }
     // Naming none: any group.
     requests.add(request("POST", "/v1/chat/completions", Map.of(), new JsonObject().put("messages", new JsonArray()), false));

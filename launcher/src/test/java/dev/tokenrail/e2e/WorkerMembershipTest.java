@@ -42,7 +42,7 @@ class WorkerMembershipTest {
     // other would take the partition over if the first were dropped from the group.
     try (TokenrailStack stack = TokenrailStack.start(kafka, k -> new WorkerConfig(k, ModelSettings.demo(50, 200), 2, 1,
         WorkerConfig.DEFAULT_IDLE_TIMEOUT, WorkerConfig.DEFAULT_MAX_GENERATION_TIME, Duration.ZERO, ModelRetry.DEFAULT,
-        ChatSettings.DEFAULT), 1)) {
+        ChatSettings.DEFAULT, WorkerConfig.DEFAULT_TOKENS_PER_RECORD), 1)) {
       awaitBothWorkersAssigned(kafka);
       String conversation = "saturated";
       try (SseClient stream = SseClient.connect(stack.baseUrl() + "/api/conversations/" + conversation + "/events")) {

@@ -1,5 +1,6 @@
 package dev.tokenrail.worker;
 
+import dev.tokenrail.protocol.StreamEvent;
 import dev.tokenrail.runtime.Env;
 import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.worker.model.ModelRetry;
@@ -17,32 +18,46 @@ import java.util.Map;
  * @param drainTimeout              on shutdown, how long running generations may take to finish
  * @param retry                     retries of model calls that fail before their first token
  * @param chat                      memory window and tools
+ * @param tokensPerRecord           the most tokens of an answer one events record carries when they pile up
+ *                                  (1: a record a token, as before runs existed)
  */
 public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instances, int maxConcurrentGenerations,
                            Duration idleTimeout, Duration maxGenerationTime, Duration drainTimeout, ModelRetry retry,
-                           ChatSettings chat) {
+                           ChatSettings chat, int tokensPerRecord) {
 
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_MAX_GENERATION_TIME = Duration.ofMinutes(30);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * Up to 64 tokens a record, when they pile up: past a few dozen the per-record cost is already spread thin, and a
+   * gateway's catch-up re-reads at most a record's tokens that a client already has (decisions.md).
+   */
+  public static final int DEFAULT_TOKENS_PER_RECORD = 64;
 
   /** The defaults, with a given cluster, model and concurrency. */
   public static WorkerConfig of(KafkaSettings kafka, ModelSettings model, int maxConcurrentGenerations) {
     return new WorkerConfig(kafka, model, 1, maxConcurrentGenerations, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_GENERATION_TIME,
-        DEFAULT_DRAIN_TIMEOUT, ModelRetry.DEFAULT, ChatSettings.DEFAULT);
+        DEFAULT_DRAIN_TIMEOUT, ModelRetry.DEFAULT, ChatSettings.DEFAULT, DEFAULT_TOKENS_PER_RECORD);
   }
 
   public WorkerConfig withIdleTimeout(Duration idle) {
-    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idle, maxGenerationTime, drainTimeout, retry, chat);
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idle, maxGenerationTime, drainTimeout, retry, chat,
+        tokensPerRecord);
   }
 
   public WorkerConfig withDrainTimeout(Duration drain) {
-    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drain, retry, chat);
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drain, retry, chat,
+        tokensPerRecord);
   }
 
   public WorkerConfig withChat(ChatSettings settings) {
     return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drainTimeout,
-        retry, settings);
+        retry, settings, tokensPerRecord);
+  }
+
+  public WorkerConfig withTokensPerRecord(int tokens) {
+    return new WorkerConfig(kafka, model, instances, maxConcurrentGenerations, idleTimeout, maxGenerationTime, drainTimeout,
+        retry, chat, tokens);
   }
 
   public static final String GROUP_ID = "tokenrail-workers";
@@ -71,7 +86,8 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
         Duration.ofSeconds(env.intValue("TOKENRAIL_DRAIN_TIMEOUT_SECONDS", (int) DEFAULT_DRAIN_TIMEOUT.toSeconds(), 0, 3_600)),
         new ModelRetry(env.intValue("TOKENRAIL_MODEL_RETRIES", ModelRetry.DEFAULT.maxRetries(), 0, 20),
             ModelRetry.DEFAULT.baseMillis(), ModelRetry.DEFAULT.capMillis()),
-        ChatSettings.fromEnv(env));
+        ChatSettings.fromEnv(env),
+        env.intValue("TOKENRAIL_TOKENS_PER_RECORD", DEFAULT_TOKENS_PER_RECORD, 1, StreamEvent.Tokens.MAX_TOKENS));
   }
 
   /** The settings of a worker's member of {@value #GROUP_ID}. */

@@ -143,7 +143,7 @@ public final class WorkerVerticle extends VerticleBase {
         config.chat().mcpServers().stream().map(m -> m.name()).toList());
     return checkPartitionCounts().compose(v -> {
       services = new TaskServices(context, generation, config.chat().memory(), recentTurns, memoryReads, producer,
-          new EventSender(producer.unwrap(), context, eventLane),
+          new EventSender(producer.unwrap(), context, eventLane, config.tokensPerRecord()),
           config.kafka().topics(), partitionCount, slots, commits::committable);
       return consumer.subscribe(config.kafka().topics().requests());
     }).onSuccess(v -> mcpServers.start()); // in the background, once started: a server that is down delays nothing

@@ -10,6 +10,11 @@ import java.util.stream.Collectors;
 public enum EventType {
   START("start", false),
   TOKEN("token", false),
+  /**
+   * Stored only: a run of an attempt's consecutive tokens in one record, which the worker writes when tokens pile up
+   * faster than it sends them. Gateways send each of its tokens as a {@code token} event of its own.
+   */
+  TOKENS("tokens", false),
   /** The model's thinking, streamed apart from the answer's text. */
   REASONING("reasoning", false),
   TOOL_CALL("tool_call", false),

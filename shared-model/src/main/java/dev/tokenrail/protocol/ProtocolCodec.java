@@ -230,6 +230,8 @@ public final class ProtocolCodec {
       json.put("model", e.model());
     } else if (event instanceof StreamEvent.Token e) {
       json.put("text", e.text());
+    } else if (event instanceof StreamEvent.Tokens e) {
+      json.put("texts", new JsonArray(new ArrayList<Object>(e.texts())));
     } else if (event instanceof StreamEvent.Reasoning e) {
       json.put("text", e.text());
     } else if (event instanceof StreamEvent.ToolCall e) {
@@ -269,6 +271,13 @@ public final class ProtocolCodec {
     return switch (type) {
       case START -> new StreamEvent.Start(c, m, a, s, ts, f.string("model"));
       case TOKEN -> new StreamEvent.Token(c, m, a, s, ts, f.string("text"));
+      case TOKENS -> {
+        List<String> texts = f.strings("texts");
+        if (texts.isEmpty() || texts.size() > StreamEvent.Tokens.MAX_TOKENS) {
+          throw new ProtocolException("field 'texts' must hold 1 to " + StreamEvent.Tokens.MAX_TOKENS + " tokens");
+        }
+        yield new StreamEvent.Tokens(c, m, a, s, ts, texts);
+      }
       case REASONING -> new StreamEvent.Reasoning(c, m, a, s, ts, f.string("text"));
       case TOOL_CALL -> new StreamEvent.ToolCall(c, m, a, s, ts,
           f.string("toolCallId"), f.string("name"), f.string("arguments"), f.optionalBool("client"));
@@ -295,9 +304,9 @@ public final class ProtocolCodec {
     private static final Object NESTED = new Object();
 
     /**
-     * The top-level fields of a JSON object whose values that matter are scalars; nested values are
-     * skipped (and fail any typed access). Rejects what {@link #parse} rejects: empty input, malformed
-     * JSON, anything but one object.
+     * The top-level fields of a JSON object whose values that matter are scalars or arrays of strings; other
+     * nested values are skipped (and fail any typed access). Rejects what {@link #parse} rejects: empty input,
+     * malformed JSON, anything but one object.
      */
     static Fields parseFlat(Buffer value) {
       if (value == null || value.length() == 0) {
@@ -320,7 +329,8 @@ public final class ProtocolCodec {
             case VALUE_TRUE -> Boolean.TRUE;
             case VALUE_FALSE -> Boolean.FALSE;
             case VALUE_NULL -> null;
-            case START_OBJECT, START_ARRAY -> {
+            case START_ARRAY -> strings(p);
+            case START_OBJECT -> {
               p.skipChildren();
               yield NESTED;
             }
@@ -335,6 +345,22 @@ public final class ProtocolCodec {
         throw new ProtocolException("malformed JSON", e);
       }
       return new Fields(fields);
+    }
+
+    /** At an array's start: its strings, or {@link #NESTED} (the rest skipped) at its first value of another kind. */
+    private static Object strings(JsonParser p) throws java.io.IOException {
+      List<String> strings = new ArrayList<>();
+      for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+        if (t != JsonToken.VALUE_STRING) {
+          p.skipChildren();
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            p.skipChildren();
+          }
+          return NESTED;
+        }
+        strings.add(p.getText());
+      }
+      return strings;
     }
 
     static Fields parse(Buffer value) {
@@ -359,6 +385,19 @@ public final class ProtocolCodec {
 
     JsonArray array(String name) {
       return required(name, JsonArray.class);
+    }
+
+    /** An array of strings, as {@link #parseFlat} reads one. */
+    @SuppressWarnings("unchecked")
+    List<String> strings(String name) {
+      Object v = json.getMap().get(name);
+      if (v == null) {
+        throw new ProtocolException("missing field '" + name + "'");
+      }
+      if (!(v instanceof List<?>)) {
+        throw new ProtocolException("field '" + name + "' must be an array of strings");
+      }
+      return (List<String>) v;
     }
 
     /** An array that may be absent: empty then. */

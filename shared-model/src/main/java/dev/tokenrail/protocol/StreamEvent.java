@@ -41,6 +41,40 @@ public sealed interface StreamEvent {
   }
 
   /**
+   * Stored only, never sent to a client: the consecutive tokens {@code seq}, {@code seq + 1}, … of an attempt in one
+   * record. One Kafka record per token costs the worker, the broker and the gateway each a record's work for every
+   * token; under load the worker puts the tokens that piled up into one record instead, and the gateway sends
+   * each as the {@link Token} it stands for ({@link #tokens}), with an event id of its own. {@code ts} is when the
+   * first of them was made.
+   */
+  record Tokens(String conversationId, String messageId, int attempt, long seq, long ts, java.util.List<String> texts)
+      implements StreamEvent {
+
+    /** The most tokens one record may carry; a worker's own cap may be lower. */
+    public static final int MAX_TOKENS = 1_024;
+
+    public Tokens {
+      texts = java.util.List.copyOf(texts);
+      if (texts.isEmpty() || texts.size() > MAX_TOKENS) {
+        throw new IllegalArgumentException("a run holds 1 to " + MAX_TOKENS + " tokens, not " + texts.size());
+      }
+    }
+
+    public EventType type() {
+      return EventType.TOKENS;
+    }
+
+    /** The token events this run stands for, in order. */
+    public java.util.List<Token> tokens() {
+      java.util.List<Token> tokens = new java.util.ArrayList<>(texts.size());
+      for (int i = 0; i < texts.size(); i++) {
+        tokens.add(new Token(conversationId, messageId, attempt, seq + i, ts, texts.get(i)));
+      }
+      return tokens;
+    }
+  }
+
+  /**
    * Part of the model's thinking (a reasoning model's {@code reasoning_content}, a provider's thinking
    * deltas): shown apart from the answer, never part of {@code done.text}.
    */

@@ -19,6 +19,7 @@ class ProtocolCodecTest {
     List<StreamEvent> events = List.of(
         new StreamEvent.Start(C, M, 1, 0, 10, "demo"),
         new StreamEvent.Token(C, M, 1, 1, 11, " hello \"quoted\"\nline"),
+        new StreamEvent.Tokens(C, M, 1, 2, 11, List.of(" a", "\"b\"", "", "c\n")),
         new StreamEvent.ToolCall(C, M, 1, 2, 12, "call-1", "calculator", "{\"expression\":\"1+2\"}"),
         new StreamEvent.ToolResult(C, M, 1, 3, 13, "call-1", "calculator", "3", false),
         new StreamEvent.ToolCall(C, M, 1, 3, 13, "call-2", "get_weather", "{\"city\":\"Oslo\"}", true),
@@ -92,6 +93,33 @@ class ProtocolCodecTest {
         .isInstanceOf(ProtocolException.class).hasMessageContaining("lost");
     assertThatThrownBy(() -> ProtocolCodec.decodeTurn(Buffer.buffer(turn.replace("\"toolCalls\":[]", "\"toolCalls\":[1]"))))
         .isInstanceOf(ProtocolException.class).hasMessageContaining("toolCalls");
+  }
+
+  @Test
+  void aRunOfTokensStandsForItsTokensInOrderWithConsecutiveSeqs() {
+    StreamEvent.Tokens run = new StreamEvent.Tokens(C, M, 2, 7, 99, List.of("x", "y", "z"));
+    assertThat(run.tokens()).containsExactly(new StreamEvent.Token(C, M, 2, 7, 99, "x"),
+        new StreamEvent.Token(C, M, 2, 8, 99, "y"), new StreamEvent.Token(C, M, 2, 9, 99, "z"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"\"texts\":[]", "\"texts\":\"x\"", "\"texts\":[\"a\",1]", "\"texts\":[\"a\",[\"b\"]]",
+      "\"texts\":[{\"a\":1}]", "\"texts\":null", "\"text\":\"a\""})
+  void aRunWithoutTokensOrWithOtherThanStringsIsATypedError(String texts) {
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
+        "{\"type\":\"tokens\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":1,\"seq\":0,\"ts\":1," + texts + "}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("'texts'");
+  }
+
+  @Test
+  void aRunLongerThanTheCapIsATypedError() {
+    String texts = "\"a\",".repeat(StreamEvent.Tokens.MAX_TOKENS) + "\"a\"";
+    assertThatThrownBy(() -> ProtocolCodec.decodeEvent(Buffer.buffer(
+        "{\"type\":\"tokens\",\"conversationId\":\"c\",\"messageId\":\"m\",\"attempt\":1,\"seq\":0,\"ts\":1,\"texts\":["
+            + texts + "]}")))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("'texts'");
   }
 
   @Test

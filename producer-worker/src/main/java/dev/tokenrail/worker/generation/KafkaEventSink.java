@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.kafka.client.producer.KafkaProducer;
 import io.vertx.kafka.client.producer.KafkaProducerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Writes for the conversation whose records have {@code key}, to its partition of every topic: events and
@@ -51,22 +50,16 @@ public final class KafkaEventSink implements EventSink {
 
   @Override
   public Future<Void> publish(StreamEvent event, TraceContext trace) {
-    return events.send(record(event, trace));
+    return events.send(topics.events(), key, event, trace);
   }
 
   @Override
   public void publishUnacknowledged(StreamEvent event, TraceContext trace, java.util.function.Consumer<Throwable> onFailure) {
-    events.send(record(event, trace), (metadata, error) -> {
+    events.send(topics.events(), key, event, trace, (metadata, error) -> {
       if (error != null) {
         onFailure.accept(error);
       }
     });
-  }
-
-  private ProducerRecord<String, Buffer> record(StreamEvent event, TraceContext trace) {
-    ProducerRecord<String, Buffer> record = new ProducerRecord<>(topics.events(), key, ProtocolCodec.encode(event));
-    record.headers().add(TraceContext.HEADER, trace.header().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-    return record;
   }
 
   @Override

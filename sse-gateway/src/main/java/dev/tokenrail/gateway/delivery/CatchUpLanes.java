@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -205,13 +204,13 @@ final class CatchUpLanes {
           handOver(active, partition);
           return true;
         }
-        Optional<EventFrame> frame = Optional.empty();
+        List<EventFrame> frames = null;
         for (Subscription s : active) {
           if (s.mode() == Subscription.Mode.CATCHING_UP && s.kafkaKey().equals(r.key())) {
-            if (frame.isEmpty()) {
-              frame = EventFrame.of(r);
+            if (frames == null) {
+              frames = EventFrame.of(r);
             }
-            frame.ifPresent(s::deliver);
+            frames.forEach(s::deliver);
           }
         }
       }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -197,12 +196,16 @@ final class EventsReader {
       if (listeners == null) {
         continue;
       }
-      Optional<EventFrame> frame = EventFrame.of(record);
-      if (frame.isEmpty()) {
-        continue;
-      }
+      List<EventFrame> frames = EventFrame.of(record);
       for (Subscription subscription : listeners) {
-        if (subscription.mode() == Subscription.Mode.LIVE && subscription.deliver(frame.get())) {
+        if (subscription.mode() != Subscription.Mode.LIVE) {
+          continue;
+        }
+        boolean started = false;
+        for (EventFrame frame : frames) {
+          started |= subscription.deliver(frame);
+        }
+        if (started) {
           written.add(subscription);
         }
       }

@@ -99,7 +99,7 @@ final class StreamStarts {
     }
     if (id.offset() < live.liveNext(partition)) { // the common case, with no question to Kafka about bounds
       return ownedBy(id, key, partition, budget, notOurs, () -> lookups.bounds(partition).compose(bounds ->
-          id.offset() + 1 < bounds.begin()
+          id.nextOffset() < bounds.begin()
               ? Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET))
               : Future.failedFuture(notOurs)));
     }
@@ -108,7 +108,7 @@ final class StreamStarts {
         return Future.failedFuture(new ApiException(400, "invalid_last_event_id",
             "Last-Event-ID is beyond the end of the stream."));
       }
-      if (id.offset() + 1 < bounds.begin()) {
+      if (id.nextOffset() < bounds.begin()) {
         return Future.succeededFuture(StreamStart.afterReset(bounds.begin(), RETENTION_RESET));
       }
       return ownedBy(id, key, partition, budget, notOurs, () -> Future.failedFuture(notOurs));
@@ -137,14 +137,14 @@ final class StreamStarts {
           return before.get();
         }
         // Still retained? Remembered is not kept: retention (or a deleteRecords) may have removed it since.
-        return lookups.begin(partition).compose(begin -> id.offset() + 1 < begin
-            ? before.get() : Future.succeededFuture(StreamStart.from(id.offset() + 1)));
+        return lookups.begin(partition).compose(begin -> id.nextOffset() < begin
+            ? before.get() : Future.succeededFuture(StreamStart.after(id)));
       }
       return lookups.offsetForTime(partition, firstEventTime).compose(first ->
           first.isEmpty() || id.offset() < first.get().offset()
               ? before.get()
               : lookups.keyOfEvent(partition, id.offset(), budget).compose(owner -> owner.isEmpty() || owner.get().equals(key)
-                  ? Future.succeededFuture(StreamStart.from(id.offset() + 1)) // empty: compacted or deleted meanwhile
+                  ? Future.succeededFuture(StreamStart.after(id)) // empty: compacted or deleted meanwhile
                   : Future.failedFuture(notOurs)));
     });
   }

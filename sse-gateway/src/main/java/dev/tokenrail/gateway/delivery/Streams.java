@@ -97,7 +97,7 @@ public final class Streams {
       return;
     }
     Subscription subscription = new Subscription(response, format, conversationId, kafkaKey, partition,
-        start.fromOffset().orElse(reader.liveNext(partition)));
+        start.fromOffset().orElse(reader.liveNext(partition)), start.partsHeld());
     reader.add(subscription);
     open.add(subscription);
     Runnable remove = () -> { // the client went, or a format wrote its last bytes

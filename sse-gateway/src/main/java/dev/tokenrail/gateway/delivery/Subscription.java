@@ -9,9 +9,11 @@ import java.util.function.Consumer;
 /**
  * One client's SSE stream of one conversation, and where it is in the log.
  *
- * <p>{@code nextOffset} is the first offset of the conversation's partition this client still needs;
- * every write moves it past the event written, and nothing below it is ever written again — so
- * switching between catch-up and live delivery can neither repeat nor skip an event. A subscription is
+ * <p>{@code nextOffset} is the first offset of the conversation's partition this client still needs, and
+ * {@code partsHeld} how many of that record's events it already has (a record holding a run of tokens is several
+ * events, {@link EventFrame}); every write moves the position past the event written, and nothing before it is ever
+ * written again — so switching between catch-up and live delivery can neither repeat nor skip an event. A
+ * subscription is
  * in one of three modes:
  * <ul>
  *   <li>{@code LIVE}: the gateway's {@link EventsReader} writes its events as they arrive;</li>
@@ -33,6 +35,7 @@ public final class Subscription {
   private final String kafkaKey;
   private final int partition;
   private long nextOffset;
+  private int partsHeld;
   private Mode mode = Mode.CATCHING_UP;
   private long catchUpRound;
   private boolean closed;
@@ -46,14 +49,16 @@ public final class Subscription {
   /** Frames delivered since the last flush: one batch of records becomes one write to the socket. */
   private Buffer pending;
 
+  /** @param partsHeld events of the record at {@code nextOffset} the client already has (a resume inside a run) */
   public Subscription(HttpServerResponse response, StreamFormat format, String conversationId, String kafkaKey, int partition,
-               long nextOffset) {
+               long nextOffset, int partsHeld) {
     this.response = response;
     this.format = format;
     this.conversationId = conversationId;
     this.kafkaKey = kafkaKey;
     this.partition = partition;
     this.nextOffset = nextOffset;
+    this.partsHeld = partsHeld;
   }
 
   /**
@@ -75,10 +80,16 @@ public final class Subscription {
    * at once. Returns true when this started a pending write, so the caller knows to flush it.
    */
   public boolean deliver(EventFrame event) {
-    if (closed || event.offset() < nextOffset) {
+    if (closed || event.offset() < nextOffset || event.offset() == nextOffset && event.part() < partsHeld) {
       return false;
     }
-    nextOffset = event.offset() + 1;
+    if (event.lastOfRecord()) {
+      nextOffset = event.offset() + 1;
+      partsHeld = 0;
+    } else {
+      nextOffset = event.offset();
+      partsHeld = event.part() + 1;
+    }
     if (repeatsLast(event.event())) {
       return false;
     }
@@ -144,7 +155,10 @@ public final class Subscription {
 
   /** Everything below {@code offset} has been looked at for this client: skip ahead to it. */
   void coveredUpTo(long offset) {
-    nextOffset = Math.max(nextOffset, offset);
+    if (offset > nextOffset) {
+      nextOffset = offset;
+      partsHeld = 0;
+    }
   }
 
   void reset(String reason) {
