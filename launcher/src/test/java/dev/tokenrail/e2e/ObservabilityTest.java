@@ -41,7 +41,7 @@ class ObservabilityTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start(ModelSettings.demo(500, 10));
+    stack = TokenrailStack.startWithRecordPerToken(ModelSettings.demo(500, 10));
   }
 
   @AfterAll

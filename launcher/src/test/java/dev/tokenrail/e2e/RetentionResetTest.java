@@ -31,7 +31,7 @@ class RetentionResetTest {
 
   @BeforeAll
   static void start() {
-    stack = TokenrailStack.start(ModelSettings.demo(1_000, 10));
+    stack = TokenrailStack.startWithRecordPerToken(ModelSettings.demo(1_000, 10));
   }
 
   @AfterAll

@@ -8,6 +8,9 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import dev.tokenrail.gateway.GatewayConfig;
+import dev.tokenrail.gateway.GatewayVerticle;
+import dev.tokenrail.gateway.delivery.DeliverySettings;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.EventId;
 import dev.tokenrail.protocol.EventType;
@@ -16,6 +19,7 @@ import dev.tokenrail.protocol.StreamEvent;
 import dev.tokenrail.protocol.TraceContext;
 import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.runtime.TopicSetup;
+import dev.tokenrail.testkit.Http;
 import dev.tokenrail.testkit.SseClient;
 import dev.tokenrail.worker.WorkerConfig;
 import dev.tokenrail.worker.generation.EventSender;
@@ -24,12 +28,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -213,13 +220,89 @@ class TokenRunsTest {
           assertThat(resumed.awaitTerminal(PATIENCE)).extracting(SseClient.Event::id)
               .containsExactlyElementsOf(expectedIds.subList(6, expectedIds.size()));
         }
-        // A made-up part of this conversation's own record is a position like any other, never a repeat.
-        try (SseClient resumed = SseClient.connect(url, Map.of("Last-Event-ID",
-            new EventId(partition, offsets.get(3), 30).encode()))) {
-          assertThat(resumed.awaitTerminal(PATIENCE)).extracting(SseClient.Event::id)
-              .containsExactly(expectedIds.get(expectedIds.size() - 1));
+        // A gateway that remembers no recent events checks the id in the log: the same resume.
+        Vertx vertx = Vertx.vertx();
+        try {
+          GatewayConfig defaults = GatewayConfig.defaults(kafka, 0);
+          DeliverySettings d = defaults.delivery();
+          GatewayVerticle fromLog = TokenrailStack.startGateway(vertx, defaults.withDelivery(new DeliverySettings(
+              d.keepAlive(), d.sseWriteQueueBytes(), d.catchUpReaders(), d.replayClockSkew(), 0)));
+          String logUrl = "http://localhost:" + fromLog.actualPort() + "/api/conversations/" + conversation + "/events";
+          try (SseClient resumed = SseClient.connect(logUrl, Map.of("Last-Event-ID", expectedIds.get(7)))) {
+            assertThat(resumed.awaitTerminal(PATIENCE)).extracting(SseClient.Event::id)
+                .containsExactlyElementsOf(expectedIds.subList(8, expectedIds.size()));
+          }
+          // Parts no gateway wrote are refused, on either path: past the run's end, the run's last token by part
+          // (its id names the whole record), a part of a record that is not a run.
+          for (String base : List.of(url, logUrl)) {
+            for (EventId forged : List.of(new EventId(partition, offsets.get(3), 30), new EventId(partition, offsets.get(3), 2),
+                new EventId(partition, offsets.get(2), 0), new EventId(partition, offsets.get(0), 0),
+                new EventId(partition, offsets.get(4), 1))) {
+              Http.Response refused = Http.send(HttpRequest.newBuilder(URI.create(base))
+                  .header("Accept", "text/event-stream").header("Last-Event-ID", forged.encode()).build());
+              assertThat(refused.status()).as("Last-Event-ID %s at %s", forged, base).isEqualTo(400);
+              assertThat(refused.json().getJsonObject("error").getString("code")).isEqualTo("invalid_last_event_id");
+            }
+          }
+        } finally {
+          TokenrailStack.await(vertx.close());
         }
       }
+    }
+  }
+
+  /**
+   * Every token's callback is told once how its send ended, whether its record was its own or a run's: acknowledged
+   * by the broker, or refused by a producer that closed meanwhile.
+   */
+  @Test
+  void everyTokenOfARunIsToldOnceHowItsSendEnded() throws Exception {
+    KafkaSettings kafka = TokenrailStack.freshTopics();
+    TopicSetup.ensureTopics(kafka);
+    Vertx vertx = Vertx.vertx();
+    WorkerExecutor lane = vertx.createSharedWorkerExecutor("runs-test-lane-callbacks", 1);
+    try {
+      for (boolean closeFirst : new boolean[] {false, true}) {
+        Producer<String, Buffer> producer = new KafkaProducer<>(producerConfig(kafka));
+        EventSender sender = new EventSender(producer, vertx.getOrCreateContext(), lane, WorkerConfig.DEFAULT_TOKENS_PER_RECORD);
+        CountDownLatch release = new CountDownLatch(1);
+        lane.executeBlocking(() -> {
+          release.await();
+          return null;
+        }, true);
+        int tokens = 40;
+        AtomicIntegerArray acknowledged = new AtomicIntegerArray(tokens);
+        AtomicIntegerArray failed = new AtomicIntegerArray(tokens);
+        List<Future<Void>> futures = new ArrayList<>();
+        for (int i = 0; i < tokens; i++) {
+          int token = i;
+          StreamEvent.Token event = new StreamEvent.Token("a", "m1", 1, i + 1, 1, "t" + i);
+          if (i % 10 == 9) { // some wait for their acknowledgement on the event loop
+            futures.add(sender.send(kafka.topics().events(), ConversationIds.kafkaKey("a"), event, TRACE)
+                .onSuccess(v -> acknowledged.incrementAndGet(token)).onFailure(e -> failed.incrementAndGet(token)));
+          } else {
+            sender.send(kafka.topics().events(), ConversationIds.kafkaKey("a"), event, TRACE,
+                (metadata, error) -> (error == null ? acknowledged : failed).incrementAndGet(token));
+          }
+        }
+        if (closeFirst) {
+          producer.close();
+        }
+        release.countDown();
+        TokenrailStack.await(Future.join(futures).otherwiseEmpty());
+        producer.close();
+        AtomicIntegerArray told = closeFirst ? failed : acknowledged;
+        AtomicIntegerArray other = closeFirst ? acknowledged : failed;
+        org.awaitility.Awaitility.await().atMost(PATIENCE)
+            .until(() -> IntStream.range(0, tokens).allMatch(i -> told.get(i) == 1));
+        assertThat(IntStream.range(0, tokens).map(told::get)).as("closed first: %s", closeFirst).containsOnly(1);
+        assertThat(IntStream.range(0, tokens).map(other::get)).as("closed first: %s", closeFirst).containsOnly(0);
+      }
+      List<StreamEvent> stored = storedEvents(kafka).get(ConversationIds.kafkaKey("a"));
+      assertThat(stored).as("the first round's 40 tokens, in one record").hasSize(1);
+      assertThat(expanded(stored)).hasSize(40);
+    } finally {
+      TokenrailStack.await(vertx.close());
     }
   }
 

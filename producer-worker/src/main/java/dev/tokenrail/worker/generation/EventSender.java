@@ -105,7 +105,7 @@ public final class EventSender {
     lane.executeBlocking(this::drain, true).onFailure(e -> { // the lane closed (the verticle stops): nothing sends
       draining.set(false);
       for (Pending p = queue.poll(); p != null; p = queue.poll()) {
-        p.callback().onCompletion(null, e instanceof Exception ex ? ex : new IllegalStateException(e));
+        p.callback().onCompletion(null, asException(e));
       }
     });
   }
@@ -118,14 +118,21 @@ public final class EventSender {
         for (Pending p = queue.poll(); p != null; p = queue.poll()) {
           batch.add(p);
         }
-        for (Outgoing out : coalesce(batch)) {
+        List<Outgoing> records;
+        try {
+          records = coalesce(batch);
+        } catch (Throwable e) { // nothing of the batch is sent, and every event of it is told so
+          batch.forEach(p -> p.callback().onCompletion(null, asException(e)));
+          continue;
+        }
+        for (Outgoing out : records) {
           try {
             producer.send(out.record(), out.callback());
-          } catch (RuntimeException e) { // the producer closed, or refused the record before sending it
-            out.callback().onCompletion(null, e);
+          } catch (Throwable e) { // the producer closed, or refused the record (or failed to encode it): this one fails
+            out.callback().onCompletion(null, asException(e));
           }
         }
-      } finally { // whatever escaped (an Error), the next event schedules a drain again
+      } finally { // the next event schedules a drain again
         draining.set(false);
       }
     } while (!queue.isEmpty() && draining.compareAndSet(false, true));
@@ -227,6 +234,10 @@ public final class EventSender {
         }
       };
     }
+  }
+
+  private static Exception asException(Throwable e) {
+    return e instanceof Exception ex ? ex : new IllegalStateException(e);
   }
 
   private static ProducerRecord<String, Buffer> record(String topic, String key, StreamEvent event, TraceContext trace) {

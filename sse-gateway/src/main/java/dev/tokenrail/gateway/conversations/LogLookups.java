@@ -175,10 +175,18 @@ public final class LogLookups {
    * one record, on a consumer of its own, so it never waits behind a scan.
    */
   public Future<Optional<String>> keyOfEvent(int eventsPartition, long offset, LookupBudget budget) {
+    return eventAt(eventsPartition, offset, budget).map(record -> record.flatMap(r -> Optional.ofNullable(r.key())));
+  }
+
+  /**
+   * The events record at {@code offset}; empty when that offset holds no record any more. Reads one record, on the
+   * same consumer as {@link #keyOfEvent}.
+   */
+  public Future<Optional<KafkaConsumerRecord<String, Buffer>>> eventAt(int eventsPartition, long offset, LookupBudget budget) {
     return serialized(peekLine, budget, () -> PartitionScan.fetch(peeks, events(eventsPartition),
         new java.util.TreeSet<>(List.of(offset))))
         .onSuccess(records -> recordsRead.increment(records.size()))
-        .map(records -> records.isEmpty() ? Optional.<String>empty() : Optional.ofNullable(records.get(0).key()));
+        .map(records -> records.isEmpty() ? Optional.empty() : Optional.of(records.get(0)));
   }
 
   /** A bounded scan of any partition (see {@link PartitionScan}). */

@@ -210,7 +210,12 @@ final class CatchUpLanes {
             if (frames == null) {
               frames = EventFrame.of(r);
             }
-            frames.forEach(s::deliver);
+            for (EventFrame frame : frames) { // one that falls behind mid-run catches up from inside the record
+              if (s.mode() != Subscription.Mode.CATCHING_UP) {
+                break;
+              }
+              s.deliver(frame);
+            }
           }
         }
       }

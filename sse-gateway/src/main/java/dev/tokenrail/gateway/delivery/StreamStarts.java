@@ -6,6 +6,8 @@ import dev.tokenrail.gateway.conversations.LookupBudget;
 import dev.tokenrail.gateway.http.ApiException;
 import dev.tokenrail.protocol.ConversationIds;
 import dev.tokenrail.protocol.EventId;
+import dev.tokenrail.protocol.ProtocolCodec;
+import dev.tokenrail.protocol.ProtocolException;
 import dev.tokenrail.protocol.StreamEvent;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
@@ -137,15 +139,40 @@ final class StreamStarts {
           return before.get();
         }
         // Still retained? Remembered is not kept: retention (or a deleteRecords) may have removed it since.
-        return lookups.begin(partition).compose(begin -> id.nextOffset() < begin
-            ? before.get() : Future.succeededFuture(StreamStart.after(id)));
+        return lookups.begin(partition).compose(begin -> id.nextOffset() < begin ? before.get()
+            : id.part() == EventId.WHOLE ? Future.succeededFuture(StreamStart.after(id))
+            : partOfRun(id, key, partition, budget, notOurs));
       }
       return lookups.offsetForTime(partition, firstEventTime).compose(first ->
           first.isEmpty() || id.offset() < first.get().offset()
               ? before.get()
+              : id.part() != EventId.WHOLE ? partOfRun(id, key, partition, budget, notOurs)
               : lookups.keyOfEvent(partition, id.offset(), budget).compose(owner -> owner.isEmpty() || owner.get().equals(key)
                   ? Future.succeededFuture(StreamStart.after(id)) // empty: compacted or deleted meanwhile
                   : Future.failedFuture(notOurs)));
+    });
+  }
+
+  /**
+   * An id that names a token inside a record: the record must be this conversation's run of tokens, and the part one
+   * before the run's last (whose id names the whole record). Reads that one record — only a resume that broke off
+   * inside a run pays for it.
+   */
+  private Future<StreamStart> partOfRun(EventId id, String key, int partition, LookupBudget budget, ApiException notOurs) {
+    return lookups.eventAt(partition, id.offset(), budget).compose(found -> {
+      if (found.isEmpty()) { // deleted meanwhile: what follows it is all there is
+        return Future.succeededFuture(StreamStart.after(id));
+      }
+      if (!key.equals(found.get().key())) {
+        return Future.failedFuture(notOurs);
+      }
+      try {
+        StreamEvent event = ProtocolCodec.decodeEvent(found.get().value());
+        return event instanceof StreamEvent.Tokens run && id.part() < run.texts().size() - 1
+            ? Future.succeededFuture(StreamStart.after(id)) : Future.failedFuture(notOurs);
+      } catch (ProtocolException e) {
+        return Future.failedFuture(notOurs);
+      }
     });
   }
 
