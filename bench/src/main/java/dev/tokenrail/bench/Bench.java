@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
  * java -jar bench/target/bench.jar cancel  [--cancels 50]        POST /cancel -> cancelled
  * java -jar bench/target/bench.jar throughput [--streams 1000] [--tokens 300] [--baseline true]
  * java -jar bench/target/bench.jar e2e     [--streams 100] [--tokens 3000] [--tokens-per-second 2000] [--apart false]
+ *                                            [--tokens-per-record 64] (the worker's, with --apart true)
  *                                            the whole pipeline, worker included, beside the relay alone; with
  *                                            --apart true in child JVMs, with CPU time a token per process
  * java -jar bench/target/bench.jar nchan   [--streams 1000] [--tokens 300] [--subscribers 1000] [--idle 10000]
@@ -132,7 +133,9 @@ public final class Bench {
     boolean apart = Boolean.parseBoolean(options.getOrDefault("apart", "false"));
     if (apart) {
       Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
-      ThroughputScenario.Apart e2e = ThroughputScenario.endToEndApart(jar, streams, tokens, tokensPerSecond);
+      int tokensPerRecord = Integer.parseInt(options.getOrDefault("tokens-per-record",
+          Integer.toString(dev.tokenrail.worker.WorkerConfig.DEFAULT_TOKENS_PER_RECORD)));
+      ThroughputScenario.Apart e2e = ThroughputScenario.endToEndApart(jar, streams, tokens, tokensPerSecond, tokensPerRecord);
       System.out.printf("end to end %,.0f tokens/s (%d streams x %,d tokens, processes apart)%n",
           e2e.tokensPerSecond(), streams, tokens);
       e2e.cpuMicrosPerToken().forEach((name, micros) -> System.out.printf("  %-8s %5.1f us a token%n", name, micros));

@@ -126,8 +126,15 @@ final class ThroughputScenario {
    * only the clients: the figures are Tokenrail's, and each process's CPU time comes from {@code /proc}.
    */
   static Apart endToEndApart(java.nio.file.Path jar, int streams, long tokens, int tokensPerSecond) throws Exception {
+    return endToEndApart(jar, streams, tokens, tokensPerSecond, dev.tokenrail.worker.WorkerConfig.DEFAULT_TOKENS_PER_RECORD);
+  }
+
+  /** As above, with the worker's {@code TOKENRAIL_TOKENS_PER_RECORD} (1: a record a token, as before runs). */
+  static Apart endToEndApart(java.nio.file.Path jar, int streams, long tokens, int tokensPerSecond, int tokensPerRecord)
+      throws Exception {
     try (SoakProcesses processes = SoakProcesses.start(jar, true, java.util.Map.of(
-        "TOKENRAIL_DEMO_TOKENS_PER_SECOND", Integer.toString(tokensPerSecond), "TOKENRAIL_DEMO_TTFT_MS", "0"))) {
+        "TOKENRAIL_DEMO_TOKENS_PER_SECOND", Integer.toString(tokensPerSecond), "TOKENRAIL_DEMO_TTFT_MS", "0",
+        "TOKENRAIL_TOKENS_PER_RECORD", Integer.toString(tokensPerRecord)))) {
       Vertx load = Vertx.vertx();
       try {
         endToEnd(processes.gatewayPort(), load, "e2e-warmup", streams, Math.max(100, tokens / 10));
