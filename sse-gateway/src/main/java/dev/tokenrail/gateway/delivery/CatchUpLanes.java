@@ -209,6 +209,7 @@ final class CatchUpLanes {
           if (s.mode() == Subscription.Mode.CATCHING_UP && s.kafkaKey().equals(r.key())) {
             if (frames == null) {
               frames = EventFrame.of(r);
+              live.decoded(partition, r.offset(), frames.size());
             }
             for (EventFrame frame : frames) { // one that falls behind mid-run catches up from inside the record
               if (s.mode() != Subscription.Mode.CATCHING_UP) {

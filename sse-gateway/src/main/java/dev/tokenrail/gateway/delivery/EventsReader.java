@@ -160,6 +160,11 @@ final class EventsReader {
     return liveNext[partition];
   }
 
+  /** A catch-up decoded the record at {@code offset}: {@code count} events (see {@link RecentEvents#decoded}). */
+  void decoded(int partition, long offset, int count) {
+    recent.decoded(partition, offset, count);
+  }
+
   /** The event at {@code offset} if it is among the latest live delivery read ({@link RecentEvents}); else null. */
   RecentEvents.Seen seen(int partition, long offset) {
     return recent.seen(partition, offset);
@@ -197,6 +202,7 @@ final class EventsReader {
         continue;
       }
       List<EventFrame> frames = EventFrame.of(record);
+      recent.decoded(record.partition(), record.offset(), frames.size());
       for (Subscription subscription : listeners) {
         if (subscription.mode() != Subscription.Mode.LIVE) {
           continue;

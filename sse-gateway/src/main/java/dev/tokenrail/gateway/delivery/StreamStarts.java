@@ -139,8 +139,11 @@ final class StreamStarts {
           return before.get();
         }
         // Still retained? Remembered is not kept: retention (or a deleteRecords) may have removed it since.
+        if (id.part() != EventId.WHOLE && seen.events() > 0 && id.part() >= seen.events() - 1) {
+          return Future.failedFuture(notOurs); // no such token before the record's last: the record was decoded here
+        }
         return lookups.begin(partition).compose(begin -> id.nextOffset() < begin ? before.get()
-            : id.part() == EventId.WHOLE ? Future.succeededFuture(StreamStart.after(id))
+            : id.part() == EventId.WHOLE || seen.events() > 0 ? Future.succeededFuture(StreamStart.after(id))
             : partOfRun(id, key, partition, budget, notOurs));
       }
       return lookups.offsetForTime(partition, firstEventTime).compose(first ->
