@@ -30,13 +30,15 @@ final class TestMcpServer implements AutoCloseable {
   private final List<String> authorizations = new CopyOnWriteArrayList<>();
   private final List<Map<String, Object>> forecasts = new CopyOnWriteArrayList<>();
   private boolean closed;
+  /** Released when the server stops: the slow tool answers only then, long after any tool timeout. */
+  private final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
 
   TestMcpServer() {
     HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
         .jsonMapper(McpJsonDefaults.getMapper()).mcpEndpoint("/mcp").build();
     server = McpServer.sync(transport).serverInfo("tokenrail-test-mcp", "1")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-        .tools(tools(forecasts)).build();
+        .tools(tools(forecasts, stopping)).build();
     tomcat.setPort(0);
     tomcat.setBaseDir(System.getProperty("java.io.tmpdir") + "/tokenrail-mcp-" + System.nanoTime());
     tomcat.getConnector();
@@ -77,6 +79,7 @@ final class TestMcpServer implements AutoCloseable {
       return;
     }
     closed = true;
+    stopping.countDown(); // a slow call still held answers now, so the server can close
     try {
       server.closeGracefully();
       tomcat.stop();
@@ -86,7 +89,9 @@ final class TestMcpServer implements AutoCloseable {
     }
   }
 
-  static List<McpServerFeatures.SyncToolSpecification> tools(List<Map<String, Object>> forecasts) {
+  /** @param stopping released when the server stops; the {@code slow} tool holds its call until then */
+  static List<McpServerFeatures.SyncToolSpecification> tools(List<Map<String, Object>> forecasts,
+                                                             java.util.concurrent.CountDownLatch stopping) {
     Map<String, Object> city = Map.of("type", "object", "properties", Map.of("city", Map.of("type", "string",
         "description", "The city")), "required", List.of("city"));
     Map<String, Object> none = Map.of("type", "object", "properties", Map.of());
@@ -97,9 +102,9 @@ final class TestMcpServer implements AutoCloseable {
         }),
         tool("fail", "Always fails", none, arguments ->
             McpSchema.CallToolResult.builder().addTextContent("No data for that city.").isError(true).build()),
-        tool("slow", "Answers after five seconds", none, arguments -> {
+        tool("slow", "Answers only when the server stops", none, arguments -> {
           try {
-            Thread.sleep(5_000); // the server's own slowness, which the worker must not wait out
+            stopping.await(); // the server's own slowness, which the worker must not wait out
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           }
@@ -128,7 +133,7 @@ final class TestMcpServer implements AutoCloseable {
     McpServer.sync(new StdioServerTransportProvider(McpJsonDefaults.getMapper(), System.in, protocol))
         .serverInfo("tokenrail-test-stdio", "1")
         .capabilities(McpSchema.ServerCapabilities.builder().tools(true).build())
-        .tools(tools(new CopyOnWriteArrayList<>())).build();
+        .tools(tools(new CopyOnWriteArrayList<>(), new java.util.concurrent.CountDownLatch(1))).build(); // stops with the process
     Thread.currentThread().join(); // the transport's threads serve stdin until the worker closes it
   }
 }

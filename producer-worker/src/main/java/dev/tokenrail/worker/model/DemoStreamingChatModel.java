@@ -21,7 +21,6 @@ import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import java.time.Duration;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -47,8 +46,7 @@ import org.slf4j.LoggerFactory;
  * an MCP server's); its next answer, given the tool's result, states it. A prompt containing {@code #think}
  * thinks aloud first: a few words of reasoning, streamed as thinking, apart from the answer.
  *
- * <p>Longer than 300 lines because about a third is the canned text and vocabulary its answers are
- * made of, and the rest is one fake provider whose parts (pacing, cancel, tool calls) mean nothing apart.
+ * <p>The words it says are {@link DemoText}'s.
  */
 public final class DemoStreamingChatModel implements StreamingChatModel {
 
@@ -62,21 +60,6 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
   private static final Pattern TIME_ZONE = Pattern.compile("\\b([A-Z][A-Za-z]+(?:/[A-Za-z_+-]+)+)\\b");
   /** {@code call NAME {json arguments}}: the arguments are the rest of the message, when it is JSON. */
   private static final Pattern CALL = Pattern.compile("(?s)\\bcall\\s+([A-Za-z0-9_-]{1,64})\\s*(\\{.*})?\\s*$");
-  private static final String THINKING = "The user wrote #think, so I think aloud first: what do they ask, what do I"
-      + " know, and what is the shortest true answer? Now I answer.";
-  private static final String INTRO =
-      "I am the Tokenrail demo model, a stand-in for a real LLM: my words are made up, but they stream like the real thing.";
-  /** What {@code #markdown} answers: every construct the chat page renders, and markup that must stay text. */
-  static final String MARKDOWN_SAMPLE = "## Markdown, safely\n"
-      + "The demo can answer in **Markdown**: *emphasis*, `inline code` and a [link to Kafka](https://kafka.apache.org).\n\n"
-      + "- ordered events\n- replay after a reconnect\n\n"
-      + "```java\nrecord Token(String text) {}\n```\n\n"
-      + "> Markup from a model stays text: <img src=x onerror=alert(1)> <script>alert(2)</script>";
-  private static final String[] VOCABULARY = (
-      "kafka stream token event log partition offset gateway worker replay order buffer queue browser client "
-      + "message answer model latency throughput record topic broker consumer producer resume reconnect "
-      + "durable scalable simple fast calm bright quiet steady river bridge signal window thread rail train "
-      + "station journey light paper garden window mountain ocean cloud forest morning evening").split(" ");
 
   /** One timer thread serves every demo stream in the JVM: emitting a token is a few microseconds. */
   private static final ScheduledThreadPoolExecutor TIMER = createTimer();
@@ -98,7 +81,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     long seed = seedOf(messages);
     int inputTokens = inputTokensOf(messages);
     if (!messages.isEmpty() && messages.get(messages.size() - 1) instanceof ToolExecutionResultMessage) {
-      List<String> words = wordsOf(toolResultsSentence(messages));
+      List<String> words = DemoText.wordsOf(toolResultsSentence(messages));
       new DemoStream(handler, words.iterator()::next, words.size(), inputTokens, null).start();
       return;
     }
@@ -108,9 +91,9 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
       new DemoStream(handler, null, 0, inputTokens, call).start();
       return;
     }
-    List<String> thinking = prompt.contains("#think") ? wordsOf(THINKING) : List.of();
+    List<String> thinking = prompt.contains("#think") ? DemoText.wordsOf(DemoText.THINKING) : List.of();
     if (prompt.contains("#markdown")) {
-      List<String> words = wordsOf(MARKDOWN_SAMPLE);
+      List<String> words = DemoText.wordsOf(DemoText.MARKDOWN_SAMPLE);
       new DemoStream(handler, words.iterator()::next, words.size(), inputTokens, null).thinking(thinking).start();
       return;
     }
@@ -126,7 +109,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     } else {
       count = 50 + (int) Math.floorMod(seed, 21L);
     }
-    new DemoStream(handler, new Words(seed)::next, count, inputTokens, null).thinking(thinking).start();
+    new DemoStream(handler, new DemoText.Words(seed)::next, count, inputTokens, null).thinking(thinking).start();
   }
 
   /** The tool call a prompt asks for, if that tool is offered; null for none. */
@@ -171,16 +154,6 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
       sentences.add(0, sentence);
     }
     return String.join(" ", sentences);
-  }
-
-  /** Splits text into tokens of one word each, every word after the first with its leading space. */
-  private static List<String> wordsOf(String text) {
-    String[] words = text.split(" ");
-    List<String> tokens = new java.util.ArrayList<>();
-    for (int i = 0; i < words.length; i++) {
-      tokens.add(i == 0 ? words[i] : " " + words[i]);
-    }
-    return tokens;
   }
 
   /**
@@ -277,33 +250,6 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     @Override
     public boolean isCancelled() {
       return cancelled.get();
-    }
-  }
-
-  /** The answer's words: the introduction, then sentences of vocabulary words, each token with its space. */
-  private static final class Words {
-    private static final String[] INTRO_WORDS = INTRO.split(" ");
-    private final SplittableRandom random;
-    private int index;
-    private int sentenceLeft;
-
-    Words(long seed) {
-      this.random = new SplittableRandom(seed);
-    }
-
-    String next() {
-      int i = index++;
-      if (i < INTRO_WORDS.length) {
-        return i == 0 ? INTRO_WORDS[0] : " " + INTRO_WORDS[i];
-      }
-      String word = VOCABULARY[random.nextInt(VOCABULARY.length)];
-      boolean first = sentenceLeft == 0;
-      if (first) {
-        sentenceLeft = 6 + random.nextInt(9);
-        word = Character.toUpperCase(word.charAt(0)) + word.substring(1);
-      }
-      sentenceLeft--;
-      return " " + word + (sentenceLeft == 0 ? "." : "");
     }
   }
 
