@@ -66,17 +66,12 @@ class TokenRunsTest {
    */
   @Test
   void tokensThatPileUpShareRecordsWhichKeepEveryConversationsOrder() throws Exception {
-    KafkaSettings kafka = TokenrailStack.freshTopics();
-    TopicSetup.ensureTopics(kafka);
+    KafkaSettings kafka = freshTopics();
     Vertx vertx = Vertx.vertx();
     WorkerExecutor lane = vertx.createSharedWorkerExecutor("runs-test-lane", 1);
     try (Producer<String, Buffer> producer = new KafkaProducer<>(producerConfig(kafka))) {
       EventSender sender = new EventSender(producer, vertx.getOrCreateContext(), lane, WorkerConfig.DEFAULT_TOKENS_PER_RECORD);
-      CountDownLatch release = new CountDownLatch(1);
-      lane.executeBlocking(() -> {
-        release.await(); // the lane is busy sending: what comes meanwhile piles up
-        return null;
-      }, true);
+      CountDownLatch release = holdBusy(lane);
 
       String topic = kafka.topics().events();
       List<StreamEvent> a = new ArrayList<>();
@@ -142,17 +137,12 @@ class TokenRunsTest {
   /** A sender told to write a record a token writes exactly that, however much piles up. */
   @Test
   void oneTokenPerRecordWritesEveryTokenAsItsOwnRecord() throws Exception {
-    KafkaSettings kafka = TokenrailStack.freshTopics();
-    TopicSetup.ensureTopics(kafka);
+    KafkaSettings kafka = freshTopics();
     Vertx vertx = Vertx.vertx();
     WorkerExecutor lane = vertx.createSharedWorkerExecutor("runs-test-lane-1", 1);
     try (Producer<String, Buffer> producer = new KafkaProducer<>(producerConfig(kafka))) {
       EventSender sender = new EventSender(producer, vertx.getOrCreateContext(), lane, 1);
-      CountDownLatch release = new CountDownLatch(1);
-      lane.executeBlocking(() -> {
-        release.await();
-        return null;
-      }, true);
+      CountDownLatch release = holdBusy(lane);
       List<Future<Void>> sent = new ArrayList<>();
       for (int seq = 1; seq <= 50; seq++) {
         sent.add(sender.send(kafka.topics().events(), ConversationIds.kafkaKey("a"),
@@ -257,19 +247,14 @@ class TokenRunsTest {
    */
   @Test
   void everyTokenOfARunIsToldOnceHowItsSendEnded() throws Exception {
-    KafkaSettings kafka = TokenrailStack.freshTopics();
-    TopicSetup.ensureTopics(kafka);
+    KafkaSettings kafka = freshTopics();
     Vertx vertx = Vertx.vertx();
     WorkerExecutor lane = vertx.createSharedWorkerExecutor("runs-test-lane-callbacks", 1);
     try {
       for (boolean closeFirst : new boolean[] {false, true}) {
         Producer<String, Buffer> producer = new KafkaProducer<>(producerConfig(kafka));
         EventSender sender = new EventSender(producer, vertx.getOrCreateContext(), lane, WorkerConfig.DEFAULT_TOKENS_PER_RECORD);
-        CountDownLatch release = new CountDownLatch(1);
-        lane.executeBlocking(() -> {
-          release.await();
-          return null;
-        }, true);
+        CountDownLatch release = holdBusy(lane);
         int tokens = 40;
         AtomicIntegerArray acknowledged = new AtomicIntegerArray(tokens);
         AtomicIntegerArray failed = new AtomicIntegerArray(tokens);
@@ -338,6 +323,25 @@ class TokenRunsTest {
       System.out.printf("3,000 tokens in %d records (%d runs)%n", stored.size(), runs);
       assertThat(runs).as("tokens a microsecond apart pile up behind the worker's sends").isPositive();
     }
+  }
+
+  /**
+   * Keeps the sender's one-thread lane busy, as a send waiting on Kafka would, until the latch is counted down: what
+   * is sent meanwhile piles up.
+   */
+  private static CountDownLatch holdBusy(WorkerExecutor lane) {
+    CountDownLatch release = new CountDownLatch(1);
+    lane.executeBlocking(() -> {
+      release.await();
+      return null;
+    }, true);
+    return release;
+  }
+
+  private static KafkaSettings freshTopics() {
+    KafkaSettings kafka = TokenrailStack.freshTopics();
+    TopicSetup.ensureTopics(kafka);
+    return kafka;
   }
 
   /** The ts a token of a's first runs carries: its run's first token's. */

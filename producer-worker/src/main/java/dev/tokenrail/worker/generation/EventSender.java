@@ -146,9 +146,9 @@ public final class EventSender {
    */
   private List<Outgoing> coalesce(List<Pending> batch) {
     List<Outgoing> out = new ArrayList<>(batch.size());
-    Map<String, Run> open = tokensPerRecord == 1 ? Map.of() : new HashMap<>();
+    Map<String, Run> open = new HashMap<>();
     for (Pending p : batch) {
-      if (tokensPerRecord > 1 && p.event() instanceof StreamEvent.Token token) {
+      if (p.event() instanceof StreamEvent.Token token) {
         Run run = open.get(p.key());
         if (run != null && run.takes(p, token)) {
           run.add(token, p.callback());
@@ -158,9 +158,7 @@ public final class EventSender {
         open.put(p.key(), run);
         out.add(run);
       } else {
-        if (tokensPerRecord > 1) {
-          open.remove(p.key());
-        }
+        open.remove(p.key());
         out.add(new Single(p));
       }
     }
@@ -173,17 +171,9 @@ public final class EventSender {
     Callback callback();
   }
 
-  private final class Single implements Outgoing {
-    private final Pending pending;
-
-    Single(Pending pending) {
-      this.pending = pending;
-    }
-
+  /** Any event but a token. */
+  private record Single(Pending pending) implements Outgoing {
     public ProducerRecord<String, Buffer> record() {
-      if (pending.event() instanceof StreamEvent.Token) {
-        tokenRecords.increment();
-      }
       return EventSender.record(pending.topic(), pending.key(), pending.event(), pending.trace());
     }
 
@@ -192,7 +182,7 @@ public final class EventSender {
     }
   }
 
-  /** An attempt's consecutive tokens, bound for one record. */
+  /** An attempt's consecutive tokens, bound for one record: a lone token's own, when {@code tokensPerRecord} is 1. */
   private final class Run implements Outgoing {
     private final Pending first;
     private final List<String> texts = new ArrayList<>();
