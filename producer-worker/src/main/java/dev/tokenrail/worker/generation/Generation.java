@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p>langchain4j calls the handler methods on the model's thread. They only hop onto the verticle's
  * context, where all state lives and Kafka is touched, and never throw.
  *
- * <p>Over 350 lines, not split, because it is one attempt's state machine: the {@code started} gate, tool
+ * <p>Longer than 300 lines because it is one attempt's state machine, and not split: the {@code started} gate, tool
  * rounds, retries before the first token, timeouts, cancel, abandon and the membership check before the
  * end all read and set the same {@code ended}/{@code started}/{@code abandoned} state, and split apart
  * those guards would have to be kept in step across classes. What does not touch that state lives

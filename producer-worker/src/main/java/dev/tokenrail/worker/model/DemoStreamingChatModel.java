@@ -81,7 +81,7 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
     long seed = seedOf(messages);
     int inputTokens = inputTokensOf(messages);
     if (!messages.isEmpty() && messages.get(messages.size() - 1) instanceof ToolExecutionResultMessage) {
-      List<String> words = DemoText.wordsOf(toolResultsSentence(messages));
+      List<String> words = DemoText.wordsOf(DemoText.toolResultsSentence(messages));
       new DemoStream(handler, words.iterator()::next, words.size(), inputTokens, null).start();
       return;
     }
@@ -138,22 +138,6 @@ public final class DemoStreamingChatModel implements StreamingChatModel {
       return ToolExecutionRequest.builder().id(id).name("current_time").arguments(arguments.encode()).build();
     }
     return null;
-  }
-
-  /** What the demo says once its tools have answered: each result, plainly. */
-  private static String toolResultsSentence(List<ChatMessage> messages) {
-    List<String> sentences = new java.util.ArrayList<>();
-    for (int i = messages.size() - 1; i >= 0 && messages.get(i) instanceof ToolExecutionResultMessage result; i--) {
-      boolean failed = Boolean.TRUE.equals(result.isError());
-      String sentence = failed ? "The " + result.toolName() + " tool could not help: " + result.text()
-          : switch (result.toolName()) {
-            case "calculator" -> "The calculator says the result is " + result.text() + ".";
-            case "current_time" -> "The current time is " + result.text() + ".";
-            default -> "The " + result.toolName() + " tool answered: " + result.text();
-          };
-      sentences.add(0, sentence);
-    }
-    return String.join(" ", sentences);
   }
 
   /**

@@ -1,5 +1,7 @@
 package dev.tokenrail.worker.model;
 
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -24,6 +26,22 @@ final class DemoText {
       + "message answer model latency throughput record topic broker consumer producer resume reconnect "
       + "durable scalable simple fast calm bright quiet steady river bridge signal window thread rail train "
       + "station journey light paper garden window mountain ocean cloud forest morning evening").split(" ");
+
+  /** What the demo says once its tools have answered: each result, plainly. */
+  static String toolResultsSentence(List<ChatMessage> messages) {
+    List<String> sentences = new java.util.ArrayList<>();
+    for (int i = messages.size() - 1; i >= 0 && messages.get(i) instanceof ToolExecutionResultMessage result; i--) {
+      boolean failed = Boolean.TRUE.equals(result.isError());
+      String sentence = failed ? "The " + result.toolName() + " tool could not help: " + result.text()
+          : switch (result.toolName()) {
+            case "calculator" -> "The calculator says the result is " + result.text() + ".";
+            case "current_time" -> "The current time is " + result.text() + ".";
+            default -> "The " + result.toolName() + " tool answered: " + result.text();
+          };
+      sentences.add(0, sentence);
+    }
+    return String.join(" ", sentences);
+  }
 
   /** Splits text into tokens of one word each, every word after the first with its leading space. */
   static List<String> wordsOf(String text) {

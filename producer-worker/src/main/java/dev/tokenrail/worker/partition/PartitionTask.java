@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * <p>A task is the verticle's for as long as it owns the partition. Once {@linkplain #revoke() revoked} it
  * starts nothing and reports no offset: the partition's new owner resumes what it had.
  *
- * <p>Over 350 lines, not split further, because the record cases, cancel and generate all read and
+ * <p>Longer than 300 lines because, and not split further because, the record cases, cancel and generate all read and
  * change the same ledger, queues, running map and {@code owned} guard, and a split would pass them all
  * around. What does not touch them lives elsewhere: the data structures and slots in their own classes,
  * deletes and retention in {@link Erasures}, memory read-backs in {@code MemoryReads}, dead letters and
