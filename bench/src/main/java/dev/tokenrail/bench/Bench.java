@@ -39,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * java -jar bench/target/bench.jar soak    [--minutes 10] [--conversations 300] [--completions-per-second 3]
  *                                            [--forged-per-second 2] [--slow-readers 5] [--out bench/results]
  *                                            [--jar launcher/target/tokenrail.jar]    what grows over a realistic mix
+ * java -jar bench/target/bench.jar burst   [--messages 1000] [--tokens 50] [--rounds 3] [--apart false]
+ *                                            messages posted at once: where each one's first token's time went
  * java -jar bench/target/bench.jar lookups [--forged 50] [--rounds 40]   a resume's latency beside forged lookups
  * </pre>
  */
@@ -69,6 +71,7 @@ public final class Bench {
       case "lookups" -> ForgedLookupsScenario.run(options);
       case "groups" -> GroupsScenario.run(options);
       case "idle" -> IdleStreamsScenario.run(options);
+      case "burst" -> BurstScenario.run(options);
       default -> throw new IllegalArgumentException("usage: bench [--quick] | latency | replay | stalled | cancel | throughput | e2e | nchan | restore | soak | lookups | groups | idle");
     }
   }

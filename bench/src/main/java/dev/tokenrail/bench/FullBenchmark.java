@@ -87,6 +87,7 @@ final class FullBenchmark {
           stream(load, stack, "warmup", plan, plan.warmupTokens(), new LatencyHistogram(), new LatencyHistogram());
         }
         boolean complete = stream(load, stack, "latency", plan, plan.latencyTokens(), pipeline, ttftOverhead);
+        JsonObject burstStages = lastStages.json();
         results.put("latency", new JsonObject()
             .put("p50Ms", pipeline.percentileMillis(0.5)).put("p99Ms", pipeline.percentileMillis(0.99))
             .put("p999Ms", pipeline.percentileMillis(0.999)).put("maxMs", pipeline.percentileMillis(1.0))
@@ -108,9 +109,9 @@ final class FullBenchmark {
             .put("ttftOverheadP99Ms", paced.percentileMillis(0.99))
             .put("ttftOverheadBursts", new JsonObject()
                 .put("postedAtOnce" + plan.streams(), new JsonObject().put("p50Ms", ttftOverhead.percentileMillis(0.5))
-                    .put("p99Ms", ttftOverhead.percentileMillis(0.99)))
+                    .put("p99Ms", ttftOverhead.percentileMillis(0.99)).put("stages", burstStages))
                 .put("postedAtOnce" + plan.lowLoadStreams(), new JsonObject().put("p50Ms", lowLoadTtft.percentileMillis(0.5))
-                    .put("p99Ms", lowLoadTtft.percentileMillis(0.99))));
+                    .put("p99Ms", lowLoadTtft.percentileMillis(0.99)).put("stages", lastStages.json())));
 
         Progress.phase(String.format("relay throughput: %d streams x %,d tokens", plan.streams(), plan.throughputPerStream()));
         ThroughputScenario.Result viaKafka = ThroughputScenario.viaKafka(stack, load, "tput", plan.streams(),
@@ -141,6 +142,9 @@ final class FullBenchmark {
     Progress.phase("results in " + out.toAbsolutePath());
     System.out.println(BenchResults.markdown(results));
   }
+
+  /** The stages of the last round's first tokens ({@link BurstScenario.Stages}), for the results. */
+  private static BurstScenario.Stages lastStages;
 
   private static final int TTFT_MESSAGES = 200;
   private static final int TTFT_PACE_MS = 50;
@@ -203,7 +207,8 @@ final class FullBenchmark {
     long started = System.nanoTime();
     long postsStarted = System.currentTimeMillis();
     BenchStack.await(Future.all(IntStream.range(0, plan.streams()).mapToObj(i ->
-        Bench.post(posts, stack.port(), round + "-" + i, "#tokens=" + tokens + " benchmark " + i, clients.get(i)::posted))
+        Bench.post(posts, stack.port(), round + "-" + i, "#tokens=" + tokens + " benchmark " + i, clients.get(i)::posted)
+            .onSuccess(id -> clients.get(i).accepted(System.currentTimeMillis())))
         .toList()));
     Progress.line("%-8s %d messages posted (202) in %d ms", round, plan.streams(), System.currentTimeMillis() - postsStarted);
     Future<?> all = Future.all(clients.stream().map(StreamClient::finished).toList());
@@ -218,13 +223,15 @@ final class FullBenchmark {
         }
       }
     }
-    LatencyHistogram postToStart = new LatencyHistogram();
+    BurstScenario.Stages stages = BurstScenario.Stages.empty();
     for (StreamClient c : clients) {
       ttftOverhead.record(Math.max(0, c.timeToFirstTokenMillis() - plan.ttftMs()));
-      postToStart.record(c.postToStartMillis());
+      if (c.firstTokenStages() != null) {
+        stages.record(c);
+      }
     }
-    Progress.line("%-8s POST -> start event p50 %.0f ms, p99 %.0f ms", round, postToStart.percentileMillis(0.5),
-        postToStart.percentileMillis(0.99));
+    Progress.line("%-8s where the first tokens' time went (%d posted at once):%n%s", round, plan.streams(), stages.table());
+    lastStages = stages;
     long failures = clients.stream().filter(c -> c.failure() != null).count();
     long received = clients.stream().mapToLong(StreamClient::tokens).sum();
     BenchStack.await(http.shutdown(0, TimeUnit.SECONDS)); // SSE streams never end on their own

@@ -22,6 +22,16 @@ final class LatencyHistogram {
     counts.incrementAndGet(bucket);
   }
 
+  /** Adds every sample of {@code other} to this one. */
+  void add(LatencyHistogram other) {
+    for (int i = 0; i < counts.length(); i++) {
+      long n = other.counts.get(i);
+      if (n != 0) {
+        counts.addAndGet(i, n);
+      }
+    }
+  }
+
   long count() {
     long n = 0;
     for (int i = 0; i < counts.length(); i++) {

@@ -27,6 +27,9 @@ final class StreamClient {
   private long lastTokenAt;
   private long doneAt;
   private long startTs;
+  private long acceptedAt;
+  private long startReceivedAt;
+  private long firstTokenTs;
 
   StreamClient(String conversationId, LatencyHistogram latencies) {
     this.conversationId = conversationId;
@@ -70,6 +73,27 @@ final class StreamClient {
     return startTs - postedAt;
   }
 
+  /** The gateway answered 202 (epoch millis): the request is stored in Kafka. */
+  void accepted(long epochMillis) {
+    acceptedAt = epochMillis;
+  }
+
+  /**
+   * Where a message's time to first token went, in ms, each measured with the clock of this host (the stack's
+   * processes share it). The first three add up to POST → first token: POST → the worker's start (its {@code ts}:
+   * the gateway stored the request and the worker took it), start → the model's first token (its {@code ts}, the
+   * model's own time included), the first token's {@code ts} → this client. Then two that are not on that path: POST
+   * → the 202 this client got (the worker often starts before it arrives), and the start event's {@code ts} → this
+   * client. Null if the answer has not reached its first token.
+   */
+  long[] firstTokenStages() {
+    if (postedAt == 0 || acceptedAt == 0 || startReceivedAt == 0 || firstTokenAt == 0) {
+      return null;
+    }
+    return new long[] {startTs - postedAt, firstTokenTs - startTs, firstTokenAt - firstTokenTs, acceptedAt - postedAt,
+        startReceivedAt - startTs};
+  }
+
   Future<Void> finished() {
     return finished.future();
   }
@@ -109,10 +133,14 @@ final class StreamClient {
     }
     expectedSeq = seq + 1;
     switch (type) {
-      case "start" -> startTs = event.getLong("ts");
+      case "start" -> {
+        startTs = event.getLong("ts");
+        startReceivedAt = receivedAt;
+      }
       case "token" -> {
         if (tokens == 0) {
           firstTokenAt = receivedAt;
+          firstTokenTs = event.getLong("ts");
         }
         tokens++;
         lastTokenAt = receivedAt;
