@@ -106,7 +106,9 @@ final class SoakProcesses implements AutoCloseable {
       Map<String, String> alone = new java.util.HashMap<>(broker);
       alone.put("TOKENRAIL_ROLES", "broker");
       alone.put("TOKENRAIL_METRICS_PORT", Integer.toString(freePort()));
-      launch(BROKER, jar, alone);
+      // The worker sets up topics at start and gives up after 5 s: a broker still starting on a loaded machine
+      // made a run fail now and then ("Timed out waiting for a node assignment").
+      awaitBroker(launch(BROKER, jar, alone));
       worker.put("KAFKA_BOOTSTRAP_SERVERS", bootstrapServers());
     } else {
       worker.putAll(broker);
@@ -160,6 +162,25 @@ final class SoakProcesses implements AutoCloseable {
       children.add(child);
     }
     return child;
+  }
+
+  /** Waits until the broker child answers with a node, as a worker's start-up asks it to. */
+  private void awaitBroker(Child broker) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
+        "bootstrap.servers", bootstrapServers(), "request.timeout.ms", "2000", "default.api.timeout.ms", "2000"))) {
+      while (true) {
+        try {
+          if (!admin.describeCluster().nodes().get().isEmpty()) {
+            return;
+          }
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(broker.name() + " not ready after 120 s: " + e.getCause());
+          }
+        }
+      }
+    }
   }
 
   private static void awaitOk(Child child, String url) throws Exception {
