@@ -105,11 +105,13 @@ public record WorkerConfig(KafkaSettings kafka, ModelSettings model, int instanc
     c.put("heartbeat.interval.ms", "3000");
     // A new group starts from the oldest request: nothing accepted before the first worker started is lost.
     c.put("auto.offset.reset", "earliest");
-    // The broker answers a waiting fetch as soon as a request arrives (fetch.min.bytes is 1), so the wait adds no
-    // latency to a message (bench.jar burst --messages 1 --rounds 101: 202 -> worker start p50 1-2 ms, p99 10-12 ms
-    // with 10 ms and with 500 ms). It bounds what a partition resumed after a pause waits for the fetch already out,
-    // and it is what an idle worker costs: at 10 ms, 100 empty fetches a second took 7 % of a core in the worker and
-    // 10 % in the broker. 100 ms is ten times fewer, and a resumed partition waits at most that.
+    // The broker answers a waiting fetch as soon as a request arrives (fetch.min.bytes 1, pinned here so that client
+    // properties can't make every message wait), so the wait adds no latency to a message (bench.jar burst
+    // --messages 1 --rounds 101: the client's 202 -> the worker's start p50 1-2 ms, p99 10-12 ms with 10 ms and with
+    // 500 ms). It bounds what a partition resumed while others stay fetched (a task not ready yet, at start or after
+    // a rebalance) waits for the fetch already out, and it is what an idle worker costs: at 10 ms, 100 empty fetches
+    // a second took 7 % of a core in the worker and 10 % in the broker. 100 ms is ten times fewer.
+    c.put("fetch.min.bytes", "1");
     c.put("fetch.max.wait.ms", "100");
     return c;
   }}
