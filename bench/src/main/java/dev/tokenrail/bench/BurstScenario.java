@@ -95,8 +95,12 @@ final class BurstScenario {
       return new Stages(stage, new LatencyHistogram(), new LatencyHistogram());
     }
 
+    /** Records a client's stages; one whose answer had no token has none. */
     void record(StreamClient c) {
       long[] s = c.firstTokenStages();
+      if (s == null) {
+        return;
+      }
       for (int i = 0; i < s.length; i++) {
         stage[i].record(Math.max(0, i == 1 ? s[i] - MODEL_TTFT_MS : s[i]));
       }

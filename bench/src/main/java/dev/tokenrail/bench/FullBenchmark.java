@@ -226,9 +226,7 @@ final class FullBenchmark {
     BurstScenario.Stages stages = BurstScenario.Stages.empty();
     for (StreamClient c : clients) {
       ttftOverhead.record(Math.max(0, c.timeToFirstTokenMillis() - plan.ttftMs()));
-      if (c.firstTokenStages() != null) {
-        stages.record(c);
-      }
+      stages.record(c);
     }
     Progress.line("%-8s where the first tokens' time went (%d posted at once):%n%s", round, plan.streams(), stages.table());
     lastStages = stages;

@@ -166,25 +166,20 @@ final class SoakProcesses implements AutoCloseable {
 
   /** Waits until the broker child answers with a node, as a worker's start-up asks it to. */
   private void awaitBroker(Child broker) throws Exception {
-    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
     try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(Map.of(
         "bootstrap.servers", bootstrapServers(), "request.timeout.ms", "2000", "default.api.timeout.ms", "2000"))) {
-      while (true) {
-        try {
-          if (!admin.describeCluster().nodes().get().isEmpty()) {
-            return;
-          }
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(broker.name() + " not ready after 120 s: " + e.getCause());
-          }
-        }
-      }
+      awaitReady(broker, bootstrapServers(), () -> !admin.describeCluster().nodes().get().isEmpty());
     }
   }
 
   private static void awaitOk(Child child, String url) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    awaitReady(child, url, () -> http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+  }
+
+  /** Polls {@code ready} (an exception is "not yet") until it holds; fails if the child exits or the time runs out. */
+  private static void awaitReady(Child child, String what, java.util.concurrent.Callable<Boolean> ready) throws Exception {
     long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
       if (!child.process().isAlive()) {
@@ -192,13 +187,11 @@ final class SoakProcesses implements AutoCloseable {
             + tail(child.log(), 20));
       }
       try {
-        HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
-            HttpResponse.BodyHandlers.discarding());
-        if (r.statusCode() == 200) {
-          Progress.line("%s is up (pid %d): %s", child.name(), child.pid(), url);
+        if (ready.call()) {
+          Progress.line("%s is up (pid %d): %s", child.name(), child.pid(), what);
           return;
         }
-      } catch (IOException notYet) {
+      } catch (IOException | java.util.concurrent.ExecutionException notYet) {
         // not listening yet
       }
       Thread.sleep(500); // waiting for another process to start
