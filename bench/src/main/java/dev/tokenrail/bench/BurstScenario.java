@@ -63,13 +63,13 @@ final class BurstScenario {
   /** @param processes the stack's processes, whose CPU time a message is reported; null when it runs in this JVM */
   private static void rounds(int port, int messages, int tokens, int rounds, SoakProcesses processes) throws Exception {
     Vertx load = Vertx.vertx();
-    Stages measured = Stages.empty();
+    Stages measured = Stages.empty(MODEL_TTFT_MS);
     boolean eachRound = messages >= 10; // with a message or two a round, only the sum of the rounds says anything
     try {
       for (int r = 0; r < rounds; r++) {
         String label = r == 0 ? "warm-up" : "round " + r;
         CpuPhases cpu = new CpuPhases(processes);
-        Stages stages = Stages.empty();
+        Stages stages = Stages.empty(MODEL_TTFT_MS);
         burst(load, port, "burst" + r + "-" + System.nanoTime() + "-", messages, tokens, cpu,
             r == 0 ? List.of(stages) : List.of(stages, measured));
         if (eachRound) {
@@ -85,14 +85,15 @@ final class BurstScenario {
   }
 
   /** The stages of every message's first token, in one histogram each, and the whole minus the model's own time. */
-  record Stages(LatencyHistogram[] stage, LatencyHistogram overhead, LatencyHistogram tokens) {
+  record Stages(int modelTtftMs, LatencyHistogram[] stage, LatencyHistogram overhead, LatencyHistogram tokens) {
 
-    static Stages empty() {
+    /** @param modelTtftMs the model's own time to first token, left out of the figures */
+    static Stages empty(int modelTtftMs) {
       LatencyHistogram[] stage = new LatencyHistogram[STAGES.length];
       for (int i = 0; i < stage.length; i++) {
         stage[i] = new LatencyHistogram();
       }
-      return new Stages(stage, new LatencyHistogram(), new LatencyHistogram());
+      return new Stages(modelTtftMs, stage, new LatencyHistogram(), new LatencyHistogram());
     }
 
     /** Records a client's stages; one whose answer had no token has none. */
@@ -102,9 +103,9 @@ final class BurstScenario {
         return;
       }
       for (int i = 0; i < s.length; i++) {
-        stage[i].record(Math.max(0, i == 1 ? s[i] - MODEL_TTFT_MS : s[i]));
+        stage[i].record(Math.max(0, i == 1 ? s[i] - modelTtftMs : s[i]));
       }
-      overhead.record(Math.max(0, c.timeToFirstTokenMillis() - MODEL_TTFT_MS));
+      overhead.record(Math.max(0, c.timeToFirstTokenMillis() - modelTtftMs));
     }
 
     String table() {
@@ -122,14 +123,15 @@ final class BurstScenario {
       return s.toString();
     }
 
-    /** Each stage's p50 and p99 in ms, for the results file. */
+    /** POST → first token less the model's, and each stage, as p50 and p99 in ms, for the results file. */
     JsonObject json() {
-      JsonObject o = new JsonObject();
+      JsonObject stages = new JsonObject();
       for (int i = 0; i < STAGES.length; i++) {
-        o.put(STAGES[i], new JsonObject().put("p50Ms", stage[i].percentileMillis(0.5))
+        stages.put(STAGES[i], new JsonObject().put("p50Ms", stage[i].percentileMillis(0.5))
             .put("p99Ms", stage[i].percentileMillis(0.99)));
       }
-      return o;
+      return new JsonObject().put("p50Ms", overhead.percentileMillis(0.5)).put("p99Ms", overhead.percentileMillis(0.99))
+          .put("stages", stages);
     }
   }
 

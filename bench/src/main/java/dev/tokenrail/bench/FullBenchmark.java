@@ -70,9 +70,7 @@ final class FullBenchmark {
         .put("maxHeapBytes", Runtime.getRuntime().maxMemory()).put("streams", plan.streams()));
     LatencyHistogram kafka;
     LatencyHistogram pipeline = new LatencyHistogram();
-    LatencyHistogram ttftOverhead = new LatencyHistogram();
     LatencyHistogram lowLoad = new LatencyHistogram();
-    LatencyHistogram lowLoadTtft = new LatencyHistogram();
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, plan.tokensPerSecond(), plan.ttftMs())) {
       Progress.phase("raw Kafka end-to-end latency (" + plan.kafkaSamples() + " records, one at a time)");
       kafka = kafkaBaseline(stack, plan.kafkaSamples());
@@ -84,34 +82,31 @@ final class FullBenchmark {
         Progress.phase(String.format("token latency: %d streams x %d tokens/s (warm-up %d tokens, measured %d)",
             plan.streams(), plan.tokensPerSecond(), plan.warmupTokens(), plan.latencyTokens()));
         if (plan.warmupTokens() > 0) {
-          stream(load, stack, "warmup", plan, plan.warmupTokens(), new LatencyHistogram(), new LatencyHistogram());
+          stream(load, stack, "warmup", plan, plan.warmupTokens(), new LatencyHistogram());
         }
-        boolean complete = stream(load, stack, "latency", plan, plan.latencyTokens(), pipeline, ttftOverhead);
-        JsonObject burstStages = lastStages.json();
+        Round latency = stream(load, stack, "latency", plan, plan.latencyTokens(), pipeline);
         results.put("latency", new JsonObject()
             .put("p50Ms", pipeline.percentileMillis(0.5)).put("p99Ms", pipeline.percentileMillis(0.99))
             .put("p999Ms", pipeline.percentileMillis(0.999)).put("maxMs", pipeline.percentileMillis(1.0))
-            .put("samples", pipeline.count()).put("allAnswersComplete", complete)
+            .put("samples", pipeline.count()).put("allAnswersComplete", latency.complete())
             .put("kafkaP50Ms", kafka.percentileMillis(0.5)).put("kafkaP99Ms", kafka.percentileMillis(0.99))
             .put("kafkaP999Ms", kafka.percentileMillis(0.999)).put("kafkaSamples", kafka.count()));
         // The same at a load this machine sustains: what the pipeline adds when nothing queues for CPU.
         Progress.phase(String.format("token latency at low load: %d streams x %d tokens/s", plan.lowLoadStreams(),
             plan.tokensPerSecond()));
         Plan low = new Plan(plan.mode(), plan.lowLoadStreams(), plan.tokensPerSecond(), 500, 0, 0, 0, 0, plan.ttftMs(), 0);
-        boolean lowComplete = stream(load, stack, "low-load", low, 500, lowLoad, lowLoadTtft);
+        Round lowRound = stream(load, stack, "low-load", low, 500, lowLoad);
         results.getJsonObject("latency").put("lowLoad", new JsonObject().put("streams", plan.lowLoadStreams())
             .put("p50Ms", lowLoad.percentileMillis(0.5)).put("p99Ms", lowLoad.percentileMillis(0.99))
-            .put("p999Ms", lowLoad.percentileMillis(0.999)).put("allAnswersComplete", lowComplete));
+            .put("p999Ms", lowLoad.percentileMillis(0.999)).put("allAnswersComplete", lowRound.complete()));
         // POST -> first token, one message at a time (a burst of posts would measure its own queue).
         Progress.phase("time to first token: " + TTFT_MESSAGES + " messages, one every " + TTFT_PACE_MS + " ms");
         LatencyHistogram paced = timeToFirstToken(load, stack, plan);
         results.put("ttftOverheadP50Ms", paced.percentileMillis(0.5))
             .put("ttftOverheadP99Ms", paced.percentileMillis(0.99))
             .put("ttftOverheadBursts", new JsonObject()
-                .put("postedAtOnce" + plan.streams(), new JsonObject().put("p50Ms", ttftOverhead.percentileMillis(0.5))
-                    .put("p99Ms", ttftOverhead.percentileMillis(0.99)).put("stages", burstStages))
-                .put("postedAtOnce" + plan.lowLoadStreams(), new JsonObject().put("p50Ms", lowLoadTtft.percentileMillis(0.5))
-                    .put("p99Ms", lowLoadTtft.percentileMillis(0.99)).put("stages", lastStages.json())));
+                .put("postedAtOnce" + plan.streams(), latency.firstTokens().json())
+                .put("postedAtOnce" + plan.lowLoadStreams(), lowRound.firstTokens().json()));
 
         Progress.phase(String.format("relay throughput: %d streams x %,d tokens", plan.streams(), plan.throughputPerStream()));
         ThroughputScenario.Result viaKafka = ThroughputScenario.viaKafka(stack, load, "tput", plan.streams(),
@@ -142,9 +137,6 @@ final class FullBenchmark {
     Progress.phase("results in " + out.toAbsolutePath());
     System.out.println(BenchResults.markdown(results));
   }
-
-  /** The stages of the last round's first tokens ({@link BurstScenario.Stages}), for the results. */
-  private static BurstScenario.Stages lastStages;
 
   private static final int TTFT_MESSAGES = 200;
   private static final int TTFT_PACE_MS = 50;
@@ -191,9 +183,13 @@ final class FullBenchmark {
     return KafkaEndToEnd.measure(stack.kafka().bootstrapServers(), topic, samples, 250);
   }
 
-  /** One round of the pipeline: a message per stream, every token timed; true if every answer was whole. */
-  private static boolean stream(Vertx load, BenchStack stack, String round, Plan plan, int tokens,
-                                LatencyHistogram latencies, LatencyHistogram ttftOverhead) throws Exception {
+  /** How a round went: whether every answer was whole, and where its first tokens' time went. */
+  record Round(boolean complete, BurstScenario.Stages firstTokens) {
+  }
+
+  /** One round of the pipeline: a message per stream, posted at once, every token timed into {@code latencies}. */
+  private static Round stream(Vertx load, BenchStack stack, String round, Plan plan, int tokens,
+                              LatencyHistogram latencies) throws Exception {
     HttpClient http = load.createHttpClient(new HttpClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(plan.streams() + 16));
     List<StreamClient> clients = new ArrayList<>();
@@ -223,13 +219,9 @@ final class FullBenchmark {
         }
       }
     }
-    BurstScenario.Stages stages = BurstScenario.Stages.empty();
-    for (StreamClient c : clients) {
-      ttftOverhead.record(Math.max(0, c.timeToFirstTokenMillis() - plan.ttftMs()));
-      stages.record(c);
-    }
+    BurstScenario.Stages stages = BurstScenario.Stages.empty(plan.ttftMs());
+    clients.forEach(stages::record);
     Progress.line("%-8s where the first tokens' time went (%d posted at once):%n%s", round, plan.streams(), stages.table());
-    lastStages = stages;
     long failures = clients.stream().filter(c -> c.failure() != null).count();
     long received = clients.stream().mapToLong(StreamClient::tokens).sum();
     BenchStack.await(http.shutdown(0, TimeUnit.SECONDS)); // SSE streams never end on their own
@@ -237,7 +229,7 @@ final class FullBenchmark {
     Progress.done("%-8s %,d of %,d tokens, %d incomplete answers; latency p50 %.0f p99 %.0f p99.9 %.0f ms", round,
         received, expected, failures, latencies.percentileMillis(0.5), latencies.percentileMillis(0.99),
         latencies.percentileMillis(0.999));
-    return failures == 0 && received == expected;
+    return new Round(failures == 0 && received == expected, stages);
   }
 
   private static JsonArray goals(JsonObject r) {
