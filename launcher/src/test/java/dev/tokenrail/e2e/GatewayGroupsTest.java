@@ -129,11 +129,14 @@ class GatewayGroupsTest {
   @Test
   void aRequestSentToTheOtherGroupIsRedirectedWithItsPathAndQueryAndCompletes() throws Exception {
     String conversation = conversationIn(GROUP_B, "redirected");
+    double redirectedBefore = redirects(a0, "307");
     // The raw answer: 307 to group B's base URL, path and query kept, the partition named.
     HttpResponse<String> raw = NOT_FOLLOWING.send(HttpRequest.newBuilder(URI.create(
             url(a0, "/api/conversations/" + conversation + "/events?from=start"))).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(raw.statusCode()).isEqualTo(307);
+    assertThat(redirects(a0, "307")).as("the router's miss, counted").isEqualTo(redirectedBefore + 1);
+    assertThat(redirects(a0, "421")).as("a gateway with routes answers no 421").isZero();
     assertThat(raw.headers().firstValue("Location")).contains(url(b0, "/api/conversations/" + conversation + "/events?from=start"));
     assertThat(raw.headers().firstValue("Tokenrail-Partition"))
         .contains(Integer.toString(Partitioning.partitionOf(conversation, TokenrailStack.PARTITIONS)));
@@ -179,10 +182,14 @@ class GatewayGroupsTest {
   @Test
   void aGatewayWithoutARouteToTheOwningGroupAnswers421() throws Exception {
     String conversation = conversationIn(GROUP_B, "no-route");
+    double unroutableBefore = redirects(unrouted, "421");
     HttpResponse<String> response = NOT_FOLLOWING.send(HttpRequest.newBuilder(URI.create(
         url(unrouted, "/api/conversations/" + conversation))).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(response.statusCode()).isEqualTo(421);
     assertThat(new JsonObject(response.body()).getJsonObject("error").getString("code")).isEqualTo("wrong_gateway_group");
+    // Counted apart from the router's misses: a 421 means the gateways' routes need fixing.
+    assertThat(redirects(unrouted, "421")).isEqualTo(unroutableBefore + 1);
+    assertThat(redirects(unrouted, "307")).isZero();
   }
 
   @Test
@@ -327,6 +334,11 @@ class GatewayGroupsTest {
   /** {@code tokenrail_index_conversations} of one gateway's index ({@code starts} or {@code transcripts}). */
   private static double indexSize(GatewayVerticle gateway, String index) {
     return metricValue(gateway, "tokenrail_index_conversations", "index", index);
+  }
+
+  /** {@code tokenrail_gateway_group_redirects_total} of one gateway, answered with {@code status}. */
+  private static double redirects(GatewayVerticle gateway, String status) {
+    return metricValue(gateway, "tokenrail_gateway_group_redirects_total", "status", status);
   }
 
   /** {@code tokenrail_events_read_total} of one gateway and partition, from its {@code /metrics}. */

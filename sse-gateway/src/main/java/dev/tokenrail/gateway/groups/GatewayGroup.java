@@ -31,15 +31,24 @@ public final class GatewayGroup {
 
   private final GroupSettings settings;
   private final IntSupplier partitionCount;
-  private final Counter redirects;
+  /** Requests sent on to the owning group (307): the router in front missed. */
+  private final Counter redirected;
+  /** Requests for a group no route names (421): the gateways' routes are incomplete, which needs fixing. */
+  private final Counter unroutable;
 
   /** @param partitionCount the topics' partition count, known once the gateway has started */
   public GatewayGroup(GroupSettings settings, IntSupplier partitionCount, String gatewayId, MeterScope meters) {
     this.settings = settings;
     this.partitionCount = partitionCount;
-    this.redirects = meters.add(Counter.builder("tokenrail.gateway.group.redirects")
-        .description("requests for a conversation of another gateway group, answered 307 (or 421 without a route)")
-        .tag("gateway", gatewayId).register(Telemetry.registry()));
+    this.redirected = redirects(meters, gatewayId, "307");
+    this.unroutable = redirects(meters, gatewayId, "421");
+  }
+
+  private static Counter redirects(MeterScope meters, String gatewayId, String status) {
+    return meters.add(Counter.builder("tokenrail.gateway.group.redirects")
+        .description("requests for a conversation of another gateway group, by answer: 307 to its group, or 421 when no"
+            + " route names that group")
+        .tag("gateway", gatewayId).tag("status", status).register(Telemetry.registry()));
   }
 
   public GroupSettings settings() {
@@ -82,14 +91,15 @@ public final class GatewayGroup {
     if (settings.owns(partition)) {
       return true;
     }
-    redirects.increment();
     ctx.response().putHeader(PARTITION_HEADER, Integer.toString(partition));
     Optional<String> route = settings.routeTo(partition);
     if (route.isEmpty()) {
+      unroutable.increment();
       ApiErrors.send(ctx, 421, "wrong_gateway_group", "This conversation lives in partition " + partition
           + ", which this gateway's group does not serve, and no route names the group that does.");
       return false;
     }
+    redirected.increment();
     // The same path and query, on the group that owns it (path(): an absolute-form target's too).
     String query = ctx.request().query();
     String location = route.get() + ctx.request().path() + (query == null ? "" : "?" + query);
