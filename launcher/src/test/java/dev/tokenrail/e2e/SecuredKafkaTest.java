@@ -350,12 +350,18 @@ class SecuredKafkaTest {
     return process.lines().stream().filter(l -> l.contains(" ERROR ")).toList();
   }
 
+  /**
+   * Waits for {@code url} to answer {@code status}; fails at once, with the process's output, if the process exits,
+   * and with its output if time runs out. (A check that threw inside the condition was swallowed by
+   * {@code ignoreExceptions()}, which ignores errors too: a process that died showed as a 90 s timeout saying nothing.)
+   */
   private static void awaitStatus(String url, int status, JvmProcess process) {
-    await().atMost(PATIENCE).ignoreExceptions().until(() -> {
-      if (!process.isAlive()) {
-        throw new AssertionError("exited:\n" + process.output());
-      }
-      return Http.get(url).status() == status;
-    });
+    try {
+      await().atMost(PATIENCE).failFast("the process exited", () -> !process.isAlive())
+          .ignoreExceptions().until(() -> Http.get(url).status() == status);
+    } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
+      throw new AssertionError(url + " did not answer " + status + " within " + PATIENCE + " (" + e.getMessage()
+          + "); the process's output:\n" + process.output(), e);
+    }
   }
 }
