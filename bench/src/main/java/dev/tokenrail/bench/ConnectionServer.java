@@ -7,6 +7,7 @@ import dev.tokenrail.runtime.KafkaSettings;
 import dev.tokenrail.protocol.Topics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import java.lang.management.ManagementFactory;
@@ -39,7 +40,7 @@ public final class ConnectionServer {
       held = () -> gateway.streamStats().map(StreamStats::open);
     } else {
       AtomicInteger connections = new AtomicInteger();
-      HttpServer bare = BenchStack.await(vertx.createHttpServer().requestHandler(request -> {
+      HttpServer bare = BenchStack.await(vertx.createHttpServer(GatewayVerticle.withoutWebSockets(new HttpServerOptions())).requestHandler(request -> {
         HttpServerResponse response = request.response().setChunked(true)
             .putHeader("Content-Type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-cache");
         response.write(": connected\n\n");

@@ -1,5 +1,6 @@
 package dev.tokenrail.bench;
 
+import dev.tokenrail.gateway.GatewayVerticle;
 import dev.tokenrail.gateway.delivery.DeliveryMetrics;
 import dev.tokenrail.gateway.delivery.DeliverySettings;
 import dev.tokenrail.gateway.delivery.EventFrame;
@@ -12,6 +13,7 @@ import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -59,7 +61,8 @@ public final class InProcessRelay extends AbstractVerticle {
   @Override
   public void start(Promise<Void> started) {
     metrics = new DeliveryMetrics("in-process-relay", meters);
-    vertx.createHttpServer().requestHandler(request -> {
+    HttpServerOptions options = GatewayVerticle.withoutWebSockets(new HttpServerOptions()); // as the gateway's
+    vertx.createHttpServer(options).requestHandler(request -> {
       String path = request.path(); // /api/conversations/{id}/events
       String id = path.substring("/api/conversations/".length(), path.length() - "/events".length());
       Subscription s = new Subscription(request.response(), StreamFormat.NATIVE, id, id, 0, 0, 0);

@@ -142,7 +142,7 @@ public final class GatewayVerticle extends VerticleBase {
         .compose(v -> starts.start())
         .compose(v -> transcripts.start())
         .compose(v -> beforeListening.get())
-        .compose(v -> Startup.listening(vertx.createHttpServer(new HttpServerOptions().setPort(config.port())
+        .compose(v -> Startup.listening(vertx.createHttpServer(withoutWebSockets(new HttpServerOptions()).setPort(config.port())
                 // the request line is the method, the target and the version: room for the first and last
                 .setMaxInitialLineLength(config.http().maxUrlBytes() + 32)
                 .setMaxHeaderSize(config.http().maxHeaderBytes())
@@ -264,4 +264,14 @@ public final class GatewayVerticle extends VerticleBase {
     });
     return router;
   }
+
+  /**
+   * {@code options} serving no WebSockets. Otherwise every connection's pipeline carries a WebSocket extension handler
+   * and its deflate handshakers, made for each connection and passed through by every read and write; the gateway
+   * speaks SSE and plain HTTP only. The benchmark's bare servers take the same, so they compare like with like.
+   */
+  public static HttpServerOptions withoutWebSockets(HttpServerOptions options) {
+    return options.setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false);
+  }
+
 }
