@@ -57,7 +57,7 @@ public final class Bench {
       System.exit(0); // the load generator's and the stack's non-daemon threads
     }
     String scenario = args[0];
-    Map<String, String> options = parse(java.util.Arrays.copyOfRange(args, 1, args.length));
+    Options options = parse(java.util.Arrays.copyOfRange(args, 1, args.length));
     switch (scenario) {
       case "latency" -> latency(options);
       case "replay" -> ReplayScenario.run(options);
@@ -76,14 +76,14 @@ public final class Bench {
     }
   }
 
-  private static void latency(Map<String, String> options) throws Exception {
-    int conversations = Integer.parseInt(options.getOrDefault("conversations", "100"));
-    int tokens = Integer.parseInt(options.getOrDefault("tokens", "500"));
-    int tokensPerSecond = Integer.parseInt(options.getOrDefault("tokens-per-second", "50"));
-    int warmupTokens = Integer.parseInt(options.getOrDefault("warmup-tokens", "300"));
-    int lingerMs = Integer.parseInt(options.getOrDefault("linger-ms", Integer.toString(KafkaSettings.DEFAULT_LINGER_MS)));
-    int writeQueue = Integer.parseInt(options.getOrDefault("sse-write-queue-bytes",
-        Integer.toString(dev.tokenrail.gateway.delivery.DeliverySettings.DEFAULT_SSE_WRITE_QUEUE_BYTES)));
+  private static void latency(Options options) throws Exception {
+    int conversations = options.integer("conversations", 100);
+    int tokens = options.integer("tokens", 500);
+    int tokensPerSecond = options.integer("tokens-per-second", 50);
+    int warmupTokens = options.integer("warmup-tokens", 300);
+    int lingerMs = options.integer("linger-ms", KafkaSettings.DEFAULT_LINGER_MS);
+    int writeQueue = options.integer("sse-write-queue-bytes",
+        dev.tokenrail.gateway.delivery.DeliverySettings.DEFAULT_SSE_WRITE_QUEUE_BYTES);
     try (BenchStack stack = BenchStack.start(lingerMs, tokensPerSecond, 200, writeQueue)) {
       Vertx load = Vertx.vertx();
       try {
@@ -105,10 +105,10 @@ public final class Bench {
   }
 
   /** Relay throughput alone, Kafka path then in-process baseline: for profiling. */
-  private static void throughput(Map<String, String> options) throws Exception {
-    int streams = Integer.parseInt(options.getOrDefault("streams", "1000"));
-    long tokens = Long.parseLong(options.getOrDefault("tokens", "300"));
-    boolean baseline = Boolean.parseBoolean(options.getOrDefault("baseline", "true"));
+  private static void throughput(Options options) throws Exception {
+    int streams = options.integer("streams", 1000);
+    long tokens = options.longValue("tokens", 300);
+    boolean baseline = options.flag("baseline", true);
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 50, 200)) {
       Vertx load = Vertx.vertx();
       try {
@@ -129,15 +129,15 @@ public final class Bench {
    * JVM is only the clients: the figures are Tokenrail's, and each process's CPU time per token is read from
    * {@code /proc} — what a token costs the worker, the broker and the gateway.
    */
-  private static void endToEnd(Map<String, String> options) throws Exception {
-    int streams = Integer.parseInt(options.getOrDefault("streams", "100"));
-    long tokens = Long.parseLong(options.getOrDefault("tokens", "3000"));
-    int tokensPerSecond = Integer.parseInt(options.getOrDefault("tokens-per-second", "2000"));
-    boolean apart = Boolean.parseBoolean(options.getOrDefault("apart", "false"));
+  private static void endToEnd(Options options) throws Exception {
+    int streams = options.integer("streams", 100);
+    long tokens = options.longValue("tokens", 3000);
+    int tokensPerSecond = options.integer("tokens-per-second", 2000);
+    boolean apart = options.flag("apart", false);
     if (apart) {
-      Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
-      int tokensPerRecord = Integer.parseInt(options.getOrDefault("tokens-per-record",
-          Integer.toString(dev.tokenrail.worker.WorkerConfig.DEFAULT_TOKENS_PER_RECORD)));
+      Path jar = options.jar();
+      int tokensPerRecord = options.integer("tokens-per-record",
+          dev.tokenrail.worker.WorkerConfig.DEFAULT_TOKENS_PER_RECORD);
       ThroughputScenario.Apart e2e = ThroughputScenario.endToEndApart(jar, streams, tokens, tokensPerSecond, tokensPerRecord);
       System.out.printf("end to end %,.0f tokens/s (%d streams x %,d tokens, processes apart)%n",
           e2e.tokensPerSecond(), streams, tokens);
@@ -226,7 +226,7 @@ public final class Bench {
         .map(body -> body.toJsonObject().getString("messageId"));
   }
 
-  static Map<String, String> parse(String[] args) {
+  static Options parse(String[] args) {
     Map<String, String> options = new java.util.HashMap<>();
     for (int i = 0; i < args.length; i++) {
       if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -234,7 +234,7 @@ public final class Bench {
       }
       options.put(args[i].substring(2), args[++i]);
     }
-    return options;
+    return new Options(options);
   }
 
   private static <T> T await(Future<T> future) throws Exception {

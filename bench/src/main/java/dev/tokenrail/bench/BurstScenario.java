@@ -38,21 +38,21 @@ final class BurstScenario {
   private BurstScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int messages = Integer.parseInt(options.getOrDefault("messages", "1000"));
-    int tokens = Integer.parseInt(options.getOrDefault("tokens", "50"));
-    int tokensPerSecond = Integer.parseInt(options.getOrDefault("tokens-per-second", "50"));
-    int rounds = Integer.parseInt(options.getOrDefault("rounds", "3"));
-    boolean apart = Boolean.parseBoolean(options.getOrDefault("apart", "false"));
+  static void run(Options options) throws Exception {
+    int messages = options.integer("messages", 1000);
+    int tokens = options.integer("tokens", 50);
+    int tokensPerSecond = options.integer("tokens-per-second", 50);
+    int rounds = options.integer("rounds", 3);
+    boolean apart = options.flag("apart", false);
     if (apart) {
-      Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
+      Path jar = options.jar();
       try (SoakProcesses processes = SoakProcesses.start(jar, true, Map.of(
           "TOKENRAIL_DEMO_TOKENS_PER_SECOND", Integer.toString(tokensPerSecond),
           "TOKENRAIL_DEMO_TTFT_MS", Integer.toString(MODEL_TTFT_MS)))) {
         rounds(processes.gatewayPort(), messages, tokens, rounds, processes);
       }
     } else {
-      int lingerMs = Integer.parseInt(options.getOrDefault("linger-ms", Integer.toString(KafkaSettings.DEFAULT_LINGER_MS)));
+      int lingerMs = options.integer("linger-ms", KafkaSettings.DEFAULT_LINGER_MS);
       try (BenchStack stack = BenchStack.start(lingerMs, tokensPerSecond, MODEL_TTFT_MS)) {
         rounds(stack.port(), messages, tokens, rounds, null);
       }

@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import java.util.Map;
 
 /**
  * Cancel latency: {@code --cancels} answers, one after another, each cancelled once it streams; the
@@ -19,8 +18,8 @@ final class CancelScenario {
   private CancelScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int cancels = Integer.parseInt(options.getOrDefault("cancels", "50"));
+  static void run(Options options) throws Exception {
+    int cancels = options.integer("cancels", 50);
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 50, 0)) {
       Vertx load = Vertx.vertx();
       try {

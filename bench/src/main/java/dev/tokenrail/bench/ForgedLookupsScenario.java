@@ -34,11 +34,10 @@ final class ForgedLookupsScenario {
   private ForgedLookupsScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int forged = Integer.parseInt(options.getOrDefault("forged", "50"));
-    int rounds = Integer.parseInt(options.getOrDefault("rounds", "40"));
-    int recentEvents = Integer.parseInt(options.getOrDefault("recent-events",
-        String.valueOf(DeliverySettings.DEFAULT_RECENT_EVENTS_PER_PARTITION)));
+  static void run(Options options) throws Exception {
+    int forged = options.integer("forged", 50);
+    int rounds = options.integer("rounds", 40);
+    int recentEvents = options.integer("recent-events", DeliverySettings.DEFAULT_RECENT_EVENTS_PER_PARTITION);
     System.out.printf("Gateway remembers the owners of the last %,d events of each partition%s%n", recentEvents,
         recentEvents == 0 ? ": every Last-Event-ID is checked in the log" : "");
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 1_000, 0,

@@ -43,26 +43,26 @@ final class FullBenchmark {
       return mode.equals("quick") ? 400 : 2_000;
     }
 
-    static Plan of(boolean quick, Map<String, String> o) {
+    static Plan of(boolean quick, Options o) {
       Plan p = quick
           ? new Plan("quick", 1_000, 50, 300, 100, 200, 4_000, 2_000, 200, 100)
           : new Plan("full", 1_000, 50, 1_500, 250, 2_000, 15_000, 10_000, 200, 100);
-      return new Plan(p.mode, Integer.parseInt(o.getOrDefault("streams", "" + p.streams)), p.tokensPerSecond,
-          Integer.parseInt(o.getOrDefault("tokens", "" + p.latencyTokens)),
-          Integer.parseInt(o.getOrDefault("warmup-tokens", "" + p.warmupTokens)),
-          Long.parseLong(o.getOrDefault("throughput-tokens", "" + p.throughputPerStream)),
-          Integer.parseInt(o.getOrDefault("connections", "" + p.connections)),
-          Integer.parseInt(o.getOrDefault("kafka-samples", "" + p.kafkaSamples)), p.ttftMs,
-          Integer.parseInt(o.getOrDefault("low-load-streams", "" + p.lowLoadStreams)));
+      return new Plan(p.mode, o.integer("streams", p.streams), p.tokensPerSecond,
+          o.integer("tokens", p.latencyTokens),
+          o.integer("warmup-tokens", p.warmupTokens),
+          o.longValue("throughput-tokens", p.throughputPerStream),
+          o.integer("connections", p.connections),
+          o.integer("kafka-samples", p.kafkaSamples), p.ttftMs,
+          o.integer("low-load-streams", p.lowLoadStreams));
     }
   }
 
   private FullBenchmark() {
   }
 
-  static void run(boolean quick, Map<String, String> options, String command) throws Exception {
+  static void run(boolean quick, Options options, String command) throws Exception {
     Plan plan = FullBenchmark.Plan.of(quick, options);
-    Path out = Path.of(options.getOrDefault("out", "bench/results"));
+    Path out = options.out();
     System.out.printf("Tokenrail benchmark (%s): %s%n", plan.mode(), plan);
     JsonObject results = new JsonObject().put("run", new JsonObject()
         .put("mode", plan.mode()).put("date", Instant.now().toString()).put("command", command)
@@ -129,7 +129,7 @@ final class FullBenchmark {
           .put("baselineHeapBytesPerConnection", bare.heapBytesPerConnection())
           .put("limit", "this machine allows 20,000 open files per process (hard limit, not raisable here)"));
     }
-    Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
+    Path jar = options.jar();
     OutOfProcess.addToFullRun(results, jar, plan.streams(), plan.throughputPerStream(), plan.idleStreams(),
         plan.endToEndTokens());
     results.put("goals", goals(results));

@@ -45,11 +45,11 @@ final class GroupsScenario {
   private GroupsScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int conversations = Integer.parseInt(options.getOrDefault("conversations", "1000"));
-    long tokens = Long.parseLong(options.getOrDefault("tokens", "300"));
-    if (Boolean.parseBoolean(options.getOrDefault("apart", "false"))) {
-      apart(Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar")), conversations, tokens);
+  static void run(Options options) throws Exception {
+    int conversations = options.integer("conversations", 1000);
+    long tokens = options.longValue("tokens", 300);
+    if (options.flag("apart", false)) {
+      apart(options.jar(), conversations, tokens);
       return;
     }
     EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(Files.createTempDirectory("tokenrail-bench"), 0, Map.of());

@@ -28,10 +28,10 @@ final class IdleStreamsScenario {
   private IdleStreamsScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int streams = Integer.parseInt(options.getOrDefault("streams", "50000"));
-    int gatewayCount = Integer.parseInt(options.getOrDefault("gateways", "4"));
-    Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
+  static void run(Options options) throws Exception {
+    int streams = options.integer("streams", 50000);
+    int gatewayCount = options.integer("gateways", 4);
+    Path jar = options.jar();
     int perGateway = streams / gatewayCount;
     try (SoakProcesses processes = SoakProcesses.start(jar, false, Map.of(), GATEWAY_JVM)) {
       List<Integer> ports = new ArrayList<>(List.of(processes.gatewayPort()));

@@ -49,15 +49,15 @@ final class NchanScenario {
   private NchanScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int streams = Integer.parseInt(options.getOrDefault("streams", "1000"));
-    long tokens = Long.parseLong(options.getOrDefault("tokens", "300"));
-    int subscribers = Integer.parseInt(options.getOrDefault("subscribers", "1000"));
-    long fanoutTokens = Long.parseLong(options.getOrDefault("fanout-tokens", "300"));
-    int idle = Integer.parseInt(options.getOrDefault("idle", "10000"));
-    Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
+  static void run(Options options) throws Exception {
+    int streams = options.integer("streams", 1000);
+    long tokens = options.longValue("tokens", 300);
+    int subscribers = options.integer("subscribers", 1000);
+    long fanoutTokens = options.longValue("fanout-tokens", 300);
+    int idle = options.integer("idle", 10000);
+    Path jar = options.jar();
     JsonObject results = compare(jar, streams, tokens, subscribers, fanoutTokens, idle);
-    Path out = Path.of(options.getOrDefault("out", "bench/results"));
+    Path out = options.out();
     Files.createDirectories(out);
     Files.writeString(out.resolve("nchan.json"), results.encodePrettily() + "\n");
     System.out.println(results.encodePrettily());

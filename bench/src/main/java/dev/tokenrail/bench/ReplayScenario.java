@@ -4,7 +4,6 @@ import dev.tokenrail.runtime.KafkaSettings;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.PoolOptions;
-import java.util.Map;
 
 /**
  * Catch-up speed: one answer of {@code --tokens} tokens is streamed into the log, then replayed to one
@@ -16,8 +15,8 @@ final class ReplayScenario {
   private ReplayScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int tokens = Integer.parseInt(options.getOrDefault("tokens", "100000"));
+  static void run(Options options) throws Exception {
+    int tokens = options.integer("tokens", 100000);
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 100_000, 0)) {
       Vertx load = Vertx.vertx();
       try {

@@ -30,9 +30,9 @@ final class RestoreScenario {
   private RestoreScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int turns = Integer.parseInt(options.getOrDefault("turns", "100000"));
-    int conversations = Integer.parseInt(options.getOrDefault("conversations", "10000"));
+  static void run(Options options) throws Exception {
+    int turns = options.integer("turns", 100000);
+    int conversations = options.integer("conversations", 10000);
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 50, 200)) {
       KafkaSettings kafka = stack.kafka();
       Progress.phase(String.format("writing %,d turns of %,d conversations to %s", turns, conversations,

@@ -35,15 +35,15 @@ final class SoakScenario {
   private SoakScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    double minutes = Double.parseDouble(options.getOrDefault("minutes", "10"));
+  static void run(Options options) throws Exception {
+    double minutes = options.decimal("minutes", 10);
     SoakLoad.Settings settings = new SoakLoad.Settings(
-        Integer.parseInt(options.getOrDefault("conversations", "300")),
-        Double.parseDouble(options.getOrDefault("completions-per-second", "3")),
-        Double.parseDouble(options.getOrDefault("forged-per-second", "2")),
-        Integer.parseInt(options.getOrDefault("slow-readers", "5")));
-    Path out = Path.of(options.getOrDefault("out", "bench/results"));
-    Path jar = Path.of(options.getOrDefault("jar", "launcher/target/tokenrail.jar"));
+        options.integer("conversations", 300),
+        options.decimal("completions-per-second", 3),
+        options.decimal("forged-per-second", 2),
+        options.integer("slow-readers", 5));
+    Path out = options.out();
+    Path jar = options.jar();
     long totalMs = Math.round(minutes * MINUTE_MS);
     long warmMs = Math.min(MINUTE_MS, totalMs / 5);
 
@@ -55,9 +55,9 @@ final class SoakScenario {
     Path runDir;
     Progress.phase(String.format(Locale.ROOT, "Soak: %.1f min of load (warm-up %.1f min), %d conversations, %s",
         minutes, warmMs / 60_000.0, settings.conversations(), jar));
-    boolean brokerApart = Boolean.parseBoolean(options.getOrDefault("broker-apart", "false"));
-    Map<String, String> workerEnv = options.containsKey("memory-conversations")
-        ? Map.of("TOKENRAIL_MEMORY_MAX_CONVERSATIONS", options.get("memory-conversations")) : Map.of();
+    boolean brokerApart = options.flag("broker-apart", false);
+    Map<String, String> workerEnv = options.values().containsKey("memory-conversations")
+        ? Map.of("TOKENRAIL_MEMORY_MAX_CONVERSATIONS", options.values().get("memory-conversations")) : Map.of();
     try (SoakProcesses processes = SoakProcesses.start(jar, brokerApart, workerEnv);
          ConsumerLag lag = new ConsumerLag(processes.bootstrapServers())) {
       runDir = processes.runDir();
@@ -152,10 +152,10 @@ final class SoakScenario {
     return (System.nanoTime() - start) / 60e9;
   }
 
-  private static JsonObject run(Map<String, String> options, double minutes, long warmMs, SoakLoad.Settings settings,
+  private static JsonObject run(Options options, double minutes, long warmMs, SoakLoad.Settings settings,
                                 Path jar, Path runDir) throws Exception {
     StringBuilder command = new StringBuilder("java -jar bench/target/bench.jar soak");
-    options.forEach((k, v) -> command.append(" --").append(k).append(' ').append(v));
+    options.values().forEach((k, v) -> command.append(" --").append(k).append(' ').append(v));
     JsonObject run = new JsonObject()
         .put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).atOffset(ZoneOffset.UTC).toString())
         .put("cores", Runtime.getRuntime().availableProcessors())

@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Memory per stalled client: {@code --clients} sockets that never read follow one fast answer until the
@@ -23,8 +22,8 @@ final class StalledClientsScenario {
   private StalledClientsScenario() {
   }
 
-  static void run(Map<String, String> options) throws Exception {
-    int clients = Integer.parseInt(options.getOrDefault("clients", "200"));
+  static void run(Options options) throws Exception {
+    int clients = options.integer("clients", 200);
     try (BenchStack stack = BenchStack.start(KafkaSettings.DEFAULT_LINGER_MS, 2_000, 0)) {
       Vertx load = Vertx.vertx();
       List<Socket> sockets = new ArrayList<>();
