@@ -41,8 +41,8 @@ quiet() { local out; out=$(mktemp); if "$@" >"$out" 2>&1; then rm -f "$out"; els
 # The Debian mirror this machine's apt already uses.
 debian_mirror() {
   local uri
-  uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -1)
-  [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}' | head -1)
+  uri=$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | sed -n 1p)
+  [ -n "$uri" ] || uri=$(grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}' | sed -n 1p)
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
